@@ -43,7 +43,7 @@ bench: $(RUNTIME_STAMP) ## run the benchmarks (BENCH_ARGS=...)
 # Removes everything make and the build create. Never content/: that is the
 # editors' work, not output.
 clean: ## remove site/, .venv and caches (keeps content/)
-	rm -rf site site.new site.old site.tmp .cache $(VENV) .pytest_cache .hypothesis bench/out
+	rm -rf site site.new site.old .cache $(VENV) .pytest_cache .hypothesis .benchmarks bench/out
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 help: ## list the targets
