@@ -1,0 +1,587 @@
+"""Pre-flight check of a built site: would it work on GitHub Pages and in feed readers?
+
+Offline and read-only. Every URL is resolved the way GitHub Pages serves a project site
+under a sub-path (https://user.github.io/repo/): a folder URL serves its index.html, `x`
+serves `x.html`, a folder without its trailing slash redirects, anything else is a 404
+that shows 404.html. Problems come back as 'site-path: problem' lines, sorted.
+Only the standard library is used, so the check runs wherever the build runs.
+"""
+
+import datetime as dt
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+REQUIRED_FILES = ("index.html", "404.html", ".nojekyll", "feed.xml", "sitemap.xml", "robots.txt")
+# GitHub Pages answers every missing URL with 404.html, so its links are checked as if it
+# were served at this (deep, missing) path below the base path.
+DEEP_404_PATH = "no/such/page/"
+SKIP_SCHEMES = ("mailto:", "tel:", "data:", "javascript:", "sms:", "about:", "blob:")
+URL_ATTRS = {
+    "a": ("href",), "area": ("href",), "link": ("href", "imagesrcset"), "img": ("src", "srcset"),
+    "source": ("src", "srcset"), "script": ("src",), "iframe": ("src",), "embed": ("src",),
+    "video": ("src", "poster"), "audio": ("src",), "track": ("src",), "object": ("data",),
+    "input": ("src",), "form": ("action",), "blockquote": ("cite",), "q": ("cite",),
+}
+NAV_TAGS = ("a", "area")
+# Social-card metadata that crawlers fetch as absolute URLs.
+META_URL_PROPERTIES = ("og:url", "og:image", "twitter:image")
+CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+ATOM_NS = "{http://www.w3.org/2005/Atom}"
+CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# RFC 822 zones as the W3C feed validator accepts them (military letters are deprecated).
+NAMED_ZONES = {"UT": 0, "GMT": 0, "Z": 0, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300,
+               "MST": -420, "MDT": -360, "PST": -480, "PDT": -420}
+RFC822_DATE = re.compile(r"(?:(?P<dow>[A-Za-z]{3}), )?(?P<day>\d{1,2}) (?P<mon>[A-Za-z]{3}) (?P<year>\d{4}) "
+                         r"(?P<h>\d{2}):(?P<m>\d{2})(?::(?P<s>\d{2}))? (?P<zone>\S+)")
+RFC3339_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
+
+
+@dataclass
+class Report:
+    """What a check found: problem lines plus counts for the summary."""
+    problems: set = field(default_factory=set)
+    pages: int = 0
+    feeds: int = 0
+    links: int = 0
+
+
+class PageParser(HTMLParser):
+    """Collects the URLs, ids and head facts of one HTML document (or HTML fragment)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.refs = []          # (tag, url)
+        self.ids = []
+        self.css = []           # text of <style> blocks and style="" attributes
+        self.base_href = None
+        self.html_lang = None
+        self.title = None
+        self.charset = False
+        self.viewport = False
+        self._in = None         # "title" or "style" while inside one
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v or "") for k, v in attrs}
+        if "id" in a:
+            self.ids.append(a["id"])
+        if tag == "a" and a.get("name"):
+            self.ids.append(a["name"])
+        if "style" in a:
+            self.css.append(a["style"])
+        if tag == "html" and self.html_lang is None:
+            self.html_lang = a.get("lang", "")
+        elif tag == "base" and "href" in a and self.base_href is None:
+            self.base_href = a["href"]
+        elif tag == "title":
+            self._in, self.title = "title", self.title or ""
+        elif tag == "style":
+            self._in = "style"
+        elif tag == "meta":
+            self.charset = self.charset or "charset" in a
+            self.viewport = self.viewport or a.get("name", "").lower() == "viewport"
+            if a.get("property", a.get("name", "")).lower() in META_URL_PROPERTIES and a.get("content"):
+                self.refs.append(("meta", a["content"]))
+        for attr in URL_ATTRS.get(tag, ()):
+            value = a.get(attr)
+            if value is None:
+                continue
+            if attr.endswith("srcset"):
+                self.refs.extend((tag, u) for u in srcset_urls(value))
+            else:
+                self.refs.append((tag, value))
+
+    def handle_endtag(self, tag):
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in == "title":
+            self.title += data
+        elif self._in == "style":
+            self.css.append(data)
+
+
+def srcset_urls(value):
+    return [c.split()[0] for c in re.split(r",\s+", value.strip()) if c.strip()]
+
+
+def css_urls(text):
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    urls = (next((g for g in m.groups() if g is not None), "") for m in CSS_URL.finditer(text))
+    return [u for u in urls if u and not u.startswith("#")]
+
+
+def parse_html(text):
+    parser = PageParser()
+    parser.feed(text)
+    parser.close()
+    return parser
+
+
+def parse_rfc822(value):
+    """Return (aware datetime, None), or (None, what is wrong with the date)."""
+    m = RFC822_DATE.fullmatch(value.strip())
+    if not m or m["mon"] not in MONTHS or (m["dow"] and m["dow"] not in DAYS):
+        return None, "is not an RFC 822 date (like 'Tue, 02 Jan 2024 10:00:00 +0900')"
+    zone = m["zone"]
+    if re.fullmatch(r"[+-]\d{4}", zone) and int(zone[3:]) < 60:
+        minutes = (int(zone[1:3]) * 60 + int(zone[3:])) * (-1 if zone[0] == "-" else 1)
+    elif zone in NAMED_ZONES:
+        minutes = NAMED_ZONES[zone]
+    else:
+        return None, f"has an invalid time zone {zone!r} (use +hhmm)"
+    try:
+        when = dt.datetime(int(m["year"]), MONTHS.index(m["mon"]) + 1, int(m["day"]), int(m["h"]), int(m["m"]),
+                           int(m["s"] or 0), tzinfo=dt.timezone(dt.timedelta(minutes=minutes)))
+    except ValueError:
+        return None, "is not a real date"
+    if m["dow"] and DAYS[when.weekday()] != m["dow"]:
+        return None, f"has the wrong weekday ({when:%Y-%m-%d} is a {DAYS[when.weekday()]})"
+    return when, None
+
+
+def parse_rfc3339(value):
+    if not RFC3339_DATE.fullmatch(value.strip()):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def is_absolute_http(url):
+    return bool(re.match(r"https?://[^/]", url))
+
+
+class SiteChecker:
+    """Resolves URLs against the files of one built site and collects problems."""
+
+    def __init__(self, site_dir, base_url, report):
+        self.site_dir = Path(site_dir)
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"base_url must be an absolute http(s) URL, not {base_url!r}")
+        self.host = parts.netloc.lower()
+        self.base_path = parts.path
+        self.report = report
+        self.files, self.dirs = set(), set()
+        for dirpath, dirnames, filenames in os.walk(self.site_dir):
+            rel_dir = Path(dirpath).relative_to(self.site_dir).as_posix()
+            prefix = "" if rel_dir == "." else rel_dir + "/"
+            self.dirs.update(prefix + d for d in dirnames)
+            self.files.update(prefix + f for f in filenames)
+        self.html_files = sorted(f for f in self.files if f.endswith((".html", ".htm")))
+        self._parsed = {}
+
+    def problem(self, where, message):
+        self.report.problems.add(f"{where}: {message}")
+
+    def public_url(self, rel):
+        """The URL a visitor uses for a site file (folders for index.html)."""
+        if rel == "index.html" or rel.endswith("/index.html"):
+            rel = rel[:-len("index.html")]
+        return self.base_url + rel
+
+    def read_text(self, rel):
+        try:
+            return (self.site_dir / rel).read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            self.problem(rel, "is not valid UTF-8")
+            return (self.site_dir / rel).read_text(encoding="utf-8", errors="replace")
+
+    def page(self, rel):
+        if rel not in self._parsed:
+            self._parsed[rel] = parse_html(self.read_text(rel))
+        return self._parsed[rel]
+
+    def served_file(self, path):
+        """The file GitHub Pages serves for a URL path under the base path, or None (a 404)."""
+        rel = unquote(path[len(self.base_path):])
+        if rel == "" or rel.endswith("/"):
+            return rel + "index.html" if rel + "index.html" in self.files else None
+        if rel in self.files:
+            return rel
+        if rel in self.dirs and rel + "/index.html" in self.files:   # answered by a redirect to rel/
+            return rel + "/index.html"
+        if rel + ".html" in self.files:
+            return rel + ".html"
+        return None
+
+    def check_ref(self, where, raw, base, nav=False, note=""):
+        """Check one URL found in `where` (a site path), resolved against `base`.
+
+        Returns the site file it leads to when it is a working internal link, else None."""
+        ref = raw.strip()
+        if not ref or ref.lower().startswith(SKIP_SCHEMES):
+            return None
+        url = urljoin(base, ref)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or parts.netloc.lower() != self.host:
+            return None     # another site: never fetched
+        if not (parts.path + "/").startswith(self.base_path):
+            self.problem(where, f"link {ref}{note} leaves the sub-path {self.base_path} (→ {parts.path})")
+            return None
+        self.report.links += 1
+        target = self.served_file(parts.path)
+        if target is None:
+            self.problem(where, f"broken link {ref}{note} (→ {parts.path})")
+            return None
+        fragment = unquote(parts.fragment)
+        if nav and fragment and fragment != "top" and target.endswith((".html", ".htm")):
+            if fragment not in self.page(target).ids:
+                self.problem(where, f'broken anchor {ref}{note} (no id="{fragment}" in {target})')
+        return target
+
+    # ---------------------------------------------------------------- HTML and CSS
+    def check_html_links(self, rel, url):
+        """Check every URL of the page `rel` served at `url`; returns the pages its links lead to."""
+        page = self.page(rel)
+        base = urljoin(url, page.base_href) if page.base_href else url
+        note = f" when served at {urlsplit(url).path}" if url != self.public_url(rel) else ""
+        linked = set()
+        for tag, raw in page.refs:
+            if raw.strip().startswith("#"):
+                # Same-document reference: nothing is fetched, even on the 404 page.
+                fragment = unquote(raw.strip()[1:])
+                if tag in NAV_TAGS and fragment not in ("", "top") and fragment not in page.ids:
+                    self.problem(rel, f'broken anchor {raw.strip()} (no id="{fragment}" in {rel})')
+                continue
+            target = self.check_ref(rel, raw, base, nav=tag in NAV_TAGS, note=note)
+            if target and tag in NAV_TAGS:
+                linked.add(target)
+        for css in page.css:
+            for raw in css_urls(css):
+                self.check_ref(rel, raw, base, note=note)
+        return linked
+
+    def check_page_basics(self, rel, page_budget_bytes):
+        page = self.page(rel)
+        if page.html_lang is None or not page.html_lang.strip():
+            self.problem(rel, "no lang attribute on <html>")
+        if page.title is None:
+            self.problem(rel, "no <title>")
+        elif not page.title.strip():
+            self.problem(rel, "empty <title>")
+        if not page.charset:
+            self.problem(rel, 'no <meta charset="utf-8">')
+        if not page.viewport:
+            self.problem(rel, 'no <meta name="viewport">')
+        duplicates = sorted({i for i in page.ids if page.ids.count(i) > 1})
+        if duplicates:
+            self.problem(rel, "duplicate id " + ", ".join(f'"{i}"' for i in duplicates))
+        size = (self.site_dir / rel).stat().st_size
+        if size > page_budget_bytes:
+            self.problem(rel, f"{size:,} bytes, over the {page_budget_bytes:,}-byte page budget")
+
+    def check_pages(self, page_budget_bytes):
+        edges = {}
+        for rel in self.html_files:
+            self.check_page_basics(rel, page_budget_bytes)
+            if rel == "404.html":
+                self.check_html_links(rel, self.base_url + DEEP_404_PATH)
+            else:
+                edges[rel] = self.check_html_links(rel, self.public_url(rel))
+        self.report.pages = len(self.html_files)
+        if "index.html" in edges:
+            reachable, todo = {"index.html"}, ["index.html"]
+            while todo:
+                for target in edges.get(todo.pop(), ()):
+                    if target not in reachable:
+                        reachable.add(target)
+                        todo.append(target)
+            for rel in sorted(set(edges) - reachable):
+                self.problem(rel, "orphan page (no chain of links leads to it from the front page)")
+        for rel in sorted(f for f in self.files if f.endswith(".css")):
+            for raw in css_urls(self.read_text(rel)):
+                self.check_ref(rel, raw, self.public_url(rel))
+
+    # ---------------------------------------------------------------- site files
+    def check_required_files(self, cname):
+        for rel in REQUIRED_FILES:
+            if rel not in self.files:
+                self.problem(rel, "missing")
+        if "CNAME" in self.files:
+            lines = [ln.strip() for ln in self.read_text("CNAME").splitlines() if ln.strip()]
+            if cname and lines != [cname]:
+                self.problem("CNAME", f"contains {' '.join(lines)!r}, expected {cname!r}")
+            elif not cname and (len(lines) != 1 or lines[0].lower() != self.host):
+                self.problem("CNAME", f"contains {' '.join(lines)!r} but no cname is configured "
+                                      f"(GitHub Pages would serve the site there, not at {self.base_url})")
+        elif cname:
+            self.problem("CNAME", f"missing (cname is configured as {cname!r})")
+        if cname and self.host != cname.lower():
+            self.problem("CNAME", f"cname {cname!r} does not match the host of base_url {self.base_url}")
+
+    def check_sitemap_and_robots(self):
+        sitemap_url = self.base_url + "sitemap.xml"
+        if "robots.txt" in self.files:
+            lines = [ln.strip() for ln in self.read_text("robots.txt").splitlines()]
+            listed = [ln.split(":", 1)[1].strip() for ln in lines if ln.lower().startswith("sitemap:")]
+            if sitemap_url not in listed:
+                self.problem("robots.txt", f"no 'Sitemap: {sitemap_url}' line")
+        if "sitemap.xml" not in self.files:
+            return
+        root = self.parse_xml("sitemap.xml")
+        if root is None:
+            return
+        if root.tag != SITEMAP_NS + "urlset":
+            self.problem("sitemap.xml", f"root element is {root.tag}, expected {SITEMAP_NS}urlset")
+            return
+        listed = set()
+        for loc_element in root.iter(SITEMAP_NS + "loc"):
+            loc = (loc_element.text or "").strip()
+            if not loc.startswith(self.base_url):
+                self.problem("sitemap.xml", f"<loc>{loc}</loc> is not under {self.base_url}")
+                continue
+            target = self.served_file(urlsplit(loc).path)
+            if target is None or not target.endswith((".html", ".htm")) or target == "404.html":
+                self.problem("sitemap.xml", f"<loc>{loc}</loc> is not a page of the site")
+            elif target in listed:
+                self.problem("sitemap.xml", f"{target} is listed twice")
+            else:
+                listed.add(target)
+        for rel in self.html_files:
+            if rel != "404.html" and rel not in listed:
+                self.problem("sitemap.xml", f"does not list {rel} ({self.public_url(rel)})")
+
+    def parse_xml(self, rel):
+        try:
+            return ET.fromstring((self.site_dir / rel).read_bytes())
+        except ET.ParseError as e:
+            self.problem(rel, f"not well-formed XML: {e}")
+            return None
+
+    # ---------------------------------------------------------------- feeds
+    def check_absolute_link(self, rel, what, url):
+        """A link a feed reader follows: absolute, and working when it points into the site."""
+        if not url:
+            self.problem(rel, f"{what} is empty")
+        elif not is_absolute_http(url):
+            self.problem(rel, f"{what} {url} is not an absolute URL")
+        else:
+            self.check_ref(rel, url, self.base_url)
+
+    def check_feed_html(self, rel, what, html_text):
+        """Feed readers show item HTML away from the site, so every URL in it must be absolute."""
+        for _tag, raw in parse_html(html_text).refs:
+            url = raw.strip()
+            if url.startswith("//"):
+                self.problem(rel, f"{what} has protocol-relative URL {url}")
+            elif url.startswith("#") or url.lower().startswith(SKIP_SCHEMES):
+                continue
+            elif not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url):
+                self.problem(rel, f"{what} has relative URL {url}")
+            else:
+                self.check_ref(rel, url, self.base_url)
+
+    def check_rss(self, rel):
+        root = self.parse_xml(rel)
+        if root is None:
+            return
+        channel = root.find("channel")
+        if root.tag != "rss" or root.get("version") != "2.0" or channel is None:
+            self.problem(rel, "not an RSS 2.0 feed (<rss version=\"2.0\"><channel>)")
+            return
+        for name in ("title", "link", "description"):
+            if not (channel.findtext(name) or "").strip():
+                self.problem(rel, f"channel has no <{name}>")
+        if (channel.findtext("link") or "").strip():
+            self.check_absolute_link(rel, "channel link", channel.findtext("link").strip())
+        self_links = [a.get("href", "") for a in channel.findall(ATOM_NS + "link") if a.get("rel") == "self"]
+        self.check_self_link(rel, "atom:link rel=\"self\"", self_links)
+        guids, previous = {}, None
+        for n, item in enumerate(channel.findall("item"), 1):
+            label = f"item {n}"
+            if not (item.findtext("title") or "").strip():
+                self.problem(rel, f"{label} has no <title>")
+            self.check_absolute_link(rel, f"{label} link", (item.findtext("link") or "").strip())
+            guid_element = item.find("guid")
+            guid = (guid_element.text or "").strip() if guid_element is not None else ""
+            if not guid:
+                self.problem(rel, f"{label} has no <guid>")
+            elif guid in guids:
+                self.problem(rel, f"{label} guid {guid} repeats item {guids[guid]}")
+            else:
+                guids[guid] = n
+                if guid_element.get("isPermaLink", "true") == "true":
+                    self.check_absolute_link(rel, f"{label} permalink guid", guid)
+            pub_date = (item.findtext("pubDate") or "").strip()
+            if not pub_date:
+                self.problem(rel, f"{label} has no <pubDate>")
+            else:
+                when, wrong = parse_rfc822(pub_date)
+                if wrong:
+                    self.problem(rel, f"{label} pubDate {pub_date!r} {wrong}")
+                elif previous and when > previous[1]:
+                    self.problem(rel, f"items are not newest first: {label} is newer than item {previous[0]}")
+                if when:
+                    previous = (n, when)
+            for element, name in ((item.find("description"), "description"),
+                                  (item.find(CONTENT_ENCODED), "content:encoded")):
+                if element is not None and element.text:
+                    self.check_feed_html(rel, f"{label} {name}", element.text)
+        last_build = (channel.findtext("lastBuildDate") or "").strip()
+        if last_build and parse_rfc822(last_build)[1]:
+            self.problem(rel, f"lastBuildDate {last_build!r} {parse_rfc822(last_build)[1]}")
+
+    def check_self_link(self, rel, what, hrefs):
+        expected = self.base_url + rel
+        if not hrefs:
+            self.problem(rel, f'no {what} (should be {expected})')
+        elif hrefs[0] != expected:
+            self.problem(rel, f"{what} is {hrefs[0]}, expected {expected}")
+
+    def check_atom(self, rel):
+        root = self.parse_xml(rel)
+        if root is None:
+            return
+        if root.tag != ATOM_NS + "feed":
+            self.problem(rel, f"not an Atom feed (root element {root.tag})")
+            return
+        for name in ("id", "title", "updated"):
+            if not (root.findtext(ATOM_NS + name) or "").strip():
+                self.problem(rel, f"feed has no <{name}>")
+        updated = (root.findtext(ATOM_NS + "updated") or "").strip()
+        if updated and not parse_rfc3339(updated):
+            self.problem(rel, f"feed updated {updated!r} is not an RFC 3339 date")
+        links = root.findall(ATOM_NS + "link")
+        self.check_self_link(rel, 'link rel="self"', [a.get("href", "") for a in links if a.get("rel") == "self"])
+        feed_has_author = root.find(ATOM_NS + "author") is not None
+        ids = {}
+        for n, entry in enumerate(root.findall(ATOM_NS + "entry"), 1):
+            label = f"entry {n}"
+            entry_id = (entry.findtext(ATOM_NS + "id") or "").strip()
+            if not entry_id:
+                self.problem(rel, f"{label} has no <id>")
+            elif entry_id in ids:
+                self.problem(rel, f"{label} id {entry_id} repeats entry {ids[entry_id]}")
+            else:
+                ids[entry_id] = n
+            if not (entry.findtext(ATOM_NS + "title") or "").strip():
+                self.problem(rel, f"{label} has no <title>")
+            entry_updated = (entry.findtext(ATOM_NS + "updated") or "").strip()
+            if not entry_updated:
+                self.problem(rel, f"{label} has no <updated>")
+            elif not parse_rfc3339(entry_updated):
+                self.problem(rel, f"{label} updated {entry_updated!r} is not an RFC 3339 date")
+            alternates = [a.get("href", "") for a in entry.findall(ATOM_NS + "link")
+                          if a.get("rel", "alternate") == "alternate"]
+            if not alternates:
+                self.problem(rel, f'{label} has no <link rel="alternate">')
+            for href in alternates:
+                self.check_absolute_link(rel, f"{label} link", href)
+            if not feed_has_author and entry.find(ATOM_NS + "author") is None:
+                self.problem(rel, f"{label} has no <author> and neither has the feed")
+            for name in ("content", "summary"):
+                element = entry.find(ATOM_NS + name)
+                if element is not None and element.get("type") == "html" and element.text:
+                    self.check_feed_html(rel, f"{label} {name}", element.text)
+
+    def check_json_feed(self, rel):
+        try:
+            feed = json.loads(self.read_text(rel))
+        except json.JSONDecodeError as e:
+            self.problem(rel, f"not valid JSON: {e}")
+            return
+        if not isinstance(feed, dict):
+            self.problem(rel, "not a JSON Feed (top level is not an object)")
+            return
+        if feed.get("version") != JSON_FEED_VERSION:
+            self.problem(rel, f"version is {feed.get('version')!r}, expected {JSON_FEED_VERSION!r}")
+        if not isinstance(feed.get("title"), str) or not feed["title"].strip():
+            self.problem(rel, "no title")
+        if "home_page_url" in feed:
+            self.check_absolute_link(rel, "home_page_url", str(feed["home_page_url"]))
+        if "feed_url" in feed and feed["feed_url"] != self.base_url + rel:
+            self.problem(rel, f"feed_url is {feed['feed_url']}, expected {self.base_url + rel}")
+        items = feed.get("items")
+        if not isinstance(items, list):
+            self.problem(rel, "no items list")
+            return
+        ids = {}
+        for n, item in enumerate(items, 1):
+            label = f"item {n}"
+            if not isinstance(item, dict):
+                self.problem(rel, f"{label} is not an object")
+                continue
+            item_id = item.get("id")
+            if not isinstance(item_id, str) or not item_id:
+                self.problem(rel, f"{label} has no id (a non-empty string)")
+            elif item_id in ids:
+                self.problem(rel, f"{label} id {item_id} repeats item {ids[item_id]}")
+            else:
+                ids[item_id] = n
+            self.check_absolute_link(rel, f"{label} url", str(item.get("url") or ""))
+            if "content_html" not in item and "content_text" not in item:
+                self.problem(rel, f"{label} has neither content_html nor content_text")
+            if isinstance(item.get("content_html"), str):
+                self.check_feed_html(rel, f"{label} content_html", item["content_html"])
+            for name in ("date_published", "date_modified"):
+                if name in item and not parse_rfc3339(str(item[name])):
+                    self.problem(rel, f"{label} {name} {item[name]!r} is not an RFC 3339 date")
+
+    def check_feeds(self):
+        for rel in sorted(self.files):
+            name = rel.rsplit("/", 1)[-1]
+            check = {"feed.xml": self.check_rss, "atom.xml": self.check_atom, "feed.json": self.check_json_feed}.get(name)
+            if check:
+                self.report.feeds += 1
+                check(rel)
+
+    def check_total_size(self, total_budget_bytes):
+        total = sum((self.site_dir / rel).stat().st_size for rel in self.files)
+        if total > total_budget_bytes:
+            self.problem(".", f"the site is {total:,} bytes, over the {total_budget_bytes:,}-byte limit")
+
+
+def run_checks(site_dir, base_url, cname="", page_budget_bytes=512 * 1024, total_budget_bytes=1024 ** 3):
+    """All checks on one built site; returns the Report."""
+    report = Report()
+    checker = SiteChecker(site_dir, base_url, report)
+    checker.check_required_files(cname)
+    checker.check_pages(page_budget_bytes)
+    checker.check_sitemap_and_robots()
+    checker.check_feeds()
+    checker.check_total_size(total_budget_bytes)
+    return report
+
+
+def check_site(site_dir: Path, base_url: str, cname: str = "", page_budget_bytes: int = 512 * 1024,
+               total_budget_bytes: int = 1024 ** 3) -> list[str]:
+    """Every problem as 'site-path: problem', sorted; empty list when the site is good."""
+    return sorted(run_checks(site_dir, base_url, cname, page_budget_bytes, total_budget_bytes).problems)
+
+
+def main(site_dir, base_url, cname, page_budget_bytes, quiet=False) -> int:
+    """Print each problem, then a summary line; return 0 when the site is good, else 1.
+
+    quiet drops the summary line of a passing check; problems are always printed."""
+    site_dir = Path(site_dir)
+    if not (site_dir / "index.html").is_file():
+        print(f"check FAILED: {site_dir}/index.html not found; run `python build.py build` first")
+        return 1
+    report = run_checks(site_dir, base_url, cname, page_budget_bytes)
+    for line in sorted(report.problems):
+        print(line)
+    counts = (f"{report.pages:,} page{'s' * (report.pages != 1)}, {report.feeds:,} feed{'s' * (report.feeds != 1)}, "
+              f"{report.links:,} link{'s' * (report.links != 1)}")
+    if report.problems:
+        n = len(report.problems)
+        print(f"check FAILED: {n:,} problem{'s' * (n != 1)} ({counts})")
+        return 1
+    if not quiet:
+        print(f"check ok: {counts}")
+    return 0
+
