@@ -1,0 +1,138 @@
+"""Command line: `python build.py [ingest|build|serve|check] [options]`."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .errors import DigestError, Rejected
+
+COMMANDS = ("all", "ingest", "build", "serve", "check")
+HERE = Path(__file__).resolve().parent.parent
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
+                        help="config file (default: config.yaml beside build.py)")
+    common.add_argument("--base-url", metavar="URL", default=argparse.SUPPRESS,
+                        help="override base_url for this run, e.g. https://user.github.io/repo/")
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="print only problems")
+    common.add_argument("--drafts", action="store_true", default=argparse.SUPPRESS,
+                        help="include articles with draft: true")
+    common.add_argument("--future", action="store_true", default=argparse.SUPPRESS,
+                        help="include articles dated in the future")
+    common.add_argument("--jobs", type=int, metavar="N", default=argparse.SUPPRESS,
+                        help="worker processes for cold builds (default: all cores)")
+    p = argparse.ArgumentParser(
+        prog="build.py", parents=[common],
+        description="newsdigest: seeds/ -> content/ -> site/. Without a command: ingest, then build.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("ingest", parents=[common], help="convert seeds/ into content/")
+    sub.add_parser("build", parents=[common], help="render content/ into site/")
+    serve = sub.add_parser("serve", parents=[common], help="ingest, build, and preview with live reload")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--open", action="store_true", help="open the browser")
+    sub.add_parser("check", parents=[common], help="verify the built site/ for GitHub Pages and feed readers")
+    return p
+
+
+def options(argv) -> argparse.Namespace:
+    args = parser().parse_args(argv)
+    defaults = dict(config=str(HERE / "config.yaml"), base_url=None, debug=False, quiet=False,
+                    drafts=False, future=False, jobs=None, command=None)
+    for key, value in defaults.items():
+        if not hasattr(args, key):
+            setattr(args, key, value)
+    args.command = args.command or "all"
+    return args
+
+
+def now_from_env() -> datetime | None:
+    """SOURCE_DATE_EPOCH, when set, stands in for the clock (reproducible builds, tests)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    return datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else None
+
+
+def say(args, message: str) -> None:
+    if not args.quiet:
+        print(message, flush=True)
+
+
+def run_ingest(config, args) -> int:
+    from .ingest import ingest
+    report = ingest(config, jobs=args.jobs or os.cpu_count() or 1)
+    for line in report.notices + report.kept_edits:
+        print(line)
+    for e in report.errors:
+        print(e, file=sys.stderr)
+    say(args, f"ingested {len(report.written)} new or changed, {report.unchanged} unchanged, "
+              f"{len(report.kept_edits)} hand edits kept, {len(report.errors)} rejected -> {_rel(config.content_dir)}/")
+    return 1 if report.errors else 0
+
+
+def run_build(config, args) -> int:
+    from .pipeline import build
+    report = build(config, drafts=args.drafts, future=args.future, now=now_from_env(), jobs=args.jobs)
+    say(args, f"built {report.articles} articles, {report.tags} tags, {report.pages} pages "
+              f"({report.written} files written) in {report.seconds:.2f} s -> {_rel(report.output)}/")
+    return 0
+
+
+def run_check(config, args) -> int:
+    from .check import main as check_main
+    return check_main(config.output_dir, config.base_url, config.cname,
+                      config.page_size_budget_kb * 1024, quiet=args.quiet)
+
+
+def _rel(path: Path) -> str:
+    try:
+        return os.path.relpath(path, Path.cwd())
+    except ValueError:
+        return str(path)
+
+
+def main(argv=None) -> int:
+    args = options(sys.argv[1:] if argv is None else argv)
+    started = time.perf_counter()
+    try:
+        from .config import load_config
+        config = load_config(Path(args.config), base_url=args.base_url)
+        if args.command == "serve":
+            from .serve import serve
+            return serve(config, args)
+        if args.command == "check":
+            return run_check(config, args)
+        status = 0
+        if args.command in ("all", "ingest"):
+            status = run_ingest(config, args)
+        if args.command in ("all", "build"):
+            status = max(status, run_build(config, args))
+        return status
+    except Rejected as e:
+        for err in e.errors:
+            print(err, file=sys.stderr)
+        print(f"failed: {len(e.errors)} problem(s); nothing was written", file=sys.stderr)
+        return e.exit_code
+    except DigestError as e:
+        print(e, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # anything unexpected: one line, the traceback only with --debug
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(f"error: {type(e).__name__}: {e} (run with --debug for the traceback)", file=sys.stderr)
+        return 1
+    finally:
+        if args.debug:
+            print(f"[debug] {time.perf_counter() - started:.3f} s", file=sys.stderr)

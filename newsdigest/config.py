@@ -1,0 +1,345 @@
+"""config.yaml: declared once, validated in one pass, frozen.
+
+Every problem is collected and reported together as `config.yaml:LINE: key: expected ...`.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from .errors import DigestError, Rejected
+
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class SourceProfile:
+    """How to read one outlet's scraped text (see README, "Source profiles")."""
+
+    name: str
+    detect: re.Pattern | None
+    header: bool
+    date_line: re.Pattern | None
+    timezone: ZoneInfo
+    signoff: re.Pattern | None
+    reporter_line: re.Pattern | None
+    source_line: re.Pattern | None
+    drop: tuple[re.Pattern, ...]
+    attribution: str
+
+
+@dataclass(frozen=True)
+class TagDef:
+    name: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    title: str
+    description: str
+    base_url: str
+    language: str
+    timezone: ZoneInfo
+    seeds_dir: Path
+    content_dir: Path
+    layouts_dir: Path
+    output_dir: Path
+    cache_dir: Path
+    articles_per_page: int
+    feed_items: int
+    article_path: str
+    cname: str
+    page_size_budget_kb: int
+    max_seed_kb: int
+    title_hits: int
+    body_hits: int
+    max_tags: int
+    sources: tuple[SourceProfile, ...]
+    tags: tuple[TagDef, ...]
+    digest: str = field(default="", compare=False)
+
+    @property
+    def base_path(self) -> str:
+        """The URL path the site lives under, e.g. `/repo/` (always starts and ends with `/`)."""
+        return urlsplit(self.base_url).path or "/"
+
+
+# key: (type, default, meaning). The README's configuration table mirrors this.
+TOP_KEYS = {
+    "title": (str, "Newsdigest", "site title"),
+    "description": (str, "", "site description (feeds, meta tags)"),
+    "base_url": (str, "http://127.0.0.1:8000/", "public URL of the site, with sub-path"),
+    "language": (str, "en", "language code of the pages and feeds"),
+    "timezone": (str, "Asia/Seoul", "IANA time zone for day grouping and display"),
+    "paths": (dict, {}, "folders, relative to config.yaml"),
+    "articles_per_page": (int, 20, "articles on the front page and each tag page"),
+    "feed_items": (int, 20, "newest items in each feed"),
+    "article_path": (str, "{year}/{month}/{day}/{slug}/", "article URL pattern"),
+    "cname": (str, "", "custom domain written to CNAME (empty: no CNAME)"),
+    "page_size_budget_kb": (int, 512, "largest HTML page `check` accepts, in KB"),
+    "max_seed_kb": (int, 1024, "largest seed file ingest accepts, in KB"),
+    "tagging": (dict, {}, "tag assignment thresholds"),
+    "sources": (list, None, "source profiles, tried in order"),
+    "tags": (dict, {}, "tag vocabulary: display name -> aliases"),
+}
+PATH_KEYS = {"seeds": "seeds", "content": "content", "layouts": "layouts", "output": "site", "cache": ".cache"}
+TAGGING_KEYS = {"title_hits": 1, "body_hits": 2, "max_tags": 5}
+SOURCE_KEYS = {
+    "name": str, "detect": (str, type(None)), "header": bool, "date_line": (str, type(None)),
+    "timezone": str, "signoff": (str, type(None)), "reporter_line": (str, type(None)),
+    "source_line": (str, type(None)), "drop": list, "attribution": str,
+}
+ARTICLE_PATH_FIELDS = {"year", "month", "day", "slug", "id"}
+
+
+def _line_index(node, prefix=()) -> dict[tuple, int]:
+    """Map each key path in a composed YAML tree to its 1-based line."""
+    lines = {prefix: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            sub = prefix + (str(key.value),)
+            lines.update(_line_index(value, sub))
+            lines[sub] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines.update(_line_index(item, prefix + (i,)))
+    return lines
+
+
+def _type_name(t) -> str:
+    names = {str: "a string", int: "an integer", bool: "true or false", dict: "a mapping",
+             list: "a list", type(None): "null"}
+    if isinstance(t, tuple):
+        return " or ".join(names[x] for x in t)
+    return names[t]
+
+
+def _is(value, t) -> bool:
+    if t is int or (isinstance(t, tuple) and int in t):
+        if isinstance(value, bool):
+            return False
+    return isinstance(value, t)
+
+
+def load_config(path: Path, base_url: str | None = None) -> Config:
+    """Read and validate config.yaml; raise Rejected(exit_code=2) listing every problem."""
+    path = Path(path).resolve()
+    shown = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as e:
+        raise Rejected([DigestError(shown, f"cannot read config: {e.strerror}")], exit_code=2)
+    except UnicodeDecodeError:
+        raise Rejected([DigestError(shown, "config is not UTF-8 text")], exit_code=2)
+    try:
+        node = yaml.compose(text, Loader=SafeLoader)
+        data = yaml.load(text, Loader=SafeLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(e, "problem", None) or str(e)
+        raise Rejected([DigestError(shown, f"invalid YAML: {problem}", line)], exit_code=2)
+    if data is None:
+        data, lines = {}, {}
+    else:
+        lines = _line_index(node)
+    errors: list[DigestError] = []
+
+    def err(keypath: tuple, message: str):
+        line = None
+        for i in range(len(keypath), -1, -1):
+            if keypath[:i] in lines:
+                line = lines[keypath[:i]]
+                break
+        name = ".".join(str(k) for k in keypath)
+        errors.append(DigestError(shown, f"{name}: {message}" if name else message, line))
+
+    if not isinstance(data, dict):
+        raise Rejected([DigestError(shown, "expected a mapping of settings at the top level", 1)], exit_code=2)
+
+    values = {}
+    for key, value in data.items():
+        if key not in TOP_KEYS:
+            err((key,), f"unknown key (known: {', '.join(TOP_KEYS)})")
+            continue
+        t = TOP_KEYS[key][0]
+        if not _is(value, t):
+            err((key,), f"expected {_type_name(t)}, got {type(value).__name__} {value!r}")
+            continue
+        values[key] = value
+    get = lambda k: values.get(k, TOP_KEYS[k][1])  # noqa: E731
+
+    if base_url is not None:
+        values["base_url"] = base_url
+    url = get("base_url")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        err(("base_url",) if base_url is None else (), f"base_url: expected an absolute http(s) URL, got {url!r}")
+    elif not url.endswith("/"):
+        url += "/"
+
+    tz_name = get("timezone")
+    timezone = _zone(tz_name, ("timezone",), err)
+
+    root = path.parent
+    paths = dict(PATH_KEYS)
+    for key, value in get("paths").items():
+        if key not in PATH_KEYS:
+            err(("paths", key), f"unknown key (known: {', '.join(PATH_KEYS)})")
+        elif not isinstance(value, str) or not value:
+            err(("paths", key), f"expected a folder name, got {value!r}")
+        else:
+            paths[key] = value
+
+    tagging = dict(TAGGING_KEYS)
+    for key, value in get("tagging").items():
+        if key not in TAGGING_KEYS:
+            err(("tagging", key), f"unknown key (known: {', '.join(TAGGING_KEYS)})")
+        elif not _is(value, int) or value < 1:
+            err(("tagging", key), f"expected a positive integer, got {value!r}")
+        else:
+            tagging[key] = value
+
+    for key in ("articles_per_page", "feed_items", "page_size_budget_kb", "max_seed_kb"):
+        if key in values and values[key] < 1:
+            err((key,), f"expected a positive integer, got {values[key]!r}")
+
+    article_path = get("article_path")
+    try:
+        fields = {f for _, f, _, _ in __import__("string").Formatter().parse(article_path) if f is not None}
+    except ValueError as e:
+        fields = set()
+        err(("article_path",), f"bad pattern: {e}")
+    if fields - ARTICLE_PATH_FIELDS:
+        err(("article_path",), f"unknown placeholder(s) {sorted(fields - ARTICLE_PATH_FIELDS)}; "
+                               f"use {sorted(ARTICLE_PATH_FIELDS)}")
+    elif "slug" not in fields and "id" not in fields:
+        err(("article_path",), "must contain {slug} or {id} so that every article gets its own page")
+    elif not article_path.endswith("/") or article_path.startswith("/"):
+        err(("article_path",), "expected a relative folder pattern ending in '/', like '{year}/{month}/{day}/{slug}/'")
+
+    sources = []
+    raw_sources = get("sources")
+    if raw_sources is None:
+        err(("sources",), "missing: at least one source profile is needed to read seeds")
+        raw_sources = []
+    for i, raw in enumerate(raw_sources):
+        profile = _source(raw, ("sources", i), err)
+        if profile:
+            sources.append(profile)
+
+    tags = []
+    seen_alias: dict[str, str] = {}
+    for name, aliases in get("tags").items():
+        if not isinstance(name, str) or not name.strip():
+            err(("tags", name), "tag name must be a non-empty string")
+            continue
+        if aliases is None:
+            aliases = [name]
+        if isinstance(aliases, str):
+            aliases = [aliases]
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+            err(("tags", name), f"expected a list of aliases (strings), got {aliases!r}")
+            continue
+        for alias in aliases:
+            other = seen_alias.get(alias)
+            if other and other != name:
+                err(("tags", name), f"alias {alias!r} is also an alias of {other!r}")
+            seen_alias[alias] = name
+        tags.append(TagDef(name.strip(), tuple(a.strip() for a in aliases)))
+
+    if errors:
+        raise Rejected(errors, exit_code=2)
+    return Config(
+        path=path,
+        title=get("title"), description=get("description"), base_url=url,
+        language=get("language"), timezone=timezone,
+        seeds_dir=root / paths["seeds"], content_dir=root / paths["content"],
+        layouts_dir=root / paths["layouts"], output_dir=root / paths["output"],
+        cache_dir=root / paths["cache"],
+        articles_per_page=get("articles_per_page"), feed_items=get("feed_items"),
+        article_path=article_path, cname=get("cname").strip(),
+        page_size_budget_kb=get("page_size_budget_kb"), max_seed_kb=get("max_seed_kb"),
+        title_hits=tagging["title_hits"], body_hits=tagging["body_hits"], max_tags=tagging["max_tags"],
+        sources=tuple(sources), tags=tuple(tags),
+        digest=hashlib.sha1((text + "\0" + url).encode()).hexdigest(),
+    )
+
+
+def _zone(name, keypath, err):
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        err(keypath, f"unknown IANA time zone {name!r} (e.g. Asia/Seoul, UTC)")
+        return ZoneInfo("UTC")
+
+
+def _source(raw, keypath, err) -> SourceProfile | None:
+    if not isinstance(raw, dict):
+        err(keypath, f"expected a mapping (a source profile), got {raw!r}")
+        return None
+    ok = True
+    for key, value in raw.items():
+        if key not in SOURCE_KEYS:
+            err(keypath + (key,), f"unknown key (known: {', '.join(SOURCE_KEYS)})")
+            ok = False
+        elif not _is(value, SOURCE_KEYS[key]):
+            err(keypath + (key,), f"expected {_type_name(SOURCE_KEYS[key])}, got {value!r}")
+            ok = False
+    if not isinstance(raw.get("name"), str) or not raw.get("name", "").strip():
+        err(keypath, "name: required (the outlet's name, e.g. Arirang News)")
+        ok = False
+    if not ok:
+        return None
+
+    def pattern(key, groups=()):
+        value = raw.get(key)
+        if value is None:
+            return None
+        try:
+            compiled = re.compile(value, re.IGNORECASE)
+        except re.error as e:
+            err(keypath + (key,), f"bad regular expression: {e}")
+            return None
+        for g in groups:
+            if g not in compiled.groupindex:
+                err(keypath + (key,), f"the pattern needs a named group (?P<{g}>...)")
+        return compiled
+
+    drop = []
+    for j, value in enumerate(raw.get("drop", [])):
+        if not isinstance(value, str):
+            err(keypath + ("drop", j), f"expected a regular expression string, got {value!r}")
+            continue
+        try:
+            drop.append(re.compile(value, re.IGNORECASE))
+        except re.error as e:
+            err(keypath + ("drop", j), f"bad regular expression: {e}")
+    detect = pattern("detect")
+    return SourceProfile(
+        name=raw["name"].strip(),
+        detect=detect,
+        header=raw.get("header", detect is not None),
+        date_line=pattern("date_line", ("date",)),
+        timezone=_zone(raw.get("timezone", "Asia/Seoul"), keypath + ("timezone",), err),
+        signoff=pattern("signoff", ("reporters",)),
+        reporter_line=pattern("reporter_line", ("reporter",)),
+        source_line=pattern("source_line", ("source",)),
+        drop=tuple(drop),
+        attribution=raw.get("attribution", "").strip(),
+    )
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,203 @@
+"""Content files: Markdown with YAML front matter, the editable source of truth.
+
+`front_matter_text` writes them (always through a YAML emitter); `read_content` turns one
+back into a frozen `Article`, the only thing later stages and templates see.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+from .errors import DigestError
+
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+FIELDS = ("title", "date", "source", "reporters", "tags", "summary", "slug", "id", "seed")
+OPTIONAL = ("draft",)
+_SLUG_OK = re.compile(r"^[\w][\w-]*$")
+SUMMARY_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A tag as templates see it: display name, URL slug, site-relative URL."""
+
+    name: str
+    slug: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article, as read from content/ and as templates see it.
+
+    url is site-relative (`2019/11/18/some-slug/`); templates join it to `site.base_path`
+    (links) or `site.base_url` (canonical, feeds). body_html is sanitised HTML.
+    """
+
+    id: str
+    title: str
+    date: datetime  # aware, in the site's time zone
+    source: str
+    reporters: tuple[str, ...]
+    tags: tuple[Tag, ...]
+    summary: str
+    slug: str
+    body_html: str
+    url: str
+    path: str  # the content file, relative to the project
+    seed: str
+    attribution: str
+    draft: bool
+    words: int
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, round(self.words / 200))
+
+
+def article_id(source: str, date: datetime, title: str) -> str:
+    """Stable identity: survives later slug and title edits because it is stored, not derived."""
+    key = f"{source}\n{date.isoformat()}\n{title}".encode()
+    return hashlib.sha256(key).hexdigest()[:16]
+
+
+def make_summary(paragraphs) -> str:
+    """The lead: the first paragraph, cut to its first sentence(s) when long."""
+    first = next((p for p in paragraphs if p.strip()), "").strip()
+    if len(first) <= SUMMARY_LIMIT:
+        return first
+    sentences = re.split(r"(?<=[.!?])\s+", first)
+    out = sentences[0]
+    for s in sentences[1:]:
+        if len(out) + 1 + len(s) > SUMMARY_LIMIT:
+            break
+        out += " " + s
+    if len(out) > SUMMARY_LIMIT:
+        out = out[:SUMMARY_LIMIT].rsplit(" ", 1)[0] + "\u2026"
+    return out
+
+
+def front_matter_text(meta: dict, body_markdown: str) -> str:
+    """A whole content file. YAML is emitted, never formatted by hand, so any title round-trips."""
+    ordered = {k: meta[k] for k in FIELDS if k in meta}
+    ordered.update({k: meta[k] for k in OPTIONAL if k in meta})
+    head = yaml.dump(ordered, Dumper=SafeDumper, allow_unicode=True, sort_keys=False,
+                     default_flow_style=False, width=10**6)
+    return f"---\n{head}---\n\n{body_markdown}"
+
+
+def split_front_matter(text: str, shown: str) -> tuple[dict, str, int]:
+    """(meta, body, line where the body starts). Raises DigestError with the YAML line."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.startswith("---\n"):
+        raise DigestError(shown, "missing front matter: the file must start with a '---' line", 1)
+    end = text.find("\n---\n", 3)
+    if end == -1:
+        if text.endswith("\n---"):
+            end = len(text) - 4
+        else:
+            raise DigestError(shown, "front matter is not closed by a '---' line", 1)
+    head = text[4:end + 1]
+    body = text[end + 5:]
+    try:
+        meta = yaml.load(head, Loader=SafeLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        raise DigestError(shown, f"invalid YAML in front matter: {getattr(e, 'problem', None) or e}", line)
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise DigestError(shown, "front matter must be a mapping of keys to values", 2)
+    return meta, body, head.count("\n") + 3
+
+
+def key_line(text: str, key: str) -> int | None:
+    """The line of a front-matter key, for error messages (only computed on error)."""
+    for number, line in enumerate(text.splitlines()[1:], start=2):
+        if line == "---":
+            return None
+        if line.startswith(f"{key}:"):
+            return number
+    return None
+
+
+def parse_date_value(value, tz):
+    """A front-matter date: ISO 8601 string or YAML timestamp; naive means the site's zone."""
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, str):
+        try:
+            dt = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    else:
+        from datetime import date as _date
+        if isinstance(value, _date):
+            dt = datetime(value.year, value.month, value.day)
+        else:
+            return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=tz)
+    return dt
+
+
+def validate_meta(meta: dict, shown: str, text: str, tz) -> tuple[dict, list[DigestError]]:
+    """Check types of every key at once; returns cleaned values and all problems found."""
+    errors = []
+
+    def bad(key, message):
+        errors.append(DigestError(shown, f"{key}: {message}", key_line(text, key) if key else 1))
+
+    clean = {}
+    for key in meta:
+        if key not in FIELDS and key not in OPTIONAL:
+            bad(key, f"unknown front matter key (known: {', '.join(FIELDS + OPTIONAL)})")
+    title = meta.get("title")
+    if not isinstance(title, str) or not title.strip():
+        if "title" in meta:
+            bad("title", f"expected a non-empty string, got {title!r}")
+        else:
+            errors.append(DigestError(shown, "title: missing", 1))
+    else:
+        clean["title"] = title.strip()
+    if "date" not in meta:
+        errors.append(DigestError(shown, "date: missing (ISO 8601, e.g. 2019-11-18T16:28:08+09:00)", 1))
+    else:
+        dt = parse_date_value(meta["date"], tz)
+        if dt is None:
+            bad("date", f"unparsable date {meta['date']!r} (expected ISO 8601, e.g. 2019-11-18T16:28:08+09:00)")
+        else:
+            clean["date"] = dt
+    for key in ("source", "summary", "slug", "id", "seed"):
+        if key in meta and meta[key] is not None:
+            if not isinstance(meta[key], str):
+                bad(key, f"expected a string, got {type(meta[key]).__name__} {meta[key]!r}")
+            else:
+                clean[key] = meta[key].strip()
+    for key in ("reporters", "tags"):
+        value = meta.get(key)
+        if value is None:
+            clean[key] = ()
+        elif isinstance(value, str):
+            clean[key] = (value.strip(),) if value.strip() else ()
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            clean[key] = tuple(v.strip() for v in value if v.strip())
+        else:
+            bad(key, f"expected a list of strings, got {value!r}")
+    if "draft" in meta and not isinstance(meta["draft"], bool):
+        bad("draft", f"expected true or false, got {meta['draft']!r}")
+    else:
+        clean["draft"] = bool(meta.get("draft", False))
+    if clean.get("slug") is not None and not _SLUG_OK.match(clean["slug"]):
+        bad("slug", f"expected letters, digits and dashes only, got {clean['slug']!r}")
+    return clean, errors

@@ -1,0 +1,136 @@
+"""RSS 2.0, Atom 1.0, JSON Feed 1.1, sitemap.xml and robots.txt, from the same model.
+
+Every URL is absolute (also inside the article HTML); dates come from the articles, never
+from the clock, so two builds of the same content give the same bytes.
+"""
+from __future__ import annotations
+
+import json
+from xml.sax.saxutils import escape, quoteattr
+
+from .config import Config
+from .content import Article
+from .markup import absolutise
+from .pages import rfc822
+from .site import Site
+
+NS = ('xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+      'xmlns:dc="http://purl.org/dc/elements/1.1/"')
+
+
+def _abs_html(a: Article, config: Config) -> str:
+    return absolutise(a.body_html, config.base_url + a.url)
+
+
+def rss(articles, config: Config, title: str, page_url: str, feed_url: str, description: str) -> str:
+    """An RSS 2.0 channel; `articles` newest first, cut to feed_items."""
+    items = articles[: config.feed_items]
+    base = config.base_url
+    out = ['<?xml version="1.0" encoding="utf-8"?>',
+           f'<rss version="2.0" {NS}>', "<channel>",
+           f"<title>{escape(title)}</title>",
+           f"<link>{escape(base + page_url)}</link>",
+           f"<description>{escape(description or title)}</description>",
+           f"<language>{escape(config.language)}</language>",
+           f'<atom:link href={quoteattr(base + feed_url)} rel="self" type="application/rss+xml"/>',
+           "<generator>newsdigest</generator>"]
+    if items:
+        out.append(f"<lastBuildDate>{rfc822(items[0].date)}</lastBuildDate>")
+    for a in items:
+        out += ["<item>",
+                f"<title>{escape(a.title)}</title>",
+                f"<link>{escape(base + a.url)}</link>",
+                f'<guid isPermaLink="false">{escape(a.id)}</guid>',
+                f"<pubDate>{rfc822(a.date)}</pubDate>"]
+        if a.reporters:  # one element: feed validators reject repeated dc:creator in an item
+            out.append(f"<dc:creator>{escape(', '.join(a.reporters))}</dc:creator>")
+        out += [f"<category>{escape(t.name)}</category>" for t in a.tags]
+        out += [f"<description>{escape(a.summary)}</description>",
+                f"<content:encoded>{escape(_abs_html(a, config))}</content:encoded>",
+                "</item>"]
+    out += ["</channel>", "</rss>", ""]
+    return "\n".join(out)
+
+
+def atom(articles, config: Config) -> str:
+    items = articles[: config.feed_items]
+    base = config.base_url
+    updated = items[0].date.isoformat() if items else "1970-01-01T00:00:00+00:00"
+    out = ['<?xml version="1.0" encoding="utf-8"?>',
+           f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
+           f"<title>{escape(config.title)}</title>",
+           f"<subtitle>{escape(config.description)}</subtitle>" if config.description else "",
+           f'<link href={quoteattr(base)} rel="alternate" type="text/html"/>',
+           f'<link href={quoteattr(base + "atom.xml")} rel="self" type="application/atom+xml"/>',
+           f"<id>{escape(base)}</id>",
+           f"<updated>{updated}</updated>",
+           "<generator>newsdigest</generator>"]
+    for a in items:
+        out += ["<entry>",
+                f"<title>{escape(a.title)}</title>",
+                f'<link href={quoteattr(base + a.url)} rel="alternate" type="text/html"/>',
+                f"<id>urn:newsdigest:{escape(a.id)}</id>",
+                f"<published>{a.date.isoformat()}</published>",
+                f"<updated>{a.date.isoformat()}</updated>"]
+        authors = a.reporters or (a.source,)
+        out += [f"<author><name>{escape(r)}</name></author>" for r in authors]
+        out += [f"<category term={quoteattr(t.name)}/>" for t in a.tags]
+        out += [f"<summary>{escape(a.summary)}</summary>",
+                f'<content type="html">{escape(_abs_html(a, config))}</content>',
+                "</entry>"]
+    out += ["</feed>", ""]
+    return "\n".join(line for line in out if line)
+
+
+def json_feed(articles, config: Config) -> str:
+    base = config.base_url
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": config.title,
+        "home_page_url": base,
+        "feed_url": base + "feed.json",
+        "description": config.description,
+        "language": config.language,
+        "items": [
+            {
+                "id": a.id,
+                "url": base + a.url,
+                "title": a.title,
+                "summary": a.summary,
+                "content_html": _abs_html(a, config),
+                "date_published": a.date.isoformat(),
+                "authors": [{"name": r} for r in (a.reporters or (a.source,))],
+                "tags": [t.name for t in a.tags],
+            }
+            for a in articles[: config.feed_items]
+        ],
+    }
+    return json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
+
+
+def sitemap(html_urls, lastmod: dict, config: Config) -> str:
+    out = ['<?xml version="1.0" encoding="utf-8"?>',
+           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for url in html_urls:
+        mod = f"<lastmod>{lastmod[url]}</lastmod>" if url in lastmod else ""
+        out.append(f"<url><loc>{escape(config.base_url + url)}</loc>{mod}</url>")
+    out += ["</urlset>", ""]
+    return "\n".join(out)
+
+
+def robots(config: Config) -> str:
+    return f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n"
+
+
+def feed_files(site: Site, config: Config) -> dict[str, str]:
+    """Every feed of the site: path in site/ -> text."""
+    files = {
+        "feed.xml": rss(site.articles, config, config.title, "", "feed.xml", config.description),
+        "atom.xml": atom(site.articles, config),
+        "feed.json": json_feed(site.articles, config),
+    }
+    for group in site.tags:
+        t = group.tag
+        files[f"{t.url}feed.xml"] = rss(group.articles, config, f"{config.title}: {t.name}", t.url,
+                                        f"{t.url}feed.xml", f"Articles tagged {t.name}")
+    return files

@@ -1,0 +1,216 @@
+"""Ingest: seeds/ -> content/, idempotent, never overwriting an editor's change.
+
+`content/.ingest.json` (committed with content/) records, per seed, the hash of the seed
+and of the content file ingest last wrote. A content file whose bytes still match what
+ingest wrote follows its seed; one that differs was edited by hand and is kept.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config
+from .content import article_id, front_matter_text, make_summary
+from .errors import DigestError
+from .markup import paragraphs_to_markdown
+from .seeds import Seed, read_seed
+from .slugs import article_slug
+from .tagging import build_matcher
+
+MANIFEST = ".ingest.json"
+
+
+@dataclass
+class IngestReport:
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    kept_edits: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    errors: list[DigestError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A seed read and tagged: everything for its content file except the slug."""
+
+    seed_name: str
+    seed_sha: str
+    id: str
+    title: str
+    meta: dict
+    body: str
+    year_month: tuple[str, str]
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+def list_seeds(seeds_dir: Path) -> list[Path]:
+    if not seeds_dir.is_dir():
+        return []
+    return sorted(p for p in seeds_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def parse_seed(path: Path, raw: bytes, config: Config, matcher) -> Parsed:
+    seed: Seed = read_seed(path, config, raw)
+    aid = article_id(seed.source, seed.date, seed.title)
+    meta = {
+        "title": seed.title,
+        "date": seed.date.isoformat(),
+        "source": seed.source,
+        "reporters": list(seed.reporters),
+        "tags": list(matcher.assign(seed.title, seed.paragraphs)),
+        "summary": make_summary(seed.paragraphs),
+        "slug": None,  # decided once every seed is read
+        "id": aid,
+        "seed": seed.name,
+    }
+    return Parsed(seed.name, sha(raw), aid, seed.title, meta, paragraphs_to_markdown(seed.paragraphs),
+                  (f"{seed.date.year:04d}", f"{seed.date.month:02d}"))
+
+
+def _parse_batch(args):
+    config, items = args
+    matcher = build_matcher(config)
+    out = []
+    for path, raw in items:
+        try:
+            out.append(parse_seed(path, raw, config, matcher))
+        except DigestError as e:
+            out.append(e)
+    return out
+
+
+def load_manifest(content_dir: Path, report: IngestReport) -> dict:
+    path = content_dir / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and isinstance(data.get("seeds"), dict):
+            return data["seeds"]
+        raise ValueError
+    except FileNotFoundError:
+        return {}
+    except (ValueError, OSError):
+        report.notices.append(f"{path}: unreadable ingest record; treating every existing content file as edited")
+        return {}
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def ingest(config: Config, jobs: int = 1) -> IngestReport:
+    """Read every seed, then write the content files that need it."""
+    report = IngestReport()
+    content_dir = config.content_dir
+    manifest = load_manifest(content_dir, report)
+    root = config.path.parent
+    shown_content = lambda p: os.path.relpath(p, Path.cwd())  # noqa: E731
+
+    # 1. Read: every seed's bytes; unchanged seeds whose content file exists are skipped.
+    to_parse = []
+    unchanged = {}
+    for path in list_seeds(config.seeds_dir):
+        try:
+            raw = path.read_bytes()
+        except OSError as e:
+            report.errors.append(DigestError(os.path.relpath(path, root), f"cannot read: {e.strerror}"))
+            continue
+        entry = manifest.get(path.name)
+        if entry and entry.get("seed_sha") == sha(raw) and (content_dir / entry["content"]).exists():
+            unchanged[path.name] = entry
+        else:
+            to_parse.append((path, raw))
+
+    parsed: list[Parsed] = []
+    results = _parse_all(config, to_parse, jobs)
+    for result in results:
+        if isinstance(result, DigestError):
+            report.errors.append(result)
+        else:
+            parsed.append(result)
+
+    # 2. Identity: the same article from two seeds gives one content file.
+    owner: dict[str, str] = {e["id"]: name for name, e in sorted(unchanged.items())}
+    unique = []
+    for p in sorted(parsed, key=lambda p: p.seed_name):
+        if p.id in owner and owner[p.id] != p.seed_name:
+            report.notices.append(f"seeds/{p.seed_name}: same article as seeds/{owner[p.id]} "
+                                  f"(id {p.id}); keeping one content file")
+            continue
+        owner[p.id] = p.seed_name
+        unique.append(p)
+
+    # 3. Slugs: unique across content/, decided in a fixed order so runs agree.
+    taken: dict[str, str] = {}  # slug -> id
+    for entry in list(unchanged.values()) + [manifest[p.seed_name] for p in unique if p.seed_name in manifest]:
+        taken[entry["slug"]] = entry["id"]
+    existing_files = {f.stem for f in content_dir.rglob("*.md")} if content_dir.is_dir() else set()
+    plans = []
+    for p in sorted(unique, key=lambda p: (p.meta["date"], p.id)):
+        entry = manifest.get(p.seed_name)
+        if entry and entry.get("id") == p.id:
+            slug = entry["slug"]
+        else:
+            base = article_slug(p.title, f"article-{p.id[:8]}")
+            slug, n = base, 1
+            while (taken.get(slug, p.id) != p.id) or (slug in existing_files and slug not in taken):
+                n += 1
+                slug = f"{base}-{n}"
+        taken[slug] = p.id
+        plans.append((p, slug))
+
+    # 4. Write, only where the file is ours to write.
+    new_manifest = {name: manifest[name] for name in unchanged}
+    report.unchanged = len(unchanged)
+    for p, slug in plans:
+        meta = dict(p.meta, slug=slug)
+        data = front_matter_text(meta, p.body).encode("utf-8")
+        entry = manifest.get(p.seed_name)
+        rel = entry["content"] if entry and entry.get("id") == p.id else f"{p.year_month[0]}/{p.year_month[1]}/{slug}.md"
+        target = content_dir / rel
+        record = {"seed_sha": p.seed_sha, "id": p.id, "slug": slug, "content": rel, "written_sha": sha(data)}
+        try:
+            current = target.read_bytes()
+        except FileNotFoundError:
+            current = None
+        if current is None:
+            write_atomic(target, data)
+            report.written.append(shown_content(target))
+        elif current == data:
+            report.unchanged += 1
+        elif entry and sha(current) == entry.get("written_sha"):
+            write_atomic(target, data)  # not edited since ingest wrote it: follow the seed
+            report.written.append(shown_content(target))
+        else:
+            report.kept_edits.append(f"{shown_content(target)}: edited by hand; keeping your edit "
+                                     f"(seed seeds/{p.seed_name} differs)")
+            record["written_sha"] = entry.get("written_sha") if entry else sha(current)
+        new_manifest[p.seed_name] = record
+
+    for name, entry in manifest.items():  # seeds that failed to parse keep their record
+        if name not in new_manifest and (config.seeds_dir / name).exists():
+            new_manifest[name] = entry
+    body = json.dumps({"version": 1, "seeds": dict(sorted(new_manifest.items()))}, indent=1, sort_keys=True)
+    manifest_path = content_dir / MANIFEST
+    if not manifest_path.exists() or manifest_path.read_text(encoding="utf-8") != body + "\n":
+        if new_manifest or manifest_path.exists():
+            write_atomic(manifest_path, (body + "\n").encode())
+    return report
+
+
+def _parse_all(config: Config, items, jobs: int):
+    if jobs <= 1 or len(items) < 200:
+        return _parse_batch((config, items))
+    size = -(-len(items) // (jobs * 4))
+    batches = [(config, items[i:i + size]) for i in range(0, len(items), size)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return [r for batch in pool.map(_parse_batch, batches) for r in batch]

@@ -1,0 +1,74 @@
+"""Text to Markdown (escaping) and Markdown to safe HTML (render, sanitise, absolutise)."""
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urljoin
+
+import markdown
+import nh3
+
+# Characters that Markdown or HTML would interpret anywhere in a line.
+_INLINE = re.compile(r"([\\`*_\[\]])")
+# ...and at the start of a line: headings, quotes, lists, rules, setext underlines.
+_LINE_START = re.compile(r"^(#|>|[-+=]|\d+[.)](?=\s|$))")
+
+
+def escape_markdown(text: str) -> str:
+    """One paragraph of scraped text as Markdown that renders back to exactly that text."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    text = _INLINE.sub(r"\\\1", text)
+    m = _LINE_START.match(text)
+    if m:
+        token = m.group(1)
+        if token[0].isdigit():  # "1. x" would start a list: escape the dot / paren
+            text = token[:-1] + "\\" + token[-1] + text[len(token):]
+        else:
+            text = "\\" + text
+    return text
+
+
+def paragraphs_to_markdown(paragraphs) -> str:
+    return "\n\n".join(escape_markdown(p) for p in paragraphs) + "\n"
+
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "del", "dl", "dt", "em",
+    "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
+    "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"},
+    "abbr": {"title"}, "td": {"align"}, "th": {"align"}, "ol": {"start"},
+}
+_MD = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+
+
+def render_markdown(text: str) -> str:
+    """Markdown to sanitised HTML: no script, event handler or javascript: URL survives."""
+    _MD.reset()
+    return sanitise(_MD.convert(text))
+
+
+def sanitise(fragment: str) -> str:
+    return nh3.clean(
+        fragment, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"}, link_rel="noopener",
+    )
+
+
+_URL_ATTR = re.compile(r'\b(href|src)="([^"]*)"')
+
+
+def absolutise(fragment: str, page_url: str) -> str:
+    """Make every href/src absolute against the page's public URL (for feeds)."""
+    return _URL_ATTR.sub(lambda m: f'{m.group(1)}="{html.escape(urljoin(page_url, html.unescape(m.group(2))))}"',
+                         fragment)
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_to_text(fragment: str) -> str:
+    return html.unescape(_TAG.sub("", fragment))

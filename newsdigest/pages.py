@@ -1,0 +1,160 @@
+"""The page plan: which files the site has, and the context each template sees.
+
+Every HTML page gets exactly two things besides its own variables:
+  site  -- SiteView: title, description, language, base_url, base_path, feed URLs, nav
+  page  -- PageInfo: title, url (site-relative), canonical (absolute), description, feed
+and the filters `link` (site-relative -> path under base_path), `absolute` (-> full URL),
+`longdate`, `shortdate`, `clock`, `isodate`, `rfc822`. Per template:
+  index.html    days: [Day] (whole days, newest first), older: Day | None, archive_url
+  article.html  article: Article, previous/next: Article | None, related: [Article], day: Day
+  tag.html      tag: Tag, articles: [Article], count, feed_url, newer_url/older_url: str | None,
+                page_number: int | None (None on the tag's landing page)
+  tags.html     tags: [TagGroup] (tag, articles)
+  archive.html  kind: "day" | "month" | "archive"; day: Day | None; month: Month | None;
+                months: [Month]; newer_url/older_url: str | None
+  404.html      nothing more
+Objects are frozen dataclasses (see content.py and site.py); templates cannot change them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .config import Config
+from .site import Day, Site
+
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+@dataclass(frozen=True)
+class NavLink:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class SiteView:
+    title: str
+    description: str
+    language: str
+    base_url: str
+    base_path: str
+    feed_url: str  # site-relative
+    atom_url: str
+    json_feed_url: str
+    nav: tuple[NavLink, ...]
+    timezone: str
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    title: str
+    url: str  # site-relative, "" for the front page
+    canonical: str
+    description: str
+    feed: str | None  # site-relative feed for this page, if any
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file to render: where it goes, with which template and context."""
+
+    output: str  # path inside site/
+    template: str
+    context: dict
+
+
+def site_view(config: Config) -> SiteView:
+    nav = (NavLink("Today", ""), NavLink("Tags", "tags/"), NavLink("Archive", "archive/"),
+           NavLink("RSS", "feed.xml"))
+    return SiteView(config.title, config.description, config.language, config.base_url,
+                    config.base_path, "feed.xml", "atom.xml", "feed.json", nav, config.timezone.key)
+
+
+def longdate(d) -> str:
+    return f"{DAYS[d.weekday()]}, {d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def shortdate(d) -> str:
+    return f"{d.day} {MONTHS[d.month - 1][:3]} {d.year}"
+
+
+def clock(d: datetime) -> str:
+    return d.strftime("%H:%M")
+
+
+def monthname(m) -> str:
+    return f"{MONTHS[m.month - 1]} {m.year}"
+
+
+def rfc822(d: datetime) -> str:
+    offset = d.strftime("%z")
+    return f"{DAYS[d.weekday()][:3]}, {d.day:02d} {MONTHS[d.month - 1][:3]} {d.year} {d:%H:%M:%S} {offset}"
+
+
+def plan_pages(site: Site, config: Config) -> list[Page]:
+    """Every HTML page of the site with its context (feeds and small files are in feeds.py)."""
+    view = site_view(config)
+    per = config.articles_per_page
+    pages: list[Page] = []
+
+    def page(output, template, title, url, description="", feed=None, **context):
+        info = PageInfo(title, url, config.base_url + url, description or config.description, feed)
+        pages.append(Page(output, template, dict(site=view, page=info, **context)))
+
+    # Front page: the newest whole days until at least one page of articles.
+    shown, count = [], 0
+    for d in site.days:
+        if count >= per:
+            break
+        shown.append(d)
+        count += len(d.articles)
+    older = site.days[len(shown)] if len(shown) < len(site.days) else None
+    page("index.html", "index.html", config.title, "", feed="feed.xml",
+         days=tuple(shown), older=older, archive_url="archive/")
+
+    day_of = {d.date: d for d in site.days}
+    for a in site.articles:
+        page(a.url + "index.html", "article.html", a.title, a.url, description=a.summary,
+             article=a, previous=site.previous[a.id], next=site.next[a.id],
+             related=site.related[a.id], day=day_of[a.date.date()])
+
+    page("tags/index.html", "tags.html", "Tags", "tags/", tags=site.tags)
+    for group in site.tags:
+        tag, items = group.tag, group.articles
+        feed = f"{tag.url}feed.xml"
+        # Landing page: the newest `per`. Older pages are fixed chunks counted from the
+        # oldest article, so adding an article changes the landing and one chunk only.
+        chunks = [items[::-1][i:i + per] for i in range(0, len(items), per)] if len(items) > per else []
+        first_older = (len(items) - per - 1) // per + 1 if chunks else None  # chunk of the (per+1)-th newest
+        page(f"{tag.url}index.html", "tag.html", f"Tag: {tag.name}", tag.url, feed=feed,
+             tag=tag, articles=items[:per], count=len(items), feed_url=feed, page_number=None,
+             newer_url=None, older_url=f"{tag.url}page/{first_older}/" if chunks else None)
+        for n, chunk in enumerate(chunks, start=1):
+            url = f"{tag.url}page/{n}/"
+            page(f"{url}index.html", "tag.html", f"Tag: {tag.name}, page {n}", url, feed=feed,
+                 tag=tag, articles=tuple(chunk[::-1]), count=len(items), feed_url=feed, page_number=n,
+                 newer_url=f"{tag.url}page/{n + 1}/" if n < len(chunks) else tag.url,
+                 older_url=f"{tag.url}page/{n - 1}/" if n > 1 else None)
+
+    for i, d in enumerate(site.days):
+        newer = site.days[i - 1].url if i > 0 else None
+        older_day = site.days[i + 1].url if i + 1 < len(site.days) else None
+        month = next(m for m in site.months if (m.year, m.month) == (d.date.year, d.date.month))
+        page(f"{d.url}index.html", "archive.html", longdate(d.date), d.url, kind="day",
+             day=d, month=month, months=(), newer_url=newer, older_url=older_day)
+    for i, m in enumerate(site.months):
+        newer = site.months[i - 1].url if i > 0 else None
+        older_month = site.months[i + 1].url if i + 1 < len(site.months) else None
+        page(f"{m.url}index.html", "archive.html", monthname(m), m.url, kind="month",
+             day=None, month=m, months=(), newer_url=newer, older_url=older_month)
+    page("archive/index.html", "archive.html", "Archive", "archive/", kind="archive",
+         day=None, month=None, months=site.months, newer_url=None, older_url=None)
+    page("404.html", "404.html", "Page not found", "404.html")
+    return pages
+
+
+def day_title(d: Day) -> str:
+    return longdate(d.date)

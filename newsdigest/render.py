@@ -1,0 +1,96 @@
+"""Jinja2 rendering: StrictUndefined, autoescape, and errors that name the template and line."""
+from __future__ import annotations
+
+import json
+import os
+import traceback
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from .config import Config
+from .errors import DigestError
+from .pages import Page, clock, longdate, monthname, rfc822, shortdate
+
+TEMPLATES = ("base.html", "index.html", "article.html", "tag.html", "tags.html", "archive.html", "404.html")
+
+
+def make_env(config: Config) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(config.layouts_dir)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    base_path, base_url = config.base_path, config.base_url
+    env.filters.update(
+        link=lambda url: base_path + url,
+        absolute=lambda url: base_url + url,
+        longdate=longdate, shortdate=shortdate, clock=clock, monthname=monthname,
+        isodate=lambda d: d.isoformat(), rfc822=rfc822, news_jsonld=news_jsonld,
+    )
+    return env
+
+
+def news_jsonld(article, canonical: str, site_title: str) -> Markup:
+    """schema.org NewsArticle as JSON that is safe inside a <script> element."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "datePublished": article.date.isoformat(),
+        "dateModified": article.date.isoformat(),
+        "description": article.summary,
+        "mainEntityOfPage": canonical,
+        "url": canonical,
+        "author": [{"@type": "Person", "name": r} for r in article.reporters]
+        or [{"@type": "Organization", "name": article.source}],
+        "publisher": {"@type": "Organization", "name": site_title},
+        "keywords": [t.name for t in article.tags],
+    }
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def check_templates(env: jinja2.Environment, config: Config) -> list[DigestError]:
+    """Compile every layout up front, so a syntax error is reported before anything renders."""
+    errors = []
+    for name in TEMPLATES:
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as e:
+            errors.append(DigestError(_layout_path(config, e.filename or name), f"template syntax error: {e.message}",
+                                      e.lineno))
+        except jinja2.TemplateNotFound as e:
+            errors.append(DigestError(_layout_path(config, name), f"missing layout (needed: {e.name})"))
+    return errors
+
+
+def render_page(env: jinja2.Environment, page: Page, config: Config) -> str:
+    try:
+        return env.get_template(page.template).render(**page.context)
+    except jinja2.TemplateSyntaxError as e:
+        raise DigestError(_layout_path(config, e.filename or page.template), f"template syntax error: {e.message}",
+                          e.lineno)
+    except Exception as e:  # an error inside a template: point at the template line
+        path, line = page.template, None
+        for frame in reversed(traceback.extract_tb(e.__traceback__)):
+            if frame.filename.endswith(".html") and os.path.exists(frame.filename):
+                path, line = frame.filename, frame.lineno
+                break
+        message = e.message if isinstance(e, jinja2.TemplateError) and e.message else f"{type(e).__name__}: {e}"
+        raise DigestError(_layout_path(config, path), f"{message} (rendering {page.output})", line) from e
+
+
+def _layout_path(config: Config, path: str) -> str:
+    p = Path(path)
+    if not p.is_absolute():
+        p = config.layouts_dir / p
+    try:
+        return os.path.relpath(p, Path.cwd())
+    except ValueError:
+        return str(p)

@@ -1,0 +1,184 @@
+"""Reading raw scraped articles (seeds): decode, normalise, and parse with a source profile."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .config import Config, SourceProfile
+from .errors import DigestError
+
+
+@dataclass(frozen=True)
+class Seed:
+    """What one seed file says, before tags, slug and id are worked out."""
+
+    name: str  # file name, for provenance
+    title: str
+    date: datetime  # aware
+    source: str
+    reporters: tuple[str, ...]
+    paragraphs: tuple[str, ...]
+    attribution: str
+
+
+_SPACE = re.compile(r"[ \t\u00a0\u3000\u200b\ufeff\f\v]+")
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_FILENAME_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_EMAIL = re.compile(r"\S+@\S+")
+_CONTROL_BYTES = [b for b in range(32) if b not in (9, 10, 12, 13)]
+_PATHLIKE = re.compile(r"(^|[/\\])\.\.([/\\]|$)|^[/\\~]")
+
+
+def decode_seed(raw: bytes, shown: str, max_bytes: int) -> str:
+    """Bytes to text: UTF-8 (BOM or not), UTF-16 with BOM, or Korean CP949/EUC-KR."""
+    if len(raw) > max_bytes:
+        raise DigestError(shown, f"file is too large ({len(raw) / 1024:,.0f} KB; the limit is "
+                                 f"{max_bytes // 1024:,} KB, max_seed_kb in config.yaml)")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DigestError(shown, "undecodable bytes: starts with a UTF-16 mark but is not UTF-16")
+    controls = sum(raw.count(bytes([b])) for b in _CONTROL_BYTES)
+    if controls > max(2, len(raw) // 100):
+        raise DigestError(shown, f"binary file ({controls} control bytes), not a text article")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return raw.decode("cp949")
+        except UnicodeDecodeError:
+            line = raw[: utf8_error.start].count(b"\n") + 1
+            raise DigestError(shown, f"undecodable bytes at offset {utf8_error.start} "
+                                     "(neither UTF-8 nor CP949/EUC-KR)", line)
+
+
+def normalise_lines(text: str) -> list[tuple[int, str]]:
+    """Numbered lines with CRLF/CR ends, stray spaces and tabs cleaned, Unicode NFC."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    out = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = _SPACE.sub(" ", line).strip()
+        if any(unicodedata.category(ch) == "Cc" for ch in line):
+            line = "".join(ch for ch in line if unicodedata.category(ch) != "Cc")
+        out.append((number, line))
+    return out
+
+
+def parse_date(text: str, tz, shown: str, line: int | None) -> datetime:
+    m = _DATE.search(text)
+    if not m:
+        raise DigestError(shown, f"unreadable date {text!r}", line)
+    y, mo, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
+    try:
+        return datetime(y, mo, d, h, mi, s, tzinfo=tz)
+    except ValueError as e:
+        raise DigestError(shown, f"impossible date {m.group(0)!r} ({e})", line)
+
+
+def choose_profile(first_line: str, sources) -> tuple[SourceProfile | None, bool]:
+    """The profile whose `detect` matches the first line; else the fallbacks (detect: null)."""
+    for profile in sources:
+        if profile.detect is not None and profile.detect.search(first_line):
+            return profile, True
+    return None, False
+
+
+def read_seed(path: Path, config: Config, raw: bytes | None = None) -> Seed:
+    """Parse one seed file into a Seed, or raise DigestError naming the file and line."""
+    shown = _shown(path, config)
+    if raw is None:
+        try:
+            raw = path.read_bytes()
+        except OSError as e:
+            raise DigestError(shown, f"cannot read: {e.strerror}")
+    text = decode_seed(raw, shown, config.max_seed_kb * 1024)
+    lines = [(n, s) for n, s in normalise_lines(text)]
+    content = [(n, s) for n, s in lines if s]
+    if not content:
+        raise DigestError(shown, "empty file: no article text")
+
+    profile, detected = choose_profile(content[0][1], config.sources)
+    candidates = [profile] if detected else [p for p in config.sources if p.detect is None]
+    if not candidates:
+        raise DigestError(shown, f"no source profile recognises this file (first line: {content[0][1][:60]!r}); "
+                                 "add one under `sources:` in config.yaml", content[0][0])
+    failure = None
+    for profile in candidates:
+        try:
+            return _parse_with(profile, content, path, shown)
+        except DigestError as e:
+            failure = failure or e
+    if detected:
+        raise failure
+    raise DigestError(shown, f"no source profile recognises this file ({failure.message})", failure.line)
+
+
+def _parse_with(profile: SourceProfile, content, path: Path, shown: str) -> Seed:
+    rest = list(content)
+    if profile.header:
+        rest = rest[1:]
+    source = profile.name
+    date = None
+    reporters: list[str] = []
+    kept = []
+    for number, line in rest:
+        if date is None and profile.date_line and (m := profile.date_line.search(line)):
+            date = parse_date(m.group("date"), profile.timezone, shown, number)
+            continue
+        if profile.source_line and (m := profile.source_line.search(line)):
+            source = m.group("source").strip()
+            continue
+        if profile.reporter_line and (m := profile.reporter_line.search(line)):
+            who = m.group("reporter").strip()
+            if who and not _EMAIL.fullmatch(who) and not reporters:
+                reporters = _split_names(_EMAIL.sub("", who))
+            continue
+        if any(p.search(line) for p in profile.drop):
+            continue
+        kept.append((number, line))
+    if not kept:
+        raise DigestError(shown, "missing title: no text after the header", content[-1][0])
+    title_line, title = kept[0]
+    if date is None:
+        m = _FILENAME_DATE.search(path.name)
+        if profile.detect is None and m:
+            date = parse_date(m.group(0), profile.timezone, shown, None)
+        else:
+            hint = f" (pattern {profile.date_line.pattern!r})" if profile.date_line else ""
+            raise DigestError(shown, f"missing date: no date line{hint}" +
+                              (" and no YYYY-MM-DD in the file name" if profile.detect is None else ""),
+                              title_line)
+    if not any(ch.isalnum() for ch in title):
+        raise DigestError(shown, f"title has no letters or digits: {title!r}", title_line)
+    if _PATHLIKE.search(title):
+        raise DigestError(shown, f"title looks like a file path, not a headline: {title!r}", title_line)
+    body = kept[1:]
+    if body and profile.signoff and (m := profile.signoff.search(body[-1][1])):
+        names = _split_names(m.group("reporters"))
+        if names:
+            reporters = names
+            body = body[:-1]
+    if not body:
+        raise DigestError(shown, "no article text after the title", title_line)
+    return Seed(
+        name=path.name, title=title, date=date, source=source, reporters=tuple(reporters),
+        paragraphs=tuple(line for _, line in body), attribution=profile.attribution,
+    )
+
+
+def _split_names(text: str) -> list[str]:
+    parts = re.split(r"\s*(?:,|&|\band\b|\u00b7)\s*", text.strip().rstrip("."))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _shown(path: Path, config: Config) -> str:
+    try:
+        return str(path.relative_to(config.path.parent))
+    except ValueError:
+        return str(path)

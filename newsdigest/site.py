@@ -1,0 +1,184 @@
+"""Load content/ into Articles and collect the site: days, months, tags, neighbours.
+
+Loading may fail per file (every problem is collected); collecting only reads.
+"""
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from .config import Config
+from .content import Article, Tag, article_id, make_summary, split_front_matter, validate_meta
+from .errors import DigestError
+from .markup import html_to_text, render_markdown
+from .slugs import article_slug, tag_slug
+
+
+@dataclass(frozen=True)
+class Source:
+    """One content file's text, read from disk; its hash keys the build cache."""
+
+    path: str  # relative to the project, for messages
+    text: str
+    sha: str
+
+
+def list_content(content_dir: Path) -> list[Path]:
+    if not content_dir.is_dir():
+        return []
+    out = []
+    for dirpath, dirnames, filenames in os.walk(content_dir):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        out.extend(Path(dirpath, f) for f in filenames if f.endswith(".md") and not f.startswith("."))
+    return sorted(out)
+
+
+def parse_article(source: Source, config: Config, tag_slugs: dict) -> Article:
+    """One content file to an Article; raises DigestError (every front-matter problem in one)."""
+    meta, body, body_line = split_front_matter(source.text, source.path)
+    clean, errors = validate_meta(meta, source.path, source.text, config.timezone)
+    if errors:
+        if len(errors) == 1:
+            raise errors[0]
+        raise DigestError(source.path, "; ".join(str(e.message) for e in errors), errors[0].line)
+    title = clean["title"]
+    when = clean["date"].astimezone(config.timezone)
+    src = clean.get("source") or config.title
+    aid = clean.get("id") or article_id(src, clean["date"], title)
+    slug = clean.get("slug") or article_slug(title, f"article-{aid[:8]}")
+    body_html = render_markdown(body)
+    text = html_to_text(body_html)
+    summary = clean.get("summary") or make_summary(text.split("\n"))
+    url = config.article_path.format(year=f"{when.year:04d}", month=f"{when.month:02d}",
+                                     day=f"{when.day:02d}", slug=slug, id=aid)
+    tags = []
+    for name in dict.fromkeys(clean.get("tags", ())):
+        s = tag_slug(name)
+        tags.append(Tag(name, s, f"tags/{s}/"))
+    attribution = next((p.attribution for p in config.sources if p.name == src), "")
+    return Article(
+        id=aid, title=title, date=when, source=src, reporters=clean.get("reporters", ()),
+        tags=tuple(tags), summary=summary, slug=slug, body_html=body_html, url=url,
+        path=source.path, seed=clean.get("seed", ""), attribution=attribution,
+        draft=clean["draft"], words=len(text.split()),
+    )
+
+
+@dataclass(frozen=True)
+class Day:
+    date: date
+    url: str  # YYYY/MM/DD/
+    articles: tuple[Article, ...]  # newest first
+
+
+@dataclass(frozen=True)
+class Month:
+    year: int
+    month: int
+    url: str
+    days: tuple[Day, ...]  # newest first
+
+    @property
+    def count(self) -> int:
+        return sum(len(d.articles) for d in self.days)
+
+
+@dataclass(frozen=True)
+class TagGroup:
+    tag: Tag
+    articles: tuple[Article, ...]  # newest first
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the render stage needs, collected once; nothing here changes later."""
+
+    articles: tuple[Article, ...]  # newest first
+    days: tuple[Day, ...]  # newest first
+    months: tuple[Month, ...]
+    tags: tuple[TagGroup, ...]  # by name
+    previous: dict  # article id -> older Article or None
+    next: dict  # article id -> newer Article or None
+    related: dict  # article id -> tuple of Articles
+
+
+def newest_first(a: Article):
+    return (-a.date.timestamp(), a.id)
+
+
+def select(articles, now: datetime, drafts: bool, future: bool):
+    return [a for a in articles if (drafts or not a.draft) and (future or a.date <= now)]
+
+
+def check_collisions(articles, config: Config) -> list[DigestError]:
+    """Two articles at one URL, one id twice, two tags on one slug: each named with both files."""
+    errors = []
+    by_url, by_id, by_tag = {}, {}, {}
+    for a in articles:
+        if a.url in by_url:
+            errors.append(DigestError(a.path, f"slug: {a.slug!r} gives the same page /{a.url} as {by_url[a.url].path}"))
+        else:
+            by_url[a.url] = a
+        if a.id in by_id:
+            errors.append(DigestError(a.path, f"id: {a.id} is also the id of {by_id[a.id].path}"))
+        else:
+            by_id[a.id] = a
+        for t in a.tags:
+            other = by_tag.setdefault(t.slug, (t.name, a.path))
+            if other[0] != t.name:
+                errors.append(DigestError(a.path, f"tags: tag {t.name!r} and tag {other[0]!r} ({other[1]}) "
+                                                  f"would share the page tags/{t.slug}/; rename one"))
+    return errors
+
+
+def collect(articles, related_count: int = 5) -> Site:
+    ordered = tuple(sorted(articles, key=newest_first))
+    by_day: dict[date, list] = defaultdict(list)
+    for a in ordered:
+        by_day[a.date.date()].append(a)
+    days = tuple(Day(d, f"{d.year:04d}/{d.month:02d}/{d.day:02d}/", tuple(items))
+                 for d, items in sorted(by_day.items(), reverse=True))
+    by_month = defaultdict(list)
+    for d in days:
+        by_month[(d.date.year, d.date.month)].append(d)
+    months = tuple(Month(y, m, f"{y:04d}/{m:02d}/", tuple(ds)) for (y, m), ds in sorted(by_month.items(), reverse=True))
+    by_tag: dict[str, list] = defaultdict(list)
+    tag_of: dict[str, Tag] = {}
+    for a in ordered:
+        for t in a.tags:
+            by_tag[t.slug].append(a)
+            tag_of.setdefault(t.slug, t)
+    tags = tuple(TagGroup(tag_of[s], tuple(items)) for s, items in
+                 sorted(by_tag.items(), key=lambda kv: (tag_of[kv[0]].name.casefold(), kv[0])))
+    previous, nxt = {}, {}
+    for i, a in enumerate(ordered):
+        nxt[a.id] = ordered[i - 1] if i > 0 else None
+        previous[a.id] = ordered[i + 1] if i + 1 < len(ordered) else None
+    return Site(ordered, days, months, tags, previous, nxt, related_articles(ordered, by_tag, related_count))
+
+
+def related_articles(ordered, by_tag, count: int, window: int = 10) -> dict:
+    """Most shared tags, then nearest in time, among each tag's `window` nearest articles.
+
+    The window keeps this linear in the number of articles: a tag with 3,000 articles
+    would otherwise make every one of them a candidate for every other.
+    """
+    position = {}
+    for slug, items in by_tag.items():
+        for i, a in enumerate(items):
+            position[(slug, a.id)] = i
+    related = {}
+    for a in ordered:
+        shared: dict[str, list] = {}
+        for t in a.tags:
+            items = by_tag[t.slug]
+            i = position[(t.slug, a.id)]
+            for b in items[max(0, i - window): i + window + 1]:
+                if b.id != a.id:
+                    shared.setdefault(b.id, [b, 0])[1] += 1
+        ranked = sorted(shared.values(), key=lambda bn: (-bn[1], abs((bn[0].date - a.date).total_seconds()), bn[0].id))
+        related[a.id] = tuple(b for b, _ in ranked[:count])
+    return related

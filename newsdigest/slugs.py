@@ -1,0 +1,43 @@
+"""URL-safe names for articles and tags."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Symbols that carry meaning in names get words, so `C++` and `C#` stay apart.
+SYMBOLS = {"+": "-plus-", "#": "-sharp-", "&": "-and-", "@": "-at-", "%": "-percent-", "$": "-dollar-"}
+_DASHES = re.compile(r"-{2,}")
+MAX_SLUG = 80
+
+
+def _words(text: str, keep) -> str:
+    out = []
+    for ch in unicodedata.normalize("NFC", text).lower():
+        if ch in SYMBOLS:
+            out.append(SYMBOLS[ch])
+        elif ch in "'\u2019.":  # "Korea's" -> "koreas", "U.S." -> "us"
+            continue
+        elif keep(ch):
+            out.append(ch)
+        else:
+            out.append("-")
+    return _DASHES.sub("-", "".join(out)).strip("-")
+
+
+def _bound(slug: str, limit: int) -> str:
+    if len(slug) <= limit:
+        return slug
+    cut = slug[:limit]
+    return (cut.rsplit("-", 1)[0] if "-" in cut[limit // 2:] else cut).strip("-")
+
+
+def article_slug(title: str, fallback: str) -> str:
+    """ASCII letters and digits from the title, dashes between words, at most 80 characters."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = _bound(_words(ascii_title, lambda ch: ch.isascii() and ch.isalnum()), MAX_SLUG)
+    return slug or fallback
+
+
+def tag_slug(name: str) -> str:
+    """Keeps Hangul and other letters (NFC); symbols mapped to words."""
+    return _bound(_words(name, str.isalnum), MAX_SLUG) or "tag"
