@@ -110,9 +110,10 @@ def test_axe_passes_an_accessible_site_and_reports_a_missing_alt(fixture_site):
     replace_in(fixture_site, "about.html", "<p>About this digest.</p>", '<p>About <img src="static/bg.svg"></p>')
     lines = axe_violations(fixture_site, urlsplit(FIXTURE_BASE_URL).path)
     # about.html answers at /repo/about and /repo/about.html; page_paths lists the file once
-    assert [line for line in lines if not line.startswith("    ")] == [
-        "/repo/about.html: [critical] image-alt: Images must have alternative text "
-        "https://dequeuniversity.com/rules/axe/4.14/image-alt"]
+    headlines = [line for line in lines if not line.startswith("    ")]
+    assert len(headlines) == 1 and re.fullmatch(
+        r"/repo/about\.html: \[critical\] image-alt: Images must have alternative text \S+/image-alt",
+        headlines[0]), lines
 
 
 # ------------------------------------------------------------------ the demo site
