@@ -28,6 +28,7 @@ _SPACE = re.compile(r"[ \t\u00a0\u3000\u200b\ufeff\f\v]+")
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 _FILENAME_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _EMAIL = re.compile(r"\S+@\S+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_BYTES = [b for b in range(32) if b not in (9, 10, 12, 13)]
 _PATHLIKE = re.compile(r"(^|[/\\])\.\.([/\\]|$)|^[/\\~]")
 
@@ -63,10 +64,7 @@ def normalise_lines(text: str) -> list[tuple[int, str]]:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     out = []
     for number, line in enumerate(text.split("\n"), start=1):
-        line = _SPACE.sub(" ", line).strip()
-        if any(unicodedata.category(ch) == "Cc" for ch in line):
-            line = "".join(ch for ch in line if unicodedata.category(ch) != "Cc")
-        out.append((number, line))
+        out.append((number, _CONTROL.sub("", _SPACE.sub(" ", line)).strip()))
     return out
 
 

@@ -23,11 +23,9 @@ class TagMatcher:
     def count(self, text: str) -> Counter:
         counts: Counter = Counter()
         if self.exact:
-            for m in self.exact.finditer(text):
-                counts[self.alias_to_tag[m.group(0)]] += 1
+            _count_words(self.exact, text, self.alias_to_tag, counts)
         if self.folded:
-            for m in self.folded.finditer(text):
-                counts[self.alias_to_tag[m.group(0).lower()]] += 1
+            _count_words(self.folded, text.lower(), self.alias_to_tag, counts)
         return counts
 
     def assign(self, title: str, paragraphs) -> tuple[str, ...]:
@@ -40,12 +38,51 @@ class TagMatcher:
         return tuple(chosen[: self.max_tags])
 
 
-def _alternation(aliases, flags) -> re.Pattern | None:
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _count_words(pattern: re.Pattern, text: str, alias_to_tag: dict, counts: Counter) -> None:
+    """Count whole-word matches. The boundaries are checked here rather than with
+    lookarounds in the pattern: a plain alternation is about 20 times faster."""
+    end = len(text)
+    for m in pattern.finditer(text):
+        s, e = m.span()
+        if (s and _is_word_char(text[s - 1])) or (e < end and _is_word_char(text[e])):
+            continue
+        counts[alias_to_tag[m.group(0)]] += 1
+
+
+def _trie(aliases) -> str:
+    """A regular expression for a set of words, factored by common prefixes.
+
+    Python's re tries alternatives one by one; with 200 aliases, a plain alternation
+    costs milliseconds per article, a trie a tenth of that. Optional tails are greedy,
+    so the longest alias wins ("South Korea" over "South").
+    """
+    trie: dict = {}
+    for alias in aliases:
+        node = trie
+        for ch in alias:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
+def _alternation(aliases) -> re.Pattern | None:
     if not aliases:
         return None
-    # Longest first, so "South Korea" wins over "Korea" at the same position.
-    body = "|".join(re.escape(a) for a in sorted(aliases, key=lambda a: (-len(a), a)))
-    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", flags)
+    # \b lets the engine skip positions inside words; only valid when aliases start with one.
+    start = r"\b" if all(_is_word_char(a[0]) for a in aliases) else ""
+    return re.compile(start + _trie(aliases))
 
 
 def build_matcher(config: Config) -> TagMatcher:
@@ -59,5 +96,5 @@ def build_matcher(config: Config) -> TagMatcher:
             else:
                 exact.append(alias)
                 alias_to_tag[alias] = tag.name
-    return TagMatcher(_alternation(exact, 0), _alternation(folded, re.IGNORECASE), alias_to_tag,
+    return TagMatcher(_alternation(exact), _alternation(folded), alias_to_tag,
                       config.title_hits, config.body_hits, config.max_tags)
