@@ -6,6 +6,7 @@ from the clock, so two builds of the same content give the same bytes.
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
 from .config import Config
@@ -18,28 +19,33 @@ NS = ('xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/r
       'xmlns:dc="http://purl.org/dc/elements/1.1/"')
 
 
+def public_url(config: Config, rel: str) -> str:
+    """The absolute URL of a site path, percent-encoded (Hangul tag slugs): sitemaps and
+    feed validators want URLs, not IRIs."""
+    return config.base_url + quote(rel, safe="/:@!$&'()*+,;=-._~%")
+
+
 def _abs_html(a: Article, config: Config) -> str:
-    return absolutise(a.body_html, config.base_url + a.url)
+    return absolutise(a.body_html, public_url(config, a.url))
 
 
 def rss(articles, config: Config, title: str, page_url: str, feed_url: str, description: str) -> str:
     """An RSS 2.0 channel; `articles` newest first, cut to feed_items."""
     items = articles[: config.feed_items]
-    base = config.base_url
     out = ['<?xml version="1.0" encoding="utf-8"?>',
            f'<rss version="2.0" {NS}>', "<channel>",
            f"<title>{escape(title)}</title>",
-           f"<link>{escape(base + page_url)}</link>",
+           f"<link>{escape(public_url(config, page_url))}</link>",
            f"<description>{escape(description or title)}</description>",
            f"<language>{escape(config.language)}</language>",
-           f'<atom:link href={quoteattr(base + feed_url)} rel="self" type="application/rss+xml"/>',
+           f'<atom:link href={quoteattr(public_url(config, feed_url))} rel="self" type="application/rss+xml"/>',
            "<generator>newsdigest</generator>"]
     if items:
         out.append(f"<lastBuildDate>{rfc822(items[0].date)}</lastBuildDate>")
     for a in items:
         out += ["<item>",
                 f"<title>{escape(a.title)}</title>",
-                f"<link>{escape(base + a.url)}</link>",
+                f"<link>{escape(public_url(config, a.url))}</link>",
                 f'<guid isPermaLink="false">{escape(a.id)}</guid>',
                 f"<pubDate>{rfc822(a.date)}</pubDate>"]
         if a.reporters:  # one element: feed validators reject repeated dc:creator in an item
@@ -68,7 +74,7 @@ def atom(articles, config: Config) -> str:
     for a in items:
         out += ["<entry>",
                 f"<title>{escape(a.title)}</title>",
-                f'<link href={quoteattr(base + a.url)} rel="alternate" type="text/html"/>',
+                f'<link href={quoteattr(public_url(config, a.url))} rel="alternate" type="text/html"/>',
                 f"<id>urn:newsdigest:{escape(a.id)}</id>",
                 f"<published>{a.date.isoformat()}</published>",
                 f"<updated>{a.date.isoformat()}</updated>"]
@@ -94,7 +100,7 @@ def json_feed(articles, config: Config) -> str:
         "items": [
             {
                 "id": a.id,
-                "url": base + a.url,
+                "url": public_url(config, a.url),
                 "title": a.title,
                 "summary": a.summary,
                 "content_html": _abs_html(a, config),
@@ -113,7 +119,7 @@ def sitemap(html_urls, lastmod: dict, config: Config) -> str:
            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url in html_urls:
         mod = f"<lastmod>{lastmod[url]}</lastmod>" if url in lastmod else ""
-        out.append(f"<url><loc>{escape(config.base_url + url)}</loc>{mod}</url>")
+        out.append(f"<url><loc>{escape(public_url(config, url))}</loc>{mod}</url>")
     out += ["</urlset>", ""]
     return "\n".join(out)
 

@@ -5,13 +5,14 @@ Loading may fail per file (every problem is collected); collecting only reads.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from .config import Config
-from .content import Article, Tag, article_id, make_summary, split_front_matter, validate_meta
+from .content import Article, Tag, article_id, key_line, make_summary, split_front_matter, validate_meta
 from .errors import DigestError
 from .markup import html_to_text, render_markdown
 from .slugs import article_slug, tag_slug
@@ -36,6 +37,21 @@ def list_content(content_dir: Path) -> list[Path]:
     return sorted(out)
 
 
+class FrontMatterErrors(DigestError):
+    """Several problems in one content file, each printed on its own `path:line: message` line.
+
+    The build collects one exception per file; this one keeps every problem's own line.
+    """
+
+    def __init__(self, errors: list[DigestError]):
+        errors = sorted(errors, key=DigestError.sort_key)
+        super().__init__(errors[0].path, errors[0].message, errors[0].line)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "\n".join(DigestError.__str__(e) for e in self.errors)
+
+
 def parse_article(source: Source, config: Config, tag_slugs: dict) -> Article:
     """One content file to an Article; raises DigestError (every front-matter problem in one)."""
     meta, body, body_line = split_front_matter(source.text, source.path)
@@ -43,7 +59,7 @@ def parse_article(source: Source, config: Config, tag_slugs: dict) -> Article:
     if errors:
         if len(errors) == 1:
             raise errors[0]
-        raise DigestError(source.path, "; ".join(str(e.message) for e in errors), errors[0].line)
+        raise FrontMatterErrors(errors)
     title = clean["title"]
     when = clean["date"].astimezone(config.timezone)
     src = clean.get("source") or config.title
@@ -55,7 +71,8 @@ def parse_article(source: Source, config: Config, tag_slugs: dict) -> Article:
     url = config.article_path.format(year=f"{when.year:04d}", month=f"{when.month:02d}",
                                      day=f"{when.day:02d}", slug=slug, id=aid)
     tags = []
-    for name in dict.fromkeys(clean.get("tags", ())):
+    # NFC: the same Hangul name typed on two systems must be one tag, not a slug clash.
+    for name in dict.fromkeys(unicodedata.normalize("NFC", n) for n in clean.get("tags", ())):
         s = tag_slug(name)
         tags.append(Tag(name, s, f"tags/{s}/"))
     attribution = next((p.attribution for p in config.sources if p.name == src), "")
@@ -113,24 +130,46 @@ def select(articles, now: datetime, drafts: bool, future: bool):
     return [a for a in articles if (drafts or not a.draft) and (future or a.date <= now)]
 
 
+def field_line(path: str, *keys: str) -> int | None:
+    """The front-matter line of the first of `keys` the file has (only read on error)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((n for n in (key_line(text, k) for k in keys) if n), None)
+
+
+def _at(path: str, line: int | None) -> str:
+    return f"{path}:{line}" if line else path
+
+
 def check_collisions(articles, config: Config) -> list[DigestError]:
-    """Two articles at one URL, one id twice, two tags on one slug: each named with both files."""
+    """Two articles at one URL, one id twice, two tags on one slug: each named with both files and lines."""
     errors = []
     by_url, by_id, by_tag = {}, {}, {}
     for a in articles:
         if a.url in by_url:
-            errors.append(DigestError(a.path, f"slug: {a.slug!r} gives the same page /{a.url} as {by_url[a.url].path}"))
+            # The slug comes from the `slug:` key, or else from the title.
+            other = by_url[a.url].path
+            errors.append(DigestError(a.path, f"slug: {a.slug!r} gives the same page /{a.url} as "
+                                              f"{_at(other, field_line(other, 'slug', 'title'))}",
+                                      field_line(a.path, "slug", "title")))
         else:
             by_url[a.url] = a
         if a.id in by_id:
-            errors.append(DigestError(a.path, f"id: {a.id} is also the id of {by_id[a.id].path}"))
+            other = by_id[a.id].path
+            errors.append(DigestError(a.path, f"id: {a.id} is also the id of {_at(other, field_line(other, 'id'))}",
+                                      field_line(a.path, "id", "title")))
         else:
             by_id[a.id] = a
         for t in a.tags:
             other = by_tag.setdefault(t.slug, (t.name, a.path))
             if other[0] != t.name:
-                errors.append(DigestError(a.path, f"tags: tag {t.name!r} and tag {other[0]!r} ({other[1]}) "
-                                                  f"would share the page tags/{t.slug}/; rename one"))
+                errors.append(DigestError(a.path, f"tags: tag {t.name!r} and tag {other[0]!r} "
+                                                  f"({_at(other[1], field_line(other[1], 'tags'))}) "
+                                                  f"would share the page tags/{t.slug}/; rename one",
+                                          field_line(a.path, "tags")))
     return errors
 
 
