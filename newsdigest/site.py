@@ -14,7 +14,8 @@ from pathlib import Path
 from .config import Config
 from .content import Article, Tag, article_id, key_line, make_summary, split_front_matter, validate_meta
 from .errors import DigestError
-from .markup import html_to_text, render_markdown
+from .markup import html_to_text
+from .paragraphs import render_body
 from .slugs import article_slug, tag_slug
 
 
@@ -65,7 +66,7 @@ def parse_article(source: Source, config: Config, tag_slugs: dict) -> Article:
     src = clean.get("source") or config.title
     aid = clean.get("id") or article_id(src, clean["date"], title)
     slug = clean.get("slug") or article_slug(title, f"article-{aid[:8]}")
-    body_html = render_markdown(body)
+    body_html = render_body(body)
     text = html_to_text(body_html)
     summary = clean.get("summary") or make_summary(text.split("\n"))
     url = config.article_path.format(year=f"{when.year:04d}", month=f"{when.month:02d}",
