@@ -20,8 +20,13 @@ NS = ('xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/r
 
 
 def public_url(config: Config, rel: str) -> str:
-    """The absolute URL of a site path, percent-encoded (Hangul tag slugs): sitemaps and
-    feed validators want URLs, not IRIs."""
+    """The absolute URL of a site path. Feeds carry IRIs (Hangul tag paths as they are,
+    which Atom allows and `check` expects); sitemap_url escapes them."""
+    return config.base_url + rel
+
+
+def sitemap_url(config: Config, rel: str) -> str:
+    """Percent-encoded: the sitemap protocol wants URLs, not IRIs."""
     return config.base_url + quote(rel, safe="/:@!$&'()*+,;=-._~%")
 
 
@@ -119,7 +124,7 @@ def sitemap(html_urls, lastmod: dict, config: Config) -> str:
            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url in html_urls:
         mod = f"<lastmod>{lastmod[url]}</lastmod>" if url in lastmod else ""
-        out.append(f"<url><loc>{escape(public_url(config, url))}</loc>{mod}</url>")
+        out.append(f"<url><loc>{escape(sitemap_url(config, url))}</loc>{mod}</url>")
     out += ["</urlset>", ""]
     return "\n".join(out)
 
