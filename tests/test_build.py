@@ -2,11 +2,17 @@
 determinism, atomic failure with exact messages, drafts and future articles."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+from urllib.parse import quote
 
 import pytest
+from lxml import etree
 
 from buildkit import NOW_EPOCH, apply_overlay, html, make_project, problem_lines, run_build, set_config, tree
+from sitekit import REPO
 
 BASE = "https://example.github.io/repo/"
 HANGEUL = "2024/01/05/hangeul-exhibition-opens-in-seoul/"
@@ -228,12 +234,10 @@ def test_small_files(site):
 
 
 def test_sitemap_lists_every_page_with_absolute_escaped_urls(site):
-    from lxml import etree
     root = etree.parse(str(site / "sitemap.xml")).getroot()
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     locs = root.xpath("//s:loc/text()", namespaces=ns)
     pages = sorted(p.relative_to(site).as_posix()[: -len("index.html")] for p in site.rglob("index.html"))
-    from urllib.parse import quote
     assert sorted(locs) == sorted(BASE + quote(p) for p in pages)
     assert BASE + "tags/%ED%95%9C%EA%B8%80/" in locs  # the sitemap protocol wants URLs escaped
     lastmod = root.xpath(f"//s:url[s:loc='{BASE + NIGHT}']/s:lastmod/text()", namespaces=ns)
@@ -266,7 +270,6 @@ def test_article_path_is_configurable(tmp_path):
 # ------------------------------------------------------------------ safety
 def unescaped_outputs(site):
     """Every page as served, and the article HTML inside every feed, unescaped."""
-    from lxml import etree
     out = {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
     for rel in ["feed.xml", "atom.xml"] + [p.relative_to(site).as_posix() for p in site.glob("tags/*/feed.xml")]:
         root = etree.parse(str(site / rel)).getroot()
@@ -380,3 +383,13 @@ def test_every_problem_is_listed_at_once(tmp_path, built):
     expected = BAD["bad-date"] + BAD["bad-types"] + BAD["bad-yaml"] + BAD["bad-missing-title"] + BAD["bad-template-syntax"]
     assert problem_lines(proc.stderr) == expected
     assert tree(project / "site") == before
+
+
+def test_build_passes_its_own_pages_check(built):
+    # The build and `build.py check` must agree on what GitHub Pages and feed readers need
+    # (Hangul tag paths, pagination, feeds): a fixture richer than the demo.
+    proc = subprocess.run([sys.executable, str(REPO / "build.py"), "check", "--config", "config.yaml"],
+                          cwd=built, env=dict(os.environ, TZ="UTC", LC_ALL="C.UTF-8"),
+                          capture_output=True, text=True, timeout=120)
+    assert (proc.returncode, proc.stderr) == (0, ""), proc.stdout
+    assert proc.stdout.startswith("check ok: 28 pages, 10 feeds")
