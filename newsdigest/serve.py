@@ -1,0 +1,429 @@
+"""`build.py serve`: build, serve site/ under base_url's sub-path, rebuild on change, live reload.
+
+How a save becomes a reload:
+1. One watcher polls a snapshot of every input (seeds/, content/, layouts/, config.yaml).
+2. A change starts a quiet period; more changes restart it, so a burst of saves builds once.
+3. The build (config reload, ingest, incremental build) runs in a worker thread while the
+   last good site keeps being served. A change that lands during the build is seen when
+   the build ends and gets one follow-up build; nothing is lost.
+4. When no change is pending, every connected browser is told to reload, once. We call
+   livereload's `LiveReloadHandler.reload_waiters` ourselves: its own poller drops reloads
+   within 3 s of the previous one, which would lose quick successive saves.
+
+A failed build leaves site/ as it was; its errors are printed and shown over every page
+until a good build clears them. base_url may change while serving: the site moves to the
+new sub-path at the next good build; host and port stay as started.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import mimetypes
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+import webbrowser
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+from livereload.watcher import Watcher
+from tornado import netutil, web
+from tornado.httpserver import HTTPServer
+
+from .config import Config, load_config
+from .errors import DigestError, Rejected
+
+QUIET_SECONDS = 0.15  # a burst of saves ends when nothing changed for this long
+MIN_POLL_SECONDS = 0.05  # the demo snapshots in well under 1 ms
+STATUS_PATH = "/__newsdigest/status"  # JSON for tests and tools: build counter, errors
+
+# livereload.js finds the websocket from its own URL; the page's host and port keep it
+# working whatever address the browser used. (The same snippet livereload's Server injects.)
+LIVE_SCRIPT = (
+    '<script>(function(){var s=document.createElement("script");'
+    'var port=window.location.port||(window.location.protocol=="https:"?443:80);'
+    's.src="//"+window.location.hostname+":"+port+"/livereload.js?port="+port;'
+    'document.head.appendChild(s);})();</script>'
+).encode()
+
+
+# ------------------------------------------------------------------ watching
+def _ignored(name: str) -> bool:
+    """Editor and tool scratch files: dotfiles (also ingest's temp files and record), backups."""
+    return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx")) or name == "4913"
+
+
+def snapshot(config: Config) -> dict[str, tuple[int, int, int]]:
+    """(mtime, size, inode) of every input file; two equal snapshots mean nothing changed."""
+    files = {}
+    for root in (config.seeds_dir, config.content_dir, config.layouts_dir):
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = [d for d in dirnames if not _ignored(d)]
+            for name in filenames:
+                if not _ignored(name):
+                    _stat_into(files, os.path.join(dirpath, name))
+    _stat_into(files, str(config.path))
+    return files
+
+
+def _stat_into(files: dict, path: str) -> None:
+    try:
+        st = os.stat(path)
+    except OSError:  # deleted between listing and stat: the next snapshot shows it gone
+        return
+    files[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _watched_dirs(config: Config) -> tuple:
+    return (config.seeds_dir, config.content_dir, config.layouts_dir, config.path)
+
+
+# ------------------------------------------------------------------ building
+@dataclass
+class Outcome:
+    """One build attempt, made in the worker thread and applied in the server thread."""
+
+    config: Config | None            # None: config.yaml did not load
+    errors: list[DigestError] = field(default_factory=list)
+    built: bool = False              # site/ is the output of this config
+    ingest_wrote: set[str] = field(default_factory=set)  # our own writes, not edits to react to
+    lines: list[str] = field(default_factory=list)       # for the terminal
+    summary: str = ""
+    written: int = 0
+    seconds: float = 0.0
+
+
+def rebuild(args) -> Outcome:
+    """Re-read config.yaml, ingest, build. Never raises: problems end up in Outcome.errors."""
+    from .cli import now_from_env
+    from .ingest import ingest
+    from .pipeline import build
+
+    started = time.perf_counter()
+    try:
+        config = load_config(Path(args.config), base_url=args.base_url)
+    except Rejected as e:
+        return Outcome(None, e.errors, seconds=time.perf_counter() - started)
+    outcome = Outcome(config)
+    jobs = args.jobs or os.cpu_count() or 1
+    try:
+        report = ingest(config, jobs=jobs)
+        outcome.ingest_wrote = {os.path.abspath(p) for p in report.written}
+        outcome.errors += report.errors
+        outcome.lines += report.notices
+        if report.written:
+            outcome.lines.append(f"ingested {len(report.written)} new or changed seed(s)")
+        built = build(config, drafts=args.drafts, future=args.future, now=now_from_env(), jobs=args.jobs)
+        outcome.built = True
+        outcome.summary = f"{built.articles} articles, {built.tags} tags, {built.pages} pages"
+        outcome.written = built.written
+    except Rejected as e:
+        outcome.errors += e.errors
+    except DigestError as e:
+        outcome.errors.append(e)
+    except Exception as e:  # a bug must not stop the preview; show it like an input problem
+        if args.debug:
+            traceback.print_exc()
+        outcome.errors.append(DigestError("build", f"{type(e).__name__}: {e} (run with --debug for the traceback)"))
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+# ------------------------------------------------------------------ the preview state
+class Preview:
+    """What the server shows and the watcher knows. Touched only from the event loop thread."""
+
+    def __init__(self, config: Config, args, host: str, port: int):
+        self.args = args
+        self.host, self.port = host, port
+        self.site_config = config    # of the last good build: where site/ is and its sub-path
+        self.watch_config = config   # the newest config that loaded: which folders to watch
+        self.errors: list[DigestError] = []
+        self.builds = 0              # finished build attempts, good or failed
+        self.reloads = 0
+        self.building = False
+        self.pending = True          # a change seen and not yet built (the first build too)
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdigest-build")
+        self.first_build_done = asyncio.Event()
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{self.site_config.base_path}"
+
+    def say(self, message: str) -> None:
+        if not self.args.quiet:
+            print(message, flush=True)
+
+    def status(self) -> dict:
+        return {
+            "builds": self.builds, "reloads": self.reloads, "browsers": len(LiveReloadHandler.waiters),
+            "ok": not self.errors,
+            "building": self.building, "pending": self.pending,
+            "errors": [{"path": e.path, "line": e.line, "message": e.message, "text": str(e)} for e in self.errors],
+            "base_path": self.site_config.base_path, "url": self.url,
+        }
+
+    async def watch(self) -> None:
+        """Poll the inputs forever; build once per burst of changes; reload after each build."""
+        loop = asyncio.get_running_loop()
+        seen = await loop.run_in_executor(None, snapshot, self.watch_config)
+        changed_at = 0.0  # the first build starts at once
+        poll = MIN_POLL_SECONDS
+        while True:
+            if not self.pending:
+                await asyncio.sleep(poll)
+                started = time.perf_counter()
+                current = await loop.run_in_executor(None, snapshot, self.watch_config)
+                # Keep polling cheap on big sites: at most ~10% of the time spent walking.
+                poll = max(MIN_POLL_SECONDS, 10 * (time.perf_counter() - started))
+                if current != seen:
+                    seen, changed_at, self.pending = current, time.monotonic(), True
+                continue
+            quiet_left = changed_at + QUIET_SECONDS - time.monotonic()
+            if quiet_left > 0:
+                await asyncio.sleep(min(quiet_left, poll))
+                current = await loop.run_in_executor(None, snapshot, self.watch_config)
+                if current != seen:
+                    seen, changed_at = current, time.monotonic()
+                continue
+
+            before, before_dirs = seen, _watched_dirs(self.watch_config)
+            self.pending, self.building = False, True
+            outcome = await loop.run_in_executor(self.executor, rebuild, self.args)
+            self.building = False
+            self.apply(outcome)
+            seen = await loop.run_in_executor(None, snapshot, self.watch_config)
+            if _watched_dirs(self.watch_config) == before_dirs:
+                edited = {p for p in before.keys() | seen.keys() if before.get(p) != seen.get(p)}
+                if edited - outcome.ingest_wrote:
+                    # Saved while we were building: build again; the browser reloads after that one.
+                    changed_at, self.pending = time.monotonic(), True
+            if not self.pending:
+                self.reload()
+            self.first_build_done.set()
+
+    def apply(self, outcome: Outcome) -> None:
+        """Take a finished build into the server: print it, keep or clear the errors."""
+        self.builds += 1
+        first = self.builds == 1
+        if outcome.config is not None:
+            self.watch_config = outcome.config
+        for line in outcome.lines:
+            self.say(line)
+        old_base = self.site_config.base_path
+        if outcome.built:
+            self.site_config = outcome.config
+        if outcome.errors:
+            for e in outcome.errors:
+                print(e, file=sys.stderr, flush=True)
+            kept = "the site built from the rest" if outcome.built else "the last good site"
+            print(f"{'build' if first else 'rebuild'} failed: {len(outcome.errors)} problem(s); "
+                  f"serving {kept}, with the errors shown over every page", file=sys.stderr, flush=True)
+        elif first:
+            self.say(f"built {outcome.summary} ({outcome.written} files written) in {outcome.seconds:.2f} s "
+                     f"-> {_rel(self.site_config.output_dir)}/")
+        else:
+            self.say(f"rebuilt in {outcome.seconds:.2f} s ({outcome.written} files written)")
+        if self.errors and not outcome.errors:
+            self.say("fixed: the errors are cleared")
+        self.errors = outcome.errors
+        if not first and self.site_config.base_path != old_base:
+            self.say(f"base_url changed: now serving at {self.url}")
+
+    def reload(self) -> None:
+        """Tell every open page to reload, now (bypassing livereload's 3-second throttle)."""
+        self.reloads += 1
+        LiveReloadHandler.reload_waiters(path="*")
+
+
+def _rel(path: Path) -> str:
+    try:
+        return os.path.relpath(path, Path.cwd())
+    except ValueError:
+        return str(path)
+
+
+# ------------------------------------------------------------------ HTTP
+def find_file(site_dir: Path, rel: str) -> tuple[str, Path | None]:
+    """Map a URL path below the mount to a file in site/, like GitHub Pages does.
+
+    Returns ("file", path), ("redirect", None) for a folder without its trailing slash, or
+    ("missing", None). Nothing outside site/ is ever returned: `..` segments are refused and
+    the resolved path (symlinks followed) must stay inside site/.
+    """
+    parts = rel.split("/")
+    if any(p in (".", "..") or "\\" in p or "\0" in p for p in parts):
+        return "missing", None
+    root = os.path.realpath(site_dir)
+    target = os.path.realpath(os.path.join(root, *[p for p in parts if p]))
+    if target != root and not target.startswith(root + os.sep):
+        return "missing", None
+    if os.path.isdir(target):
+        if rel and not rel.endswith("/"):
+            return "redirect", None
+        target = os.path.join(target, "index.html")
+    elif not os.path.exists(target) and rel and not rel.endswith("/") and os.path.isfile(target + ".html"):
+        target += ".html"  # GitHub Pages serves /x from x.html
+    if not os.path.isfile(target) or not os.path.realpath(target).startswith(root + os.sep):
+        return "missing", None
+    return "file", Path(target)
+
+
+def error_overlay(errors: list[DigestError]) -> bytes:
+    items = "\n".join(html.escape(str(e)) for e in errors)
+    return (
+        '<div id="newsdigest-errors" role="alert" style="position:fixed;inset:0;z-index:2147483647;'
+        'overflow:auto;margin:0;padding:2rem;background:rgba(40,0,0,.94);color:#fff;'
+        'font:15px/1.5 ui-monospace,monospace;text-align:left">'
+        f'<h1 style="font-size:1.3rem;margin:0 0 1rem">Build failed: {len(errors)} problem(s)</h1>'
+        f'<pre style="white-space:pre-wrap;margin:0 0 1rem">{items}</pre>'
+        '<p style="margin:0">Showing the last good site underneath. Fix the file and save; '
+        'this page reloads when the build succeeds.</p></div>'
+    ).encode()
+
+
+def decorate(page: bytes, errors: list[DigestError]) -> bytes:
+    """Add the live-reload script, and the error overlay when the last build failed."""
+    lower = page.lower()
+    at = lower.find(b"</head>")
+    if at < 0:
+        at = lower.find(b"<body")
+    page = page + LIVE_SCRIPT if at < 0 else page[:at] + LIVE_SCRIPT + page[at:]
+    if errors:
+        at = page.lower().rfind(b"</body>")
+        overlay = error_overlay(errors)
+        page = page + overlay if at < 0 else page[:at] + overlay + page[at:]
+    return page
+
+
+def content_type(path: Path) -> str:
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind in ("application/json", "application/xml", "application/javascript"):
+        kind += "; charset=utf-8"
+    return kind
+
+
+class SiteHandler(web.RequestHandler):
+    """Files of site/ under the sub-path of base_url, read at request time (site/ is swapped)."""
+
+    def initialize(self, preview: Preview) -> None:
+        self.preview = preview
+
+    def compute_etag(self):
+        return None  # always send the current bytes: the file may have changed a moment ago
+
+    def get(self) -> None:
+        self._respond(body=True)
+
+    def head(self) -> None:
+        self._respond(body=False)
+
+    def _respond(self, body: bool) -> None:
+        preview = self.preview
+        config = preview.site_config
+        base = config.base_path
+        path = unquote(self.request.path)
+        self.set_header("Cache-Control", "no-store")
+        if base != "/" and path in ("/", base.rstrip("/")):
+            self.redirect(base)  # the sub-path is the site's root; be kind to a bare address
+            return
+        found, file = ("missing", None)
+        if path.startswith(base):
+            found, file = find_file(config.output_dir, path[len(base):])
+        if found == "redirect":
+            query = f"?{self.request.query}" if self.request.query else ""
+            self.redirect(self.request.path + "/" + query, permanent=True)
+            return
+        if found == "missing":
+            self.set_status(404)
+            found, file = find_file(config.output_dir, "404.html")
+        if file is None:
+            data, kind = b"<!DOCTYPE html><title>Not found</title><h1>Not found</h1>", "text/html; charset=utf-8"
+            if not preview.errors and preview.builds == 0:
+                data += b"<p>The first build is still running.</p>"
+        else:
+            try:
+                data, kind = file.read_bytes(), content_type(file)
+            except OSError:  # swapped away mid-request: the browser will reload anyway
+                self.set_status(404)
+                data, kind = b"not found", "text/plain; charset=utf-8"
+        if kind.startswith("text/html"):
+            data = decorate(data, preview.errors)
+        self.set_header("Content-Type", kind)
+        self.set_header("Content-Length", str(len(data)))
+        if body:
+            self.write(data)
+
+
+class StatusHandler(web.RequestHandler):
+    def initialize(self, preview: Preview) -> None:
+        self.preview = preview
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.write(json.dumps(self.preview.status()))
+
+
+def make_app(preview: Preview) -> web.Application:
+    # livereload's websocket and script, then our own files: we control what is served.
+    LiveReloadHandler.watcher = Watcher()  # reload_waiters() logs watcher.filepath; we poll ourselves
+    LiveReloadHandler.live_css = False     # reload the whole page: a rebuild changes more than CSS
+    # Tornado logs every 404 as a warning; the terminal is for build results (--debug shows them).
+    settings = {} if preview.args.debug else {"log_function": lambda handler: None}
+    return web.Application([
+        (r"/livereload", LiveReloadHandler),
+        (r"/livereload\.js", LiveReloadJSHandler),
+        (STATUS_PATH, StatusHandler, {"preview": preview}),
+        (r"/.*", SiteHandler, {"preview": preview}),
+    ], **settings)
+
+
+# ------------------------------------------------------------------ the command
+def serve(config: Config, args) -> int:
+    """Build, serve, rebuild until Ctrl-C (or SIGTERM). Exit 0 when stopped, 2 if it cannot listen."""
+    try:
+        sockets = netutil.bind_sockets(args.port, address=args.host)
+    except OSError as e:
+        print(f"error: cannot listen on {args.host}:{args.port}: {e.strerror or e} (try --port)", file=sys.stderr)
+        return 2
+    port = sockets[0].getsockname()[1]  # the real one when --port 0 asks for any free port
+    return asyncio.run(_serve(config, args, sockets, port))
+
+
+async def _serve(config: Config, args, sockets, port: int) -> int:
+    preview = Preview(config, args, args.host, port)
+    server = HTTPServer(make_app(preview))
+    server.add_sockets(sockets)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    watcher = asyncio.create_task(preview.watch())
+    stopped = asyncio.create_task(stop.wait())
+
+    await asyncio.wait([asyncio.create_task(preview.first_build_done.wait()), stopped],
+                       return_when=asyncio.FIRST_COMPLETED)
+    if not stop.is_set():
+        print(f"serving {_rel(preview.site_config.output_dir)}/ at {preview.url} (Ctrl-C to stop)", flush=True)
+        if args.open:
+            threading.Thread(target=webbrowser.open, args=(preview.url,), daemon=True).start()
+    await asyncio.wait([watcher, stopped], return_when=asyncio.FIRST_COMPLETED)
+    if watcher.done() and watcher.exception():  # the watcher died: a bug; report it like cli does
+        raise watcher.exception()
+
+    preview.say("stopping")
+    watcher.cancel()
+    server.stop()
+    for waiter in list(LiveReloadHandler.waiters):
+        waiter.close()
+    preview.executor.shutdown(wait=True, cancel_futures=True)  # a running build finishes its swap
+    return 0
