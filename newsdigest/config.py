@@ -100,12 +100,36 @@ SOURCE_KEYS = {
 ARTICLE_PATH_FIELDS = {"year", "month", "day", "slug", "id"}
 
 
+def _duplicate_keys(node, prefix=()) -> list[tuple[tuple, int, int]]:
+    """(key path, line, first line) for each key given twice in one mapping.
+
+    YAML loaders keep the last value silently; a setting written twice is a mistake
+    whichever copy the author meant.
+    """
+    found = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            name = str(key.value)
+            if name in seen:
+                found.append((prefix + (name,), key.start_mark.line + 1, seen[name]))
+            else:
+                seen[name] = key.start_mark.line + 1
+            found += _duplicate_keys(value, prefix + (name,))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            found += _duplicate_keys(item, prefix + (i,))
+    return found
+
+
 def _line_index(node, prefix=()) -> dict[tuple, int]:
-    """Map each key path in a composed YAML tree to its 1-based line."""
+    """Map each key path in a composed YAML tree to its 1-based line (the first, if repeated)."""
     lines = {prefix: node.start_mark.line + 1}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             sub = prefix + (str(key.value),)
+            if sub in lines:
+                continue
             lines.update(_line_index(value, sub))
             lines[sub] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
@@ -164,6 +188,9 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
 
     if not isinstance(data, dict):
         raise Rejected([DigestError(shown, "expected a mapping of settings at the top level", 1)], exit_code=2)
+    for keypath, line, first in _duplicate_keys(node):
+        name = ".".join(str(k) for k in keypath)
+        errors.append(DigestError(shown, f"{name}: duplicate key (also on line {first})", line))
 
     values = {}
     for key, value in data.items():
@@ -286,7 +313,10 @@ def _source(raw, keypath, err) -> SourceProfile | None:
     if not isinstance(raw, dict):
         err(keypath, f"expected a mapping (a source profile), got {raw!r}")
         return None
+    # Bad keys are reported and set aside; the rest of the profile is still checked so
+    # that one run lists every problem in it.
     ok = True
+    good = {}
     for key, value in raw.items():
         if key not in SOURCE_KEYS:
             err(keypath + (key,), f"unknown key (known: {', '.join(SOURCE_KEYS)})")
@@ -294,11 +324,12 @@ def _source(raw, keypath, err) -> SourceProfile | None:
         elif not _is(value, SOURCE_KEYS[key]):
             err(keypath + (key,), f"expected {_type_name(SOURCE_KEYS[key])}, got {value!r}")
             ok = False
+        else:
+            good[key] = value
+    raw = good
     if not isinstance(raw.get("name"), str) or not raw.get("name", "").strip():
         err(keypath, "name: required (the outlet's name, e.g. Arirang News)")
         ok = False
-    if not ok:
-        return None
 
     def pattern(key, groups=()):
         value = raw.get(key)
@@ -324,8 +355,8 @@ def _source(raw, keypath, err) -> SourceProfile | None:
         except re.error as e:
             err(keypath + ("drop", j), f"bad regular expression: {e}")
     detect = pattern("detect")
-    return SourceProfile(
-        name=raw["name"].strip(),
+    profile = SourceProfile(
+        name=raw.get("name", "").strip(),
         detect=detect,
         header=raw.get("header", detect is not None),
         date_line=pattern("date_line", ("date",)),
@@ -336,6 +367,7 @@ def _source(raw, keypath, err) -> SourceProfile | None:
         drop=tuple(drop),
         attribution=raw.get("attribution", "").strip(),
     )
+    return profile if ok else None
 
 
 def _display(path: Path) -> str:

@@ -113,7 +113,8 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     content_dir = config.content_dir
     manifest = load_manifest(content_dir, report)
     root = config.path.parent
-    shown_content = lambda p: os.path.relpath(p, Path.cwd())  # noqa: E731
+    # Relative to the project, like `seeds/x.txt` in the same messages, wherever we run from.
+    shown_content = lambda p: Path(os.path.relpath(p, root)).as_posix()  # noqa: E731
 
     # 1. Read: every seed's bytes; unchanged seeds whose content file exists are skipped.
     to_parse = []
@@ -157,7 +158,9 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     plans = []
     for p in sorted(unique, key=lambda p: (p.meta["date"], p.id)):
         entry = manifest.get(p.seed_name)
-        if entry and entry.get("id") == p.id:
+        if entry:
+            # The same seed file is the same article even when its title was corrected
+            # (which changes the id): keep its slug and file, so its URL stays put.
             slug = entry["slug"]
         else:
             base = article_slug(p.title, f"article-{p.id[:8]}")
@@ -175,7 +178,7 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
         meta = dict(p.meta, slug=slug)
         data = front_matter_text(meta, p.body).encode("utf-8")
         entry = manifest.get(p.seed_name)
-        rel = entry["content"] if entry and entry.get("id") == p.id else f"{p.year_month[0]}/{p.year_month[1]}/{slug}.md"
+        rel = entry["content"] if entry else f"{p.year_month[0]}/{p.year_month[1]}/{slug}.md"
         target = content_dir / rel
         record = {"seed_sha": p.seed_sha, "id": p.id, "slug": slug, "content": rel, "written_sha": sha(data)}
         try:

@@ -8,14 +8,21 @@ from urllib.parse import urljoin
 import markdown
 import nh3
 
-# Characters that Markdown or HTML would interpret anywhere in a line.
+# Characters that Markdown would interpret anywhere in a line. Each is in Python-Markdown's
+# ESCAPED_CHARS, so a backslash before it is consumed; `&` and `<` become entities instead.
 _INLINE = re.compile(r"([\\`*_\[\]])")
-# ...and at the start of a line: headings, quotes, lists, rules, setext underlines.
-_LINE_START = re.compile(r"^(#|>|[-+=]|\d+[.)](?=\s|$))")
+# ...and at the start of a line: headings, quotes, bullets, rules. A lone line cannot be a
+# setext heading or a table, so `=` and `|` need nothing (and `\=` would show its backslash).
+_LINE_START = re.compile(r"^(#|>|[-+]|\d+[.)](?=\s|$))")
 
 
 def escape_markdown(text: str) -> str:
-    """One paragraph of scraped text as Markdown that renders back to exactly that text."""
+    """One paragraph of scraped text as Markdown that renders back to exactly that text.
+
+    Leading and trailing whitespace goes: four leading spaces would make a code block, and
+    a paragraph shows no edge whitespace anyway.
+    """
+    text = text.strip()
     text = text.replace("&", "&amp;").replace("<", "&lt;")
     text = _INLINE.sub(r"\\\1", text)
     m = _LINE_START.match(text)

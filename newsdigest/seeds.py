@@ -111,10 +111,16 @@ def read_seed(path: Path, config: Config, raw: bytes | None = None) -> Seed:
         try:
             return _parse_with(profile, content, path, shown)
         except DigestError as e:
-            failure = failure or e
+            failure = failure or (profile, e)
     if detected:
-        raise failure
-    raise DigestError(shown, f"no source profile recognises this file ({failure.message})", failure.line)
+        raise failure[1]
+    # No outlet's header matched and the fallback could not read it either: say both,
+    # in one line, rather than guess a title and a date.
+    profile, e = failure
+    reason = e.message.split(":")[0]
+    raise DigestError(shown, f"no source profile recognises this file (first line {content[0][1][:60]!r}; "
+                             f"as {profile.name}: {reason}); add a profile under `sources:` in config.yaml",
+                      content[0][0])
 
 
 def _parse_with(profile: SourceProfile, content, path: Path, shown: str) -> Seed:
@@ -148,8 +154,10 @@ def _parse_with(profile: SourceProfile, content, path: Path, shown: str) -> Seed
         if profile.detect is None and m:
             date = parse_date(m.group(0), profile.timezone, shown, None)
         else:
-            hint = f" (pattern {profile.date_line.pattern!r})" if profile.date_line else ""
-            raise DigestError(shown, f"missing date: no date line{hint}" +
+            # The profile's name, not its regex: the reader can look the pattern up.
+            where = f"no line matches date_line of source {profile.name!r}" if profile.date_line else \
+                f"source {profile.name!r} has no date_line"
+            raise DigestError(shown, f"missing date: {where}" +
                               (" and no YYYY-MM-DD in the file name" if profile.detect is None else ""),
                               title_line)
     if not any(ch.isalnum() for ch in title):
