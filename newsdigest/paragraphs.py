@@ -12,12 +12,12 @@ import re
 
 from .markup import render_markdown
 
-# One paragraph: no Markdown syntax except backslash escapes and the two entities
-# ingest writes. `>` is allowed inside (Markdown shows it as &gt;), not at the start.
-_SIMPLE = re.compile(
-    r"(?![#>+=\-]|\d+[.)](?:\s|$))"  # not a heading, quote, list item, rule or setext line
-    r"(?:[^\\`*_\[\]<>&|\n\t ]|(?<! ) (?! )|\\[\\`*_\[\]#>+\-.!()]|&amp;|&lt;|(?<=.)>)+"
-)
+# One paragraph qualifies when, with the escapes ingest writes taken out, nothing is
+# left that Markdown interprets: no emphasis, code, link, HTML, table or line break,
+# and no block marker (heading, quote, list item, rule, setext line) at its start.
+_ESCAPES = re.compile(r"\\[\\`*_\[\]#>+\-.!()]|&amp;|&lt;")
+_SYNTAX = re.compile(r"[\\`*_\[\]<&|\t\n\u00a0]|  ")  # the sanitiser writes U+00A0 as &nbsp;
+_BLOCK_START = re.compile(r"[#>+=\-]|\d+[.)](?:\s|$)")
 _UNESCAPE = re.compile(r"\\([\\`*_\[\]#>+\-.!()])")
 
 
@@ -26,7 +26,8 @@ def render_paragraphs(text: str) -> str | None:
     blocks = text.strip("\n").split("\n\n")
     out = []
     for block in blocks:
-        if not _SIMPLE.fullmatch(block) or block != block.strip():
+        if (not block or block != block.strip() or _BLOCK_START.match(block)
+                or _SYNTAX.search(_ESCAPES.sub("x", block))):
             return None
         out.append("<p>" + _UNESCAPE.sub(r"\1", block).replace(">", "&gt;") + "</p>")
     return "\n".join(out)
