@@ -50,12 +50,6 @@ def sha(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
 
 
-def list_seeds(seeds_dir: Path) -> list[Path]:
-    if not seeds_dir.is_dir():
-        return []
-    return sorted(p for p in seeds_dir.iterdir() if p.is_file() and not p.name.startswith("."))
-
-
 def parse_seed(path: Path, raw: bytes, config: Config, matcher) -> Parsed:
     seed: Seed = read_seed(path, config, raw)
     aid = article_id(seed.source, seed.date, seed.title)
@@ -117,19 +111,40 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     shown_content = lambda p: Path(os.path.relpath(p, root)).as_posix()  # noqa: E731
 
     # 1. Read: every seed's bytes; unchanged seeds whose content file exists are skipped.
+    # A seed whose size, mtime and inode match the last run keeps its hash unread.
+    stat_cache = _load_stat_cache(config)
+    new_stat_cache = {}
+    existing = content_files(content_dir)
     to_parse = []
     unchanged = {}
-    for path in list_seeds(config.seeds_dir):
+    for entry_os in _scan_seeds(config.seeds_dir):
+        name = entry_os.name
+        path = entry_os.path
+        raw = None
         try:
-            raw = path.read_bytes()
+            st = entry_os.stat()
+            signature = [st.st_size, st.st_mtime_ns, st.st_ino]
+            cached = stat_cache.get(name)
+            if cached and cached[:3] == signature:
+                seed_sha = cached[3]
+            else:
+                raw = _read(path)
+                seed_sha = sha(raw)
         except OSError as e:
             report.errors.append(DigestError(os.path.relpath(path, root), f"cannot read: {e.strerror}"))
             continue
-        entry = manifest.get(path.name)
-        if entry and entry.get("seed_sha") == sha(raw) and (content_dir / entry["content"]).exists():
-            unchanged[path.name] = entry
+        new_stat_cache[name] = signature + [seed_sha]
+        entry = manifest.get(name)
+        if entry and entry.get("seed_sha") == seed_sha and entry["content"] in existing:
+            unchanged[name] = entry
         else:
-            to_parse.append((path, raw))
+            if raw is None:
+                try:
+                    raw = _read(path)
+                except OSError as e:
+                    report.errors.append(DigestError(os.path.relpath(path, root), f"cannot read: {e.strerror}"))
+                    continue
+            to_parse.append((Path(path), raw))
 
     parsed: list[Parsed] = []
     results = _parse_all(config, to_parse, jobs)
@@ -154,7 +169,7 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     taken: dict[str, str] = {}  # slug -> id
     for entry in list(unchanged.values()) + [manifest[p.seed_name] for p in unique if p.seed_name in manifest]:
         taken[entry["slug"]] = entry["id"]
-    existing_files = {f.stem for f in content_dir.rglob("*.md")} if content_dir.is_dir() else set()
+    existing_files = {rel.rsplit("/", 1)[-1][:-3] for rel in existing}
     plans = []
     for p in sorted(unique, key=lambda p: (p.meta["date"], p.id)):
         entry = manifest.get(p.seed_name)
@@ -202,12 +217,65 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     for name, entry in manifest.items():  # seeds that failed to parse keep their record
         if name not in new_manifest and (config.seeds_dir / name).exists():
             new_manifest[name] = entry
-    body = json.dumps({"version": 1, "seeds": dict(sorted(new_manifest.items()))}, indent=1, sort_keys=True)
     manifest_path = content_dir / MANIFEST
-    if not manifest_path.exists() or manifest_path.read_text(encoding="utf-8") != body + "\n":
-        if new_manifest or manifest_path.exists():
-            write_atomic(manifest_path, (body + "\n").encode())
+    if new_manifest != manifest or (new_manifest and not manifest_path.exists()):
+        # One seed a line: readable in a diff, and json's C encoder (indent= is pure Python).
+        lines = [f"{json.dumps(name)}: {json.dumps(new_manifest[name], sort_keys=True)}"
+                 for name in sorted(new_manifest)]
+        body = '{"version": 1, "seeds": {\n' + ",\n".join(lines) + "\n}}\n"
+        write_atomic(manifest_path, body.encode())
+    if new_stat_cache != stat_cache:
+        _save_stat_cache(config, new_stat_cache)
     return report
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def content_files(content_dir: Path) -> set[str]:
+    """Every content file, as a path relative to content/ with / separators."""
+    out = set()
+    stack = [("", str(content_dir))]
+    while stack:
+        prefix, folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for e in entries:
+            if e.name.startswith("."):
+                continue
+            if e.is_dir():
+                stack.append((prefix + e.name + "/", e.path))
+            elif e.name.endswith(".md"):
+                out.add(prefix + e.name)
+    return out
+
+
+def _scan_seeds(seeds_dir: Path):
+    try:
+        entries = [e for e in os.scandir(seeds_dir) if not e.name.startswith(".") and e.is_file()]
+    except OSError:
+        return []
+    return sorted(entries, key=lambda e: e.name)
+
+
+def _load_stat_cache(config: Config) -> dict:
+    try:
+        data = json.loads((config.cache_dir / "seeds-stat.json").read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_stat_cache(config: Config, data: dict) -> None:
+    try:
+        config.cache_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(config.cache_dir / "seeds-stat.json", json.dumps(data).encode())
+    except OSError:
+        pass  # only a cache: the next run reads the seeds again
 
 
 def _parse_all(config: Config, items, jobs: int):

@@ -5,8 +5,6 @@ import html
 import re
 from urllib.parse import urljoin
 
-import markdown
-import nh3
 
 # Characters that Markdown would interpret anywhere in a line. Each is in Python-Markdown's
 # ESCAPED_CHARS, so a backslash before it is consumed; `&` and `<` become entities instead.
@@ -49,16 +47,22 @@ ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"},
     "abbr": {"title"}, "td": {"align"}, "th": {"align"}, "ol": {"start"},
 }
-_MD = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+_MD = None  # one Markdown instance, reset per document; imported on first use (0.1 s)
 
 
 def render_markdown(text: str) -> str:
     """Markdown to sanitised HTML: no script, event handler or javascript: URL survives."""
+    global _MD
+    if _MD is None:
+        import markdown
+        _MD = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
     _MD.reset()
     return sanitise(_MD.convert(text))
 
 
 def sanitise(fragment: str) -> str:
+    import nh3
+
     return nh3.clean(
         fragment, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"}, link_rel="noopener",
