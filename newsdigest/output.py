@@ -64,3 +64,32 @@ def write_site(out_dir: Path, files: dict[str, bytes | None]) -> None:
         shutil.rmtree(new, ignore_errors=True)
     else:
         os.rename(new, out_dir)
+
+
+def update_site(out_dir: Path, changed: dict[str, bytes], removed) -> None:
+    """Apply a small change set to an existing site: each file is written beside its
+    target and renamed over it, so no reader sees a partial file. Everything was rendered
+    before this runs, so a failed build never gets here."""
+    for rel in sorted(changed):
+        dest = out_dir / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.new")
+        try:
+            with open(tmp, "wb") as f:
+                f.write(changed[rel])
+            os.replace(tmp, dest)
+        except OSError as e:
+            raise DigestError(str(dest), f"cannot write: {e.strerror or e}")
+    folders = set()
+    for rel in sorted(removed):
+        try:
+            (out_dir / rel).unlink()
+        except FileNotFoundError:
+            pass
+        folders.update((out_dir / rel).parents)
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        if folder != out_dir and out_dir in folder.parents:
+            try:
+                folder.rmdir()  # only succeeds when empty
+            except OSError:
+                pass

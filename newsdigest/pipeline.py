@@ -1,32 +1,32 @@
 """The build: read content/ -> collect -> render -> write site/, with a build cache.
 
-The cache (.cache/build.pickle) remembers parsed articles by the hash of their file and,
-for every output page, a fingerprint of its template inputs and context. A page whose
-fingerprint is unchanged is not rendered again and its file is not rewritten; the result
-is the same bytes a cold build gives (the tests compare them).
+The cache (.cache/) remembers parsed articles by the hash of their file and, for every
+output file, a fingerprint of its template, config and context. A page whose fingerprint
+is unchanged is not rendered again and its file is not rewritten; the result is the same
+bytes a cold build gives (tests/test_incremental.py compares them). A build whose inputs
+(content, layouts, config, options) all have the size, mtime and inode they had at the
+last good build stops right after checking that (the "stamp").
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
 import os
 import pickle
 import time
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
 
 from .config import Config
 from .content import Article, Tag
 from .errors import DigestError, Rejected
-from .feeds import feed_files, robots, sitemap
-from .output import write_site
-from .pages import Page, plan_pages
-from .render import check_templates, make_env, render_page
-from .site import Source, check_collisions, collect, list_content, parse_article, select
+from .output import update_site, write_site
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 PARALLEL_MIN = 400  # below this many items, starting worker processes costs more than it saves
+IN_PLACE_LIMIT = 0.25  # above this share of files changed, assemble a whole new tree instead
 
 
 @dataclass(frozen=True)
@@ -50,20 +50,56 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-def read_sources(config: Config) -> tuple[list[Source], list[DigestError]]:
-    sources, errors = [], []
-    prefix = _relative(config.content_dir)
-    cut = len(str(config.content_dir))
-    for path in list_content(config.content_dir):
-        shown = prefix + str(path)[cut:]  # relpath per file costs 0.1 ms; 10,000 files add up
+def scan_tree(root: Path, suffix: str = "", hidden: bool = False) -> dict[str, tuple]:
+    """Every file under root: relative path -> (size, mtime_ns, inode). Dot-files and
+    dot-folders are skipped unless `hidden` (site/ has .nojekyll)."""
+    out = {}
+    stack = [("", str(root))]
+    while stack:
+        prefix, folder = stack.pop()
         try:
-            raw = path.read_bytes()
-            sources.append(Source(shown, raw.decode("utf-8"), _sha(raw)))
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for e in entries:
+            if e.name.startswith(".") and not hidden:
+                continue
+            if e.is_dir(follow_symlinks=False):
+                stack.append((prefix + e.name + "/", e.path))
+            elif e.name.endswith(suffix):
+                st = e.stat()
+                out[prefix + e.name] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    return out
+
+
+def read_sources(config: Config, listing: dict, known: dict):
+    """Content files as Sources. A file whose stat matches `known` keeps its hash and is
+    not read: its Article comes from the cache. Returns (sources, stat cache, errors)."""
+    from .site import Source
+    sources, errors, stats = [], [], {}
+    prefix = _relative(config.content_dir)
+    root = str(config.content_dir)
+    for rel in sorted(listing):
+        shown = f"{prefix}/{rel}"
+        signature = listing[rel]
+        hit = known.get(rel)
+        if hit and hit[0] == signature:
+            sources.append(Source(shown, None, hit[1]))
+            stats[rel] = hit
+            continue
+        try:
+            with open(os.path.join(root, rel), "rb") as f:
+                raw = f.read()
+            source = Source(shown, raw.decode("utf-8"), _sha(raw))
         except UnicodeDecodeError as e:
             errors.append(DigestError(shown, f"not UTF-8 text (byte {e.start}); save the file as UTF-8"))
+            continue
         except OSError as e:
             errors.append(DigestError(shown, f"cannot read: {e.strerror}"))
-    return sources, errors
+            continue
+        sources.append(source)
+        stats[rel] = (signature, source.sha)
+    return sources, stats, errors
 
 
 # Worker processes inherit these through fork instead of receiving them pickled.
@@ -71,6 +107,7 @@ _WORK: dict = {}
 
 
 def _parse_range(bounds):
+    from .site import parse_article
     config, sources = _WORK["config"], _WORK["sources"]
     out = []
     for s in sources[bounds[0]:bounds[1]]:
@@ -82,6 +119,7 @@ def _parse_range(bounds):
 
 
 def _render_range(bounds):
+    from .render import render_page
     config, pages, env = _WORK["config"], _WORK["pages"], _WORK["env"]
     out = []
     for p in pages[bounds[0]:bounds[1]]:
@@ -106,14 +144,15 @@ def _in_parallel(fn, count: int, jobs: int, **work):
         _WORK.clear()
 
 
-def load_articles(sources, config: Config, cache: dict, jobs: int):
-    """Parsed Articles, reusing the cache for files whose bytes and config are unchanged."""
-    cached = cache.get("articles", {}) if cache.get("config") == config.digest else {}
+def load_articles(sources, config: Config, cached: dict, jobs: int):
+    """Articles by source path, reusing cached ones whose file hash is unchanged."""
     articles, errors, todo = {}, [], []
     for s in sources:
-        hit = cached.get((s.sha, s.path))
-        if hit is not None:
+        hit = cached.get(s.sha)
+        if hit is not None and hit.path == s.path:
             articles[s.path] = hit
+        elif s.text is None:  # stat said unchanged but the cache lost it: read it after all
+            todo.append(_reread(s, config))
         else:
             todo.append(s)
     for s, result in zip(todo, _in_parallel(_parse_range, len(todo), jobs, config=config, sources=todo)):
@@ -121,8 +160,16 @@ def load_articles(sources, config: Config, cache: dict, jobs: int):
             errors.extend(getattr(result, "errors", [result]))
         else:
             articles[s.path] = result
-    keys = {s.path: (s.sha, s.path) for s in sources}
-    return articles, keys, errors, bool(todo)
+    return articles, errors, len(todo)
+
+
+def _reread(source, config: Config):
+    from .site import Source
+    path = Path(source.path)
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    raw = path.read_bytes()
+    return Source(source.path, raw.decode("utf-8"), _sha(raw))
 
 
 class Fingerprints:
@@ -138,26 +185,27 @@ class Fingerprints:
         self.memo: dict[int, tuple] = {}
 
     def of(self, value):
-        if isinstance(value, (str, int, float, bool, type(None))):
+        kind = type(value)
+        if kind in (str, int, float, bool) or value is None:
             return value
-        if isinstance(value, Article):
+        if kind is Article:
             return self.article_keys[value.id]
-        if isinstance(value, Tag):
+        if kind is tuple or kind is list:
+            return tuple([self.of(v) for v in value])
+        if kind is Tag:
             return ("T", value.name, value.slug)
-        if isinstance(value, (datetime, date)):
+        if kind is dict:
+            return tuple([(k, self.of(v)) for k, v in sorted(value.items())])
+        if kind is datetime or kind is date:
             return value.isoformat()
-        if isinstance(value, (list, tuple)):
-            return tuple(self.of(v) for v in value)
-        if isinstance(value, dict):
-            return tuple((k, self.of(v)) for k, v in sorted(value.items()))
-        if is_dataclass(value):
+        if hasattr(kind, "__dataclass_fields__"):
             key = id(value)
             hit = self.memo.get(key)
             if hit is None:
-                summary = (type(value).__name__,) + tuple(self.of(getattr(value, f.name)) for f in fields(value))
+                summary = (kind.__name__,) + tuple([self.of(getattr(value, f.name)) for f in fields(value)])
                 hit = self.memo[key] = (_sha(repr(summary).encode()), value)  # value kept alive: ids stay unique
             return hit[0]
-        raise TypeError(f"cannot fingerprint {type(value).__name__}")
+        raise TypeError(f"cannot fingerprint {kind.__name__}")
 
 
 def layouts_digest(config: Config) -> tuple[str, dict[str, bytes]]:
@@ -165,33 +213,32 @@ def layouts_digest(config: Config) -> tuple[str, dict[str, bytes]]:
     h = hashlib.sha1()
     static = {}
     root = config.layouts_dir
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for name in sorted(filenames):
-            path = Path(dirpath, name)
-            data = path.read_bytes()
-            rel = path.relative_to(root).as_posix()
-            h.update(rel.encode() + b"\0" + data + b"\0")
-            if rel.startswith("static/"):
-                static[rel] = data
+    for rel in sorted(scan_tree(root)):
+        data = (root / rel).read_bytes()
+        h.update(rel.encode() + b"\0" + data + b"\0")
+        if rel.startswith("static/"):
+            static[rel] = data
     return h.hexdigest(), static
+
+
+def _cache_file(config: Config, name: str) -> Path:
+    return config.cache_dir / name
 
 
 def load_cache(config: Config) -> dict:
     try:
-        with open(config.cache_dir / "build.pickle", "rb") as f:
+        with open(_cache_file(config, "build.pickle"), "rb") as f:
             cache = pickle.load(f)
         return cache if cache.get("version") == CACHE_VERSION else {}
     except Exception:  # a missing or damaged cache only costs a cold build
         return {}
 
 
-def save_cache(config: Config, cache: dict) -> None:
+def _write_cache_file(config: Config, name: str, data: bytes) -> None:
     config.cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = config.cache_dir / f"build.pickle.tmp{os.getpid()}"
-    with open(tmp, "wb") as f:
-        pickle.dump(cache, f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, config.cache_dir / "build.pickle")
+    tmp = _cache_file(config, f"{name}.tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, _cache_file(config, name))
 
 
 def check_output_dir(config: Config) -> None:
@@ -204,6 +251,20 @@ def check_output_dir(config: Config) -> None:
                            exit_code=2)
 
 
+def input_stamp(config: Config, content: dict, layouts: dict, drafts: bool, future: bool) -> str:
+    """Everything a build reads, by stat: equal stamps mean equal inputs (as make assumes)."""
+    key = (CACHE_VERSION, config.digest, str(config.output_dir), drafts, future,
+           sorted(content.items()), sorted(layouts.items()))
+    return _sha(repr(key).encode())
+
+
+def _read_stamp(config: Config) -> dict:
+    try:
+        return json.loads(_cache_file(config, "stamp.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def build(config: Config, drafts: bool = False, future: bool = False, now: datetime | None = None,
           jobs: int | None = None) -> BuildReport:
     """content/ -> site/. Raises Rejected listing every problem; then site/ is untouched."""
@@ -211,11 +272,28 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     jobs = jobs or os.cpu_count() or 1
     check_output_dir(config)
     now = now or datetime.now(config.timezone)
+
+    content_listing = scan_tree(config.content_dir, ".md")
+    layout_listing = scan_tree(config.layouts_dir)
+    stamp = input_stamp(config, content_listing, layout_listing, drafts, future)
+    last = _read_stamp(config)
+    if (last.get("stamp") == stamp and last.get("valid_from", 1e18) <= now.timestamp() < last.get("valid_until", 0)
+            and (config.output_dir / "index.html").is_file()):
+        return BuildReport(last["articles"], last["tags"], last["pages"], 0,
+                           time.perf_counter() - started, config.output_dir)
+
+    from .feeds import feed_files, robots, sitemap
+    from .pages import plan_pages
+    from .render import check_templates, make_env
+    from .site import check_collisions, collect, select
+
     cache = load_cache(config)
+    same_config = cache.get("config") == config.digest
 
     # Read and validate everything first.
-    sources, errors = read_sources(config)
-    articles, source_keys, parse_errors, parsed_any = load_articles(sources, config, cache, jobs)
+    sources, source_stats, errors = read_sources(config, content_listing, cache.get("sources", {}))
+    articles, parse_errors, parsed = load_articles(sources, config, cache.get("articles", {}) if same_config else {},
+                                                   jobs)
     errors += parse_errors
     env = make_env(config)
     errors += check_templates(env, config)
@@ -230,25 +308,28 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         raise Rejected(errors)
 
     chosen = select(all_articles, now, drafts, future)
-    article_keys = {a.id: source_keys[a.path] for a in chosen}
-    site = collect(chosen)
+    source_sha = {s.path: s.sha for s in sources}
+    article_keys = {a.id: source_sha[a.path] for a in chosen}
+    related_key = _sha(repr([(a.id, a.date.timestamp(), [t.slug for t in a.tags]) for a in chosen]).encode())
+    cached_related = cache.get("related", (None, None))
+    site = collect(chosen, related_ids=cached_related[1] if cached_related[0] == related_key else None)
     pages = plan_pages(site, config)
     check_unique_outputs(pages)
 
-    # Render what changed; a page with an unchanged fingerprint keeps its file.
-    old_pages = cache.get("pages", {}) if cache.get("output") == str(config.output_dir) else {}
+    # Render what changed; a file with an unchanged fingerprint keeps its bytes on disk.
+    old_files = cache.get("files", {}) if cache.get("output") == str(config.output_dir) else {}
+    on_disk = scan_tree(config.output_dir, hidden=True) if old_files else {}
     salt = (config.digest, layouts_hash)
     files: dict[str, bytes | None] = {}
-    new_pages: dict[str, tuple] = {}
-    todo: list[Page] = []
-    todo_keys = []
+    new_files: dict[str, tuple] = {}
+    todo, todo_keys = [], []
     prints = Fingerprints(article_keys)
     for p in pages:
         key = _sha(repr((salt, p.template, prints.of(p.context))).encode())
-        old = old_pages.get(p.output)
-        if old and old[0] == key and (config.output_dir / p.output).is_file():
+        old = old_files.get(p.output)
+        if old and old[0] == key and p.output in on_disk:
             files[p.output] = None
-            new_pages[p.output] = old
+            new_files[p.output] = old
         else:
             todo.append(p)
             todo_keys.append(key)
@@ -258,41 +339,73 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         raise Rejected(render_errors)
     for p, key, data in zip(todo, todo_keys, rendered):
         files[p.output] = data
-        new_pages[p.output] = (key, _sha(data))
+        new_files[p.output] = (key, _sha(data))
 
-    extra = {path: text.encode("utf-8") for path, text in feed_files(site, config).items()}
+    # Feeds, sitemap and small files: fingerprinted by what they list.
     html_urls = sorted(p.output[: -len("index.html")] for p in pages if p.output.endswith("index.html"))
-    lastmod = {a.url: a.date.date().isoformat() for a in site.articles}
-    extra["sitemap.xml"] = sitemap(html_urls, lastmod, config).encode("utf-8")
-    extra["robots.txt"] = robots(config).encode("utf-8")
-    extra[".nojekyll"] = b""
+    feed_key = _sha(repr((salt, prints.of(site.articles[: config.feed_items]),
+                          [(g.tag, prints.of(g.articles[: config.feed_items])) for g in site.tags])).encode())
+    sitemap_key = _sha(repr((salt, html_urls, [(a.url, a.date.date()) for a in site.articles])).encode())
+    generated = {}
+    if not all(old_files.get(path, ("",))[0] == feed_key and path in on_disk for path in _feed_paths(site)):
+        generated.update((path, (feed_key, text.encode("utf-8"))) for path, text in feed_files(site, config).items())
+    if old_files.get("sitemap.xml", ("",))[0] != sitemap_key or "sitemap.xml" not in on_disk:
+        lastmod = {a.url: a.date.date().isoformat() for a in site.articles}
+        generated["sitemap.xml"] = (sitemap_key, sitemap(html_urls, lastmod, config).encode("utf-8"))
+    small = {"robots.txt": robots(config).encode("utf-8"), ".nojekyll": b""}
     if config.cname:
-        extra["CNAME"] = (config.cname + "\n").encode("utf-8")
-    extra.update(static)
-    for path, data in extra.items():
+        small["CNAME"] = (config.cname + "\n").encode("utf-8")
+    small.update(static)
+    for path, data in small.items():
+        generated[path] = ("", data)
+    for path in _feed_paths(site) + ["sitemap.xml"]:
+        if path not in generated:
+            files[path] = None
+            new_files[path] = old_files[path]
+    for path, (key, data) in generated.items():
         if path in files:
-            raise Rejected([DigestError(_relative(config.layouts_dir / path), f"static file collides with generated {path}")])
+            raise Rejected([DigestError(_relative(config.layouts_dir / path),
+                                        f"static file collides with generated {path}")])
         digest = _sha(data)
-        old = old_pages.get(path)
-        unchanged = old and old[1] == digest and (config.output_dir / path).is_file()
-        files[path] = None if unchanged else data
-        new_pages[path] = ("", digest)
+        old = old_files.get(path)
+        same = old and old[1] == digest and path in on_disk
+        files[path] = None if same else data
+        new_files[path] = (key, digest)
 
-    changed = sum(1 for v in files.values() if v is not None)
-    same_tree = set(new_pages) == set(old_pages) and config.output_dir.is_dir()
-    if changed or not same_tree:
-        write_site(config.output_dir, files)
-    if changed or not same_tree or parsed_any or new_pages != old_pages:
-        save_cache(config, {
+    changed = {path: data for path, data in files.items() if data is not None}
+    removed = set(old_files) - set(new_files)
+    if changed or removed or set(on_disk) != set(new_files):
+        if old_files and set(on_disk) >= set(old_files) and len(changed) + len(removed) <= IN_PLACE_LIMIT * len(files):
+            update_site(config.output_dir, changed, removed)
+        else:
+            write_site(config.output_dir, files)
+    if parsed or changed or removed or new_files != old_files or not same_config:
+        cache = {
             "version": CACHE_VERSION, "config": config.digest, "output": str(config.output_dir),
-            "articles": {source_keys[a.path]: a for a in all_articles}, "pages": new_pages,
-        })
-    return BuildReport(len(site.articles), len(site.tags), len(pages), changed,
+            "articles": {source_sha[a.path]: a for a in all_articles}, "sources": source_stats,
+            "files": new_files, "related": (related_key, {a.id: tuple(r.id for r in site.related[a.id])
+                                                          for a in site.articles}),
+        }
+        _write_cache_file(config, "build.pickle", pickle.dumps(cache, protocol=pickle.HIGHEST_PROTOCOL))
+    # The stamp holds while "now" stays between the newest article shown and the next one
+    # due: a future-dated article appears when its time comes, without any input changing.
+    future_dates = [a.date.timestamp() for a in all_articles if a.date > now and (drafts or not a.draft)]
+    shown_dates = [a.date.timestamp() for a in site.articles]
+    _write_cache_file(config, "stamp.json", json.dumps({
+        "stamp": stamp, "articles": len(site.articles), "tags": len(site.tags), "pages": len(pages),
+        "valid_from": max(shown_dates) if shown_dates and not future else -1e18,
+        "valid_until": min(future_dates) if future_dates and not future else 1e18,
+    }).encode())
+    return BuildReport(len(site.articles), len(site.tags), len(pages), len(changed),
                        time.perf_counter() - started, config.output_dir)
 
 
+def _feed_paths(site) -> list[str]:
+    return ["feed.xml", "atom.xml", "feed.json"] + [f"{g.tag.url}feed.xml" for g in site.tags]
+
+
 def check_unique_outputs(pages) -> None:
-    seen: dict[str, Page] = {}
+    seen: dict = {}
     errors = []
     for p in pages:
         if p.output in seen:

@@ -174,7 +174,11 @@ def check_collisions(articles, config: Config) -> list[DigestError]:
     return errors
 
 
-def collect(articles, related_count: int = 5) -> Site:
+def collect(articles, related_count: int = 5, related_ids: dict | None = None) -> Site:
+    """Days, months, tags, neighbours and related articles, all newest first.
+
+    `related_ids` (article id -> ids), when given, is a previous result for the same
+    ids, dates and tags (the build cache keys it so), and saves recomputing it."""
     ordered = tuple(sorted(articles, key=newest_first))
     by_day: dict[date, list] = defaultdict(list)
     for a in ordered:
@@ -197,28 +201,39 @@ def collect(articles, related_count: int = 5) -> Site:
     for i, a in enumerate(ordered):
         nxt[a.id] = ordered[i - 1] if i > 0 else None
         previous[a.id] = ordered[i + 1] if i + 1 < len(ordered) else None
-    return Site(ordered, days, months, tags, previous, nxt, related_articles(ordered, by_tag, related_count))
+    if related_ids is None:
+        related_ids = related_articles(ordered, by_tag, related_count)
+    by_id = {a.id: a for a in ordered}
+    related = {a.id: tuple(by_id[i] for i in related_ids[a.id]) for a in ordered}
+    return Site(ordered, days, months, tags, previous, nxt, related)
 
 
 def related_articles(ordered, by_tag, count: int, window: int = 10) -> dict:
-    """Most shared tags, then nearest in time, among each tag's `window` nearest articles.
+    """Article id -> ids of its related articles: most shared tags, then nearest in time,
+    then id, among each of its tags' `window` nearest articles on either side.
 
     The window keeps this linear in the number of articles: a tag with 3,000 articles
     would otherwise make every one of them a candidate for every other.
     """
+    stamp = {a.id: a.date.timestamp() for a in ordered}
     position = {}
+    id_lists = {}
     for slug, items in by_tag.items():
-        for i, a in enumerate(items):
-            position[(slug, a.id)] = i
+        ids = [a.id for a in items]
+        id_lists[slug] = ids
+        for i, aid in enumerate(ids):
+            position[(slug, aid)] = i
     related = {}
     for a in ordered:
-        shared: dict[str, list] = {}
+        me = a.id
+        shared: dict[str, int] = {}
         for t in a.tags:
-            items = by_tag[t.slug]
-            i = position[(t.slug, a.id)]
-            for b in items[max(0, i - window): i + window + 1]:
-                if b.id != a.id:
-                    shared.setdefault(b.id, [b, 0])[1] += 1
-        ranked = sorted(shared.values(), key=lambda bn: (-bn[1], abs((bn[0].date - a.date).total_seconds()), bn[0].id))
-        related[a.id] = tuple(b for b, _ in ranked[:count])
+            ids = id_lists[t.slug]
+            i = position[(t.slug, me)]
+            for b in ids[max(0, i - window): i + window + 1]:
+                shared[b] = shared.get(b, 0) + 1
+        shared.pop(me, None)
+        when = stamp[me]
+        ranked = sorted(shared, key=lambda b: (-shared[b], abs(stamp[b] - when), b))
+        related[me] = tuple(ranked[:count])
     return related
