@@ -23,47 +23,74 @@ def _exchange(a: Path, b: Path) -> bool:
     return fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
 
 
-def write_site(out_dir: Path, files: dict[str, bytes | None]) -> None:
-    """Write `files` (path -> bytes, or None: same as the file in the current site) as the new site.
+def put(root: Path, rel: str, data: bytes) -> None:
+    """Write one file under root, making its folders (worker processes call this too)."""
+    dest = os.path.join(root, rel)
+    try:
+        f = open(dest, "wb")
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        f = open(dest, "wb")
+    with f:
+        f.write(data)
 
-    Nothing in out_dir changes until the whole new tree is on disk beside it; then the two
-    trees swap, so readers and the preview server never see a half-written site.
+
+class NewSite:
+    """The next site, assembled in `site.new/` beside the current one and swapped in whole.
+
+    Nothing in out_dir changes until every file is on disk beside it; then the two trees
+    swap in one step (renameat2), so readers and the preview server never see half a site.
     """
-    out_dir = out_dir.resolve()
-    new = out_dir.with_name(out_dir.name + ".new")
-    old = out_dir.with_name(out_dir.name + ".old")
-    for leftover in (new, old):
-        if leftover.exists():
-            shutil.rmtree(leftover)
-    made = set()
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir.resolve()
+        self.dir = self.out_dir.with_name(self.out_dir.name + ".new")
+        self.old = self.out_dir.with_name(self.out_dir.name + ".old")
+        for leftover in (self.dir, self.old):
+            if leftover.exists():
+                shutil.rmtree(leftover)
+        self.dir.mkdir(parents=True)
+
+    def write(self, rel: str, data: bytes) -> None:
+        put(self.dir, rel, data)
+
+    def keep(self, rel: str) -> None:
+        """An unchanged file: share the current one (a hard link), do not rewrite it."""
+        dest = self.dir / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(self.out_dir / rel, dest)
+        except OSError:
+            shutil.copy2(self.out_dir / rel, dest)
+
+    def abandon(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def commit(self) -> None:
+        if self.out_dir.exists():
+            leftover = self.dir
+            if not _exchange(self.dir, self.out_dir):
+                os.rename(self.out_dir, self.old)
+                os.rename(self.dir, self.out_dir)
+                leftover = self.old
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            os.rename(self.dir, self.out_dir)
+
+
+def write_site(out_dir: Path, files: dict[str, bytes | None]) -> None:
+    """Write `files` (path -> bytes, or None: same as the current file) as the new site."""
+    new = NewSite(out_dir)
     try:
         for rel in sorted(files):
-            dest = new / rel
-            parent = dest.parent
-            if parent not in made:
-                parent.mkdir(parents=True, exist_ok=True)
-                made.add(parent)
-            data = files[rel]
-            if data is None:
-                try:
-                    os.link(out_dir / rel, dest)  # unchanged: share the old file, do not rewrite it
-                    continue
-                except OSError:
-                    shutil.copy2(out_dir / rel, dest)
-                    continue
-            with open(dest, "wb") as f:
-                f.write(data)
+            if files[rel] is None:
+                new.keep(rel)
+            else:
+                new.write(rel, files[rel])
     except OSError as e:
-        shutil.rmtree(new, ignore_errors=True)
-        raise DigestError(str(new), f"cannot write the new site: {e.strerror or e}")
-    if out_dir.exists():
-        if not _exchange(new, out_dir):
-            os.rename(out_dir, old)
-            os.rename(new, out_dir)
-            new = old
-        shutil.rmtree(new, ignore_errors=True)
-    else:
-        os.rename(new, out_dir)
+        new.abandon()
+        raise DigestError(str(new.dir), f"cannot write the new site: {e.strerror or e}")
+    new.commit()
 
 
 def update_site(out_dir: Path, changed: dict[str, bytes], removed) -> None:

@@ -1,0 +1,200 @@
+"""Incremental builds must give exactly the bytes of a cold build of the same input.
+
+Each test builds a project, changes one thing (an article's body, title, tags; an added or
+deleted article; a layout; the stylesheet; config.yaml), builds again with the cache, then
+compares site/ with a cold build of the changed project in a fresh folder.
+"""
+import os
+import shutil
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from newsdigest.config import load_config
+from newsdigest.content import front_matter_text
+from newsdigest.errors import Rejected
+from newsdigest.pipeline import build
+
+REPO = Path(__file__).resolve().parent.parent
+NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)
+TAGS = ["Japan", "South Korea", "Economy", "Defense", "Culture", "Weather"]
+
+
+def write_article(content: Path, i: int, title=None, tags=None, body=None, day_offset=None):
+    when = datetime(2024, 3, 1, 8, 0, tzinfo=timezone(timedelta(hours=9))) + timedelta(
+        hours=7 * i if day_offset is None else day_offset)
+    meta = {
+        "title": title or f"Story number {i}",
+        "date": when.isoformat(),
+        "source": "Sample Wire",
+        "reporters": [f"Reporter {i % 4}"],
+        "tags": tags if tags is not None else [TAGS[i % 6], TAGS[(i * 5 + 1) % 6]][: 1 + i % 2],
+        "summary": f"Lead of story {i}.",
+        "slug": f"story-{i}",
+        "id": f"id{i:04d}",
+        "seed": f"{i:03d}.txt",
+    }
+    path = content / f"{when:%Y/%m}/story-{i}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(front_matter_text(meta, body or f"First paragraph of {i}.\n\nSecond paragraph of {i}.\n"),
+                    encoding="utf-8")
+    return path
+
+
+def make_project(root: Path, count=80) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO / "layouts", root / "layouts")
+    config = (REPO / "config.yaml").read_text(encoding="utf-8")
+    config = config.replace("articles_per_page: 20", "articles_per_page: 5").replace("feed_items: 20", "feed_items: 6")
+    (root / "config.yaml").write_text(config, encoding="utf-8")
+    for i in range(count):
+        write_article(root / "content", i)
+    return root
+
+
+def run(root: Path, jobs=1):
+    return build(load_config(root / "config.yaml"), now=NOW, jobs=jobs)
+
+
+def page(project: Path, i: int) -> Path:
+    return next((project / "site").glob(f"2024/*/*/story-{i}/index.html"))
+
+
+def tree(site: Path) -> dict:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def cold_tree(project: Path, tmp_path: Path) -> dict:
+    fresh = tmp_path / "cold"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(project, fresh, ignore=shutil.ignore_patterns("site", ".cache", "site.*"))
+    run(fresh)
+    return tree(fresh / "site")
+
+
+def assert_same_as_cold(project: Path, tmp_path: Path):
+    incremental = tree(project / "site")
+    cold = cold_tree(project, tmp_path)
+    assert sorted(incremental) == sorted(cold), "different sets of files"
+    different = [p for p in cold if cold[p] != incremental[p]]
+    assert different == []
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = make_project(tmp_path / "project")
+    report = run(root)
+    assert report.written > 0
+    return root
+
+
+def touch_later(path: Path):
+    """A new mtime even on filesystems with coarse timestamps."""
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+
+
+def test_no_change_rebuild_writes_nothing(project, tmp_path):
+    before = {p: p.stat().st_mtime_ns for p in (project / "site").rglob("*") if p.is_file()}
+    assert run(project).written == 0
+    after = {p: p.stat().st_mtime_ns for p in (project / "site").rglob("*") if p.is_file()}
+    assert before == after
+    assert_same_as_cold(project, tmp_path)
+
+
+def test_edited_body(project, tmp_path):
+    path = write_article(project / "content", 40, body="A corrected first paragraph.\n\nSecond.\n")
+    touch_later(path)
+    report = run(project)
+    assert 0 < report.written < 40  # a handful of pages, not the site
+    assert b"A corrected first paragraph." in page(project, 40).read_bytes()
+    assert_same_as_cold(project, tmp_path)
+
+
+def test_edited_title_reaches_neighbours_days_tags_and_feeds(project, tmp_path):
+    touch_later(write_article(project / "content", 79, title="A brand new headline"))
+    run(project)
+    site = project / "site"
+    assert b"A brand new headline" in (site / "index.html").read_bytes()
+    assert b"A brand new headline" in (site / "feed.xml").read_bytes()
+    assert_same_as_cold(project, tmp_path)
+
+
+def test_added_article(project, tmp_path):
+    write_article(project / "content", 80)
+    run(project)
+    assert page(project, 80).exists()
+    assert_same_as_cold(project, tmp_path)
+
+
+def test_deleted_article(project, tmp_path):
+    gone = page(project, 30)
+    (project / "content/2024/03/story-30.md").unlink()
+    run(project)
+    assert not gone.exists()
+    assert_same_as_cold(project, tmp_path)
+
+
+def test_retagged_article_adds_and_removes_tag_pages(project, tmp_path):
+    # story-5 is the only one to get the new tag; Weather loses nothing else.
+    touch_later(write_article(project / "content", 5, tags=["Brand New Tag"]))
+    run(project)
+    assert (project / "site/tags/brand-new-tag/index.html").exists()
+    assert_same_as_cold(project, tmp_path)
+    touch_later(write_article(project / "content", 5))
+    run(project)
+    assert not (project / "site/tags/brand-new-tag").exists()
+    assert_same_as_cold(project, tmp_path)
+
+
+def test_changed_layout(project, tmp_path):
+    layout = project / "layouts/article.html"
+    layout.write_text(layout.read_text(encoding="utf-8").replace("min read", "minutes to read"), encoding="utf-8")
+    run(project)
+    assert b"minutes to read" in page(project, 40).read_bytes()
+    assert_same_as_cold(project, tmp_path)
+
+
+def test_changed_stylesheet(project, tmp_path):
+    css = project / "layouts/static/style.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n/* changed */\n", encoding="utf-8")
+    assert run(project).written == 1
+    assert_same_as_cold(project, tmp_path)
+
+
+def test_changed_config(project, tmp_path):
+    config = project / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("title: Newsdigest", "title: Morning Edition"),
+                      encoding="utf-8")
+    run(project)
+    assert b"Morning Edition" in (project / "site/index.html").read_bytes()
+    assert_same_as_cold(project, tmp_path)
+
+
+def test_failed_build_then_fix(project, tmp_path):
+    before = tree(project / "site")
+    bad = project / "content/2024/03/story-12.md"
+    good = bad.read_text(encoding="utf-8")
+    bad.write_text(good.replace("title:", "titel:"), encoding="utf-8")
+    with pytest.raises(Rejected):
+        run(project)
+    assert tree(project / "site") == before
+    bad.write_text(good.replace("Lead of story 12.", "Lead, corrected."), encoding="utf-8")
+    touch_later(bad)
+    run(project)
+    assert_same_as_cold(project, tmp_path)
+
+
+def test_lost_site_is_written_again(project, tmp_path):
+    shutil.rmtree(project / "site")
+    run(project)
+    assert_same_as_cold(project, tmp_path)
+
+
+def test_parallel_cold_build_equals_serial(tmp_path):
+    serial = make_project(tmp_path / "serial", count=450)
+    parallel = make_project(tmp_path / "parallel", count=450)
+    run(serial, jobs=1)
+    run(parallel, jobs=2)  # above PARALLEL_MIN: forked workers parse, render and write
+    assert tree(serial / "site") == tree(parallel / "site")
