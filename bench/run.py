@@ -1,0 +1,518 @@
+"""Build benchmark for issue 6: newsdigest vs Hugo vs Pelican on the same synthetic articles.
+
+    make bench BENCH_ARGS="--n 1000,10000 --repeat 3"
+    .venv/bin/python bench/run.py --n 10000 --tmpfs --skip-pelican
+
+For each N: generate (or reuse) the corpus from bench/corpus.py, lay out a work project
+per generator, then per repeat: cold builds (empty content/, site/, .cache/), no-change
+rebuilds, and for newsdigest one article edited, added and deleted. After each
+incremental build the site is compared file by file (SHA-256) with a cold build of the
+same input. Wall time is the median of the repeats; peak memory is the child's maximum
+resident set size (os.wait4), the largest seen. When a target is missed, the largest N
+gets a cProfile of a cold and a no-change build. Everything goes under bench/out/.
+"""
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import pstats
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+import corpus  # noqa: E402  (bench/ is not a package)
+
+PELICAN_VENV = BENCH / ".venv-pelican"
+CORPUS_VERSION = hashlib.sha256((BENCH / "corpus.py").read_bytes()).hexdigest()[:12]
+
+TARGET_RATIO = 1.0      # newsdigest cold / Hugo cold, at 10,000 articles
+TARGET_REBUILD_S = 1.0  # no-change and one-article rebuilds
+TARGET_PEAK_MB = 500
+
+
+# ---------------------------------------------------------------- running and measuring
+
+def run_measured(cmd, cwd, log_path, env=None):
+    """Run cmd; return wall seconds, user+sys CPU seconds, peak RSS (MB), exit code."""
+    with open(log_path, "ab") as log:
+        log.write(f"\n$ {' '.join(map(str, cmd))}   (cwd {cwd})\n".encode())
+        log.flush()
+        start = time.perf_counter()
+        proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                                env=env)
+        # wait4 gives this child's own rusage, so peak RSS is per run, not a running max.
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+            "peak_mb": usage.ru_maxrss / 1024, "rc": proc.returncode}
+
+
+def tail(path, lines=15):
+    return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
+
+
+def tree_hashes(root):
+    """Relative path -> SHA-256 of every file under root."""
+    root = Path(root)
+    out = {}
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            p = Path(dirpath) / name
+            out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def tree_diff(a, b):
+    """Human-readable differences between two tree_hashes results ([] when equal)."""
+    only_a = sorted(set(a) - set(b))
+    only_b = sorted(set(b) - set(a))
+    changed = sorted(k for k in set(a) & set(b) if a[k] != b[k])
+    problems = [f"only in incremental: {p}" for p in only_a]
+    problems += [f"only in cold: {p}" for p in only_b]
+    problems += [f"differs: {p}" for p in changed]
+    return problems
+
+
+def reset_dir(path):
+    shutil.rmtree(path, ignore_errors=True)
+    Path(path).mkdir(parents=True)
+
+
+# ---------------------------------------------------------------- corpus and work projects
+
+def snapshot_code(dest):
+    """Copy build.py and newsdigest/ so one run measures one version of the code,
+    even while the working tree changes under it."""
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    shutil.copy2(ROOT / "build.py", dest / "build.py")
+    shutil.copytree(ROOT / "newsdigest", dest / "newsdigest",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return dest / "build.py"
+
+
+def ensure_corpus(n, out_dir):
+    """Generate the corpus for n once; reuse it while corpus.py and config tags are unchanged."""
+    tags_digest = hashlib.sha256(
+        json.dumps(yaml.safe_load((ROOT / "config.yaml").read_text())["tags"], sort_keys=True).encode()
+    ).hexdigest()[:12]
+    stamp = f"{CORPUS_VERSION}-{tags_digest}"
+    cdir = out_dir / f"corpus-{n}"
+    if (cdir / "STAMP").exists() and (cdir / "STAMP").read_text() == stamp:
+        return cdir
+    print(f"  generating corpus of {n} articles in {cdir} ...", flush=True)
+    shutil.rmtree(cdir, ignore_errors=True)
+    t = time.perf_counter()
+    corpus.write_corpus(n, cdir)
+    (cdir / "STAMP").write_text(stamp)
+    print(f"  corpus ready in {time.perf_counter() - t:.1f} s", flush=True)
+    return cdir
+
+
+def newsdigest_project(workdir, seeds_src):
+    """A project dir: config.yaml (paths inside it), layouts/, seeds/ copied from the corpus."""
+    reset_dir(workdir)
+    config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    config["paths"] = {"seeds": "seeds", "content": "content", "layouts": "layouts",
+                       "output": "site", "cache": ".cache"}
+    (workdir / "config.yaml").write_text(
+        yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    shutil.copytree(ROOT / "layouts", workdir / "layouts")
+    shutil.copytree(seeds_src, workdir / "seeds")
+    return workdir
+
+
+def reset_newsdigest_input(workdir, seeds_src):
+    """Back to the corpus seeds with empty content/, site/, .cache/ (a cold start)."""
+    for name in ("seeds", "content", "site", ".cache"):
+        shutil.rmtree(workdir / name, ignore_errors=True)
+    shutil.copytree(seeds_src, workdir / "seeds")
+    (workdir / "content").mkdir()
+
+
+def snapshot_input(workdir, refdir):
+    """Copy a project's input (config, layouts, seeds, content) to refdir, no site or cache."""
+    reset_dir(refdir)
+    for name in ("config.yaml",):
+        shutil.copy2(workdir / name, refdir / name)
+    for name in ("layouts", "seeds", "content"):
+        shutil.copytree(workdir / name, refdir / name)
+
+
+# ---------------------------------------------------------------- incremental edits
+
+def edit_one_content_file(content_dir, vocab):
+    """Swap one vocabulary word in the body of one content file (tags stay the same)."""
+    files = sorted(p for p in Path(content_dir).rglob("*.md"))
+    if not files:
+        raise SystemExit(f"no .md files under {content_dir} to edit")
+    path = files[len(files) // 3]
+    text = path.read_text(encoding="utf-8")
+    body_start = 0
+    if text.startswith("---"):
+        end = text.find("\n---", 3)
+        body_start = text.find("\n", end + 1) + 1 if end != -1 else 0
+    vocab_set = set(vocab)
+    for m in re.finditer(r"\b[a-z]{4,}\b", text[body_start:]):
+        word = m.group(0)
+        if word in vocab_set:
+            replacement = vocab[(vocab.index(word) + 1) % len(vocab)]
+            if replacement.startswith(word) or word.startswith(replacement):
+                continue
+            pos = body_start + m.start()
+            path.write_text(text[:pos] + replacement + text[pos + len(word):], encoding="utf-8")
+            return path, f"{word} -> {replacement}"
+    path.write_text(text.rstrip("\n") + " Edited.\n", encoding="utf-8")
+    return path, "appended a word"
+
+
+def content_file_with_title(content_dir, title):
+    for p in sorted(Path(content_dir).rglob("*.md")):
+        head = p.read_text(encoding="utf-8").split("\n---", 1)[0]
+        if title in head:
+            return p
+    return None
+
+
+# ---------------------------------------------------------------- the benchmark for one N
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.out = args.out
+        self.work = args.workdir
+        self.python = args.python
+        self.build_py = snapshot_code(args.workdir / "code")
+        self.hugo = shutil.which("hugo") if not args.skip_hugo else None
+        self.pelican = PELICAN_VENV / "bin" / "pelican"
+        self.notes = []
+
+    # --- tool availability
+
+    def pelican_available(self):
+        if self.args.skip_pelican:
+            return False
+        if self.pelican.exists():
+            return True
+        print("setting up Pelican in bench/.venv-pelican (pinned in bench/requirements-pelican.txt) ...")
+        try:
+            subprocess.run([sys.executable, "-m", "venv", str(PELICAN_VENV)], check=True)
+            subprocess.run([str(PELICAN_VENV / "bin" / "pip"), "install", "-q", "-r",
+                            str(BENCH / "requirements-pelican.txt")], check=True)
+        except (subprocess.CalledProcessError, OSError) as e:
+            self.notes.append(f"Pelican skipped: could not install it ({e})")
+            return False
+        return self.pelican.exists()
+
+    # --- one N
+
+    def run_n(self, n):
+        args = self.args
+        print(f"\n== N = {n} ==", flush=True)
+        cdir = ensure_corpus(n, self.out)
+        gen = corpus.Corpus(n)
+        log = self.out / f"log-{n}.txt"
+        log.write_text(f"bench log for N={n}, {datetime.datetime.now().isoformat()}\n")
+        wdir = self.work / f"n{n}"
+        shutil.rmtree(wdir, ignore_errors=True)
+        nd = newsdigest_project(wdir / "newsdigest", cdir / "seeds")
+        ref = wdir / "newsdigest-cold-reference"
+        env = dict(os.environ, PYTHONHASHSEED="0")
+
+        hugo_dir = pel_dir = None
+        if self.hugo:
+            hugo_dir = wdir / "hugo"
+            shutil.copytree(BENCH / "hugo-site", hugo_dir)
+            shutil.copytree(cdir / "hugo" / "content", hugo_dir / "content")
+        use_pelican = self.pelican_available() and n <= args.pelican_max_n
+        if self.pelican_available() and not use_pelican:
+            self.notes.append(f"Pelican not run at N={n} (--pelican-max-n {args.pelican_max_n})")
+        if use_pelican:
+            pel_dir = wdir / "pelican"
+            shutil.copytree(BENCH / "pelican-site", pel_dir)
+            shutil.copytree(cdir / "pelican" / "content", pel_dir / "content")
+
+        nd_cmd = [self.python, self.build_py, "--config", "config.yaml"]
+        hugo_cmd = [self.hugo, "--quiet", "--destination", "public", "--cacheDir",
+                    str(wdir / "hugo-cache")] if self.hugo else None
+        pel_cmd = [self.pelican, "-q", "-s", "pelicanconf.py", "-o", "output", "content"]
+
+        times = {}  # "tool step" -> list of measurements
+        checks = {}  # step -> list of problems ([] = identical)
+
+        def record(key, m):
+            if m["rc"] != 0:
+                raise SystemExit(f"{key} failed (exit {m['rc']}); log {log}:\n{tail(log)}")
+            times.setdefault(key, []).append(m)
+            print(f"  {key:<28} {m['wall']:8.2f} s  cpu {m['cpu']:7.2f} s  peak {m['peak_mb']:6.0f} MB",
+                  flush=True)
+
+        for r in range(args.repeat):
+            print(f" repeat {r + 1}/{args.repeat}", flush=True)
+            # Cold builds side by side, so machine load affects all tools alike.
+            reset_newsdigest_input(nd, cdir / "seeds")
+            record("newsdigest cold", run_measured(nd_cmd, nd, log, env))
+            if r == 0:
+                self.sanity_check(nd, n, log)
+            if hugo_dir:
+                shutil.rmtree(hugo_dir / "public", ignore_errors=True)
+                shutil.rmtree(hugo_dir / "resources", ignore_errors=True)
+                shutil.rmtree(wdir / "hugo-cache", ignore_errors=True)
+                record("hugo cold", run_measured(hugo_cmd, hugo_dir, log))
+            run_pelican = pel_dir and r < args.pelican_repeat
+            if run_pelican:
+                shutil.rmtree(pel_dir / "output", ignore_errors=True)
+                shutil.rmtree(pel_dir / "cache", ignore_errors=True)
+                record("pelican cold", run_measured(pel_cmd, pel_dir, log))
+
+            before = tree_hashes(nd / "site")
+            record("newsdigest no-change", run_measured(nd_cmd, nd, log, env))
+            if r == 0:
+                checks["no-change"] = tree_diff(tree_hashes(nd / "site"), before)
+            if hugo_dir:
+                record("hugo no-change", run_measured(hugo_cmd, hugo_dir, log))
+            if run_pelican:
+                record("pelican no-change", run_measured(pel_cmd, pel_dir, log))
+
+            check = not args.no_check and (r == 0 or args.check_every_repeat)
+            steps = [
+                ("edit", lambda: edit_one_content_file(nd / "content", gen.vocab)[1]),
+                ("add", lambda: self.add_article(nd, gen, n)),
+                ("delete", lambda: self.delete_article(nd, gen, n)),
+            ]
+            for step, change in steps:
+                what = change()
+                if check:
+                    snapshot_input(nd, ref)
+                record(f"newsdigest {step}", run_measured(nd_cmd, nd, log, env))
+                if check:
+                    m = run_measured(nd_cmd, ref, log, env)
+                    if m["rc"] != 0:
+                        raise SystemExit(f"reference cold build failed; log {log}:\n{tail(log)}")
+                    problems = tree_diff(tree_hashes(nd / "site"), tree_hashes(ref / "site"))
+                    problems += [f"content/ {p}" for p in
+                                 tree_diff(tree_hashes(nd / "content"), tree_hashes(ref / "content"))]
+                    checks.setdefault(step, []).extend(problems)
+                    verdict = "identical to cold" if not problems else f"{len(problems)} DIFFERENCES"
+                    print(f"    ({what}) site {verdict}", flush=True)
+        shutil.rmtree(ref, ignore_errors=True)
+        return {"n": n, "times": times, "checks": checks, "log": str(log), "workdir": str(nd)}
+
+    def sanity_check(self, nd, n, log):
+        """The cold build should have built every article; say so loudly if not."""
+        m = re.findall(r"built (\d+) articles?, (\d+) tags?, (\d+) pages?", Path(log).read_text())
+        if not m:
+            self.notes.append(f"N={n}: no 'built N articles' summary line found in {log}")
+            return
+        built, tags, pages = map(int, m[-1])
+        print(f"  (cold build: {built} articles, {tags} tags, {pages} pages)")
+        if built != n:
+            self.notes.append(f"N={n}: newsdigest built {built} articles, expected {n}")
+
+    def add_article(self, nd, gen, n):
+        a = gen.article(n)  # article n lands one day after the corpus: front page and feeds change
+        (nd / "seeds" / corpus.seed_name(a)).write_text(corpus.seed_text(a), encoding="utf-8")
+        return f"seed {corpus.seed_name(a)}"
+
+    def delete_article(self, nd, gen, n):
+        a = gen.article(n // 2)
+        seed = nd / "seeds" / corpus.seed_name(a)
+        seed.unlink()
+        content = content_file_with_title(nd / "content", a.title)
+        if content is None:
+            self.notes.append(f"N={n}: no content file found for deleted seed {seed.name}; "
+                              "deleted the seed only")
+            return f"seed {seed.name} only"
+        content.unlink()
+        return f"seed {seed.name} and {content.relative_to(nd)}"
+
+    # --- profiles
+
+    def profile(self, workdir, n, label):
+        """cProfile top functions of one build of workdir (state as left by the caller)."""
+        prof = self.out / f"profile-{label}-{n}.prof"
+        cmd = [self.python, "-m", "cProfile", "-o", prof, self.build_py, "--config", "config.yaml",
+               "--jobs", "1"]
+        log = self.out / f"log-profile-{n}.txt"
+        run_measured(cmd, workdir, log)
+        text_path = self.out / f"profile-{label}-{n}.txt"
+        with open(text_path, "w") as f:
+            for order in ("cumulative", "tottime"):
+                f.write(f"--- {label} build, N={n}, --jobs 1, sorted by {order}\n")
+                pstats.Stats(str(prof), stream=f).sort_stats(order).print_stats(15)
+        return text_path
+
+    def importtime(self, workdir, n):
+        """Top imports (cumulative microseconds) of a no-change build."""
+        cmd = [self.python, "-X", "importtime", self.build_py, "--config", "config.yaml"]
+        proc = subprocess.run([str(c) for c in cmd], cwd=workdir, capture_output=True, text=True)
+        rows = []
+        for line in proc.stderr.splitlines():
+            m = re.match(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)", line)
+            if m:
+                rows.append((int(m.group(2)), len(m.group(3)), m.group(4)))
+        top = [r for r in rows if r[1] <= 2]
+        top.sort(reverse=True)
+        total = sum(r[0] for r in rows if r[1] == 1)
+        path = self.out / f"importtime-{n}.txt"
+        path.write_text(f"total top-level import time: {total / 1e6:.3f} s\n" + "".join(
+            f"{us / 1e6:8.3f} s  {name}\n" for us, _, name in top[:15]))
+        return path
+
+
+# ---------------------------------------------------------------- report
+
+def median(ms, key="wall"):
+    return statistics.median(m[key] for m in ms) if ms else None
+
+
+def summarize(results):
+    lines = ["| N | step | newsdigest wall (median) | newsdigest CPU | newsdigest peak | Hugo wall | "
+             "Hugo peak | Pelican wall | Pelican peak | newsdigest/Hugo | identical to cold |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    fmt_s = lambda v: f"{v:.2f} s" if v is not None else "-"  # noqa: E731
+    fmt_mb = lambda ms: f"{max(m['peak_mb'] for m in ms):.0f} MB" if ms else "-"  # noqa: E731
+    for res in results:
+        t, checks = res["times"], res["checks"]
+        for step in ("cold", "no-change", "edit", "add", "delete"):
+            nd = t.get(f"newsdigest {step}", [])
+            hu = t.get(f"hugo {step}", [])
+            pe = t.get(f"pelican {step}", [])
+            ratio = f"{median(nd) / median(hu):.2f}" if nd and hu else "-"
+            same = "-" if step == "cold" else (
+                "yes" if checks.get(step) == [] else
+                ("not checked" if step not in checks else f"NO ({len(checks[step])} files)"))
+            lines.append(f"| {res['n']:,} | {step} | {fmt_s(median(nd))} | {fmt_s(median(nd, 'cpu'))} | "
+                         f"{fmt_mb(nd)} | {fmt_s(median(hu))} | {fmt_mb(hu)} | {fmt_s(median(pe))} | "
+                         f"{fmt_mb(pe)} | {ratio} | {same} |")
+    return "\n".join(lines)
+
+
+def target_misses(res):
+    t, misses = res["times"], []
+    nd_cold, hugo_cold = t.get("newsdigest cold"), t.get("hugo cold")
+    if nd_cold and hugo_cold and median(nd_cold) / median(hugo_cold) >= TARGET_RATIO:
+        misses.append(f"cold build {median(nd_cold):.2f} s is not faster than Hugo's {median(hugo_cold):.2f} s")
+    for step in ("no-change", "edit", "add", "delete"):
+        ms = t.get(f"newsdigest {step}")
+        if ms and median(ms) >= TARGET_REBUILD_S:
+            misses.append(f"{step} rebuild {median(ms):.2f} s >= {TARGET_REBUILD_S} s")
+        if res["checks"].get(step):
+            misses.append(f"{step}: site differs from a cold build: " + "; ".join(res["checks"][step][:5]))
+    peak = max(m["peak_mb"] for k, ms in t.items() if k.startswith("newsdigest") for m in ms)
+    if peak >= TARGET_PEAK_MB:
+        misses.append(f"peak memory {peak:.0f} MB >= {TARGET_PEAK_MB} MB")
+    return misses
+
+
+def machine_info():
+    def cmd(*c):
+        try:
+            return subprocess.run(c, capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return ""
+    model = re.search(r"Model name:\s*(.+)", cmd("lscpu"))
+    mem = re.search(r"MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text())
+    pelican = PELICAN_VENV / "bin" / "pelican"
+    return {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "cpu": model.group(1).strip() if model else platform.processor(),
+        "cores": os.cpu_count(),
+        "ram_gb": round(int(mem.group(1)) / 1024 / 1024, 1) if mem else None,
+        "python": platform.python_version(),
+        "hugo": cmd("hugo", "version").split(" BuildDate")[0] if shutil.which("hugo") else "not installed",
+        "pelican": cmd(str(pelican), "--version") if pelican.exists() else "not installed",
+        "load_average_at_start": os.getloadavg(),
+        "newsdigest_commit": cmd("git", "-C", str(ROOT), "describe", "--always", "--dirty"),
+    }
+
+
+def main():
+    p = argparse.ArgumentParser(description="newsdigest build benchmark (issue 6)")
+    p.add_argument("--n", default="10000", help="article counts, comma-separated (default 10000)")
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--tmpfs", action="store_true", help="work in /dev/shm instead of on disk")
+    p.add_argument("--workdir", type=Path, help="where the work projects go (default bench/out/work)")
+    p.add_argument("--out", type=Path, default=BENCH / "out")
+    p.add_argument("--skip-hugo", action="store_true")
+    p.add_argument("--skip-pelican", action="store_true")
+    p.add_argument("--pelican-max-n", type=int, default=10000,
+                   help="skip Pelican above this many articles (it takes minutes per build)")
+    p.add_argument("--pelican-repeat", type=int, default=1,
+                   help="Pelican builds per N (default 1: at 10,000 articles one cold build takes minutes)")
+    p.add_argument("--check-every-repeat", action="store_true",
+                   help="compare incremental and cold output in every repeat, not just the first")
+    p.add_argument("--no-check", action="store_true",
+                   help="skip the cold reference builds (each costs a cold build; for quick large-N runs)")
+    p.add_argument("--profile", action="store_true", help="profile even when every target is met")
+    p.add_argument("--python", default=str(ROOT / ".venv" / "bin" / "python")
+                   if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable)
+    args = p.parse_args()
+    ns = [int(x.replace("_", "")) for x in args.n.split(",") if x]
+    args.out.mkdir(parents=True, exist_ok=True)
+    args.out = args.out.resolve()
+    if args.workdir is None:
+        args.workdir = Path("/dev/shm/newsdigest-bench") if args.tmpfs else args.out / "work"
+    args.workdir = args.workdir.resolve()
+
+    info = machine_info()
+    info.update(command=" ".join(sys.argv), workdir=str(args.workdir),
+                filesystem=subprocess.run(["df", "-T", str(args.workdir.parent if not args.workdir.exists()
+                                                          else args.workdir)],
+                                          capture_output=True, text=True).stdout.splitlines()[-1])
+    print(json.dumps(info, indent=1))
+    bench = Bench(args)
+    if not bench.hugo and not args.skip_hugo:
+        bench.notes.append("Hugo skipped: `hugo` not on PATH (apt-get install -y hugo)")
+
+    results = []
+    for n in ns:
+        results.append(bench.run_n(n))
+
+    table = summarize(results)
+    misses = {res["n"]: target_misses(res) for res in results}
+    print("\n" + table + "\n")
+    profiles = []
+    largest = max(results, key=lambda r: r["n"])
+    target = next((r for r in results if r["n"] == 10000), largest)
+    for res in results:
+        for miss in misses[res["n"]]:
+            print(f"MISS at N={res['n']:,}: {miss}")
+    if not any(misses.values()):
+        print("all targets met")
+    if misses[target["n"]] or args.profile:
+        print(f"\nprofiling N={target['n']:,} (cold and no-change, --jobs 1) ...", flush=True)
+        nd = Path(target["workdir"])
+        cdir = args.out / f"corpus-{target['n']}"
+        reset_newsdigest_input(nd, cdir / "seeds")
+        profiles.append(bench.profile(nd, target["n"], "cold"))
+        profiles.append(bench.profile(nd, target["n"], "no-change"))
+        profiles.append(bench.importtime(nd, target["n"]))
+        for path in profiles:
+            print(f"\n# {path}\n" + "\n".join(
+                line for line in Path(path).read_text().splitlines() if line.strip())[:6000])
+    for note in bench.notes:
+        print(f"note: {note}")
+
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    report = {"info": info, "results": results, "misses": misses, "notes": bench.notes,
+              "profiles": [str(p) for p in profiles], "table": table}
+    (args.out / f"results-{stamp}.json").write_text(json.dumps(report, indent=1, default=str))
+    print(f"\nresults: {args.out / f'results-{stamp}.json'}")
+
+
+if __name__ == "__main__":
+    main()
