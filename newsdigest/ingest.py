@@ -44,6 +44,8 @@ class Parsed:
     meta: dict
     body: str
     year_month: tuple[str, str]
+    base_slug: str  # from the title; the final slug may get a -2 suffix
+    text: str  # the whole content file, with base_slug as its slug (emitted in the worker)
 
 
 def sha(data: bytes) -> str:
@@ -64,8 +66,20 @@ def parse_seed(path: Path, raw: bytes, config: Config, matcher) -> Parsed:
         "id": aid,
         "seed": seed.name,
     }
-    return Parsed(seed.name, sha(raw), aid, seed.title, meta, paragraphs_to_markdown(seed.paragraphs),
-                  (f"{seed.date.year:04d}", f"{seed.date.month:02d}"))
+    body = paragraphs_to_markdown(seed.paragraphs)
+    base_slug = article_slug(seed.title, f"article-{aid[:8]}")
+    return Parsed(seed.name, sha(raw), aid, seed.title, meta, body,
+                  (f"{seed.date.year:04d}", f"{seed.date.month:02d}"), base_slug,
+                  front_matter_text(dict(meta, slug=base_slug), body))
+
+
+def with_slug(p: Parsed, slug: str) -> str:
+    """The content file with its final slug: only the `slug:` line is emitted again."""
+    if slug == p.base_slug:
+        return p.text
+    head, _, rest = p.text.partition("\nslug: ")
+    slug_line = front_matter_text({"slug": slug}, "").split("\n")[1]
+    return f"{head}\n{slug_line}\n{rest.split(chr(10), 1)[1]}"
 
 
 def _parse_batch(args):
@@ -94,10 +108,20 @@ def load_manifest(content_dir: Path, report: IngestReport) -> dict:
         return {}
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_bytes(data)
+def write_atomic(path, data: bytes) -> None:
+    """Write beside the target and rename over it: a reader never sees half a file."""
+    path = str(path)
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.tmp{os.getpid()}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
     os.replace(tmp, path)
 
 
@@ -108,7 +132,8 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     manifest = load_manifest(content_dir, report)
     root = config.path.parent
     # Relative to the project, like `seeds/x.txt` in the same messages, wherever we run from.
-    shown_content = lambda p: Path(os.path.relpath(p, root)).as_posix()  # noqa: E731
+    content_prefix = Path(os.path.relpath(content_dir, root)).as_posix() + "/"
+    shown_content = lambda rel: content_prefix + rel  # noqa: E731
 
     # 1. Read: every seed's bytes; unchanged seeds whose content file exists are skipped.
     # A seed whose size, mtime and inode match the last run keeps its hash unread.
@@ -178,7 +203,7 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
             # (which changes the id): keep its slug and file, so its URL stays put.
             slug = entry["slug"]
         else:
-            base = article_slug(p.title, f"article-{p.id[:8]}")
+            base = p.base_slug
             slug, n = base, 1
             while (taken.get(slug, p.id) != p.id) or (slug in existing_files and slug not in taken):
                 n += 1
@@ -190,26 +215,25 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     new_manifest = {name: manifest[name] for name in unchanged}
     report.unchanged = len(unchanged)
     for p, slug in plans:
-        meta = dict(p.meta, slug=slug)
-        data = front_matter_text(meta, p.body).encode("utf-8")
+        data = with_slug(p, slug).encode("utf-8")
         entry = manifest.get(p.seed_name)
         rel = entry["content"] if entry else f"{p.year_month[0]}/{p.year_month[1]}/{slug}.md"
-        target = content_dir / rel
+        target = os.path.join(content_dir, rel)
         record = {"seed_sha": p.seed_sha, "id": p.id, "slug": slug, "content": rel, "written_sha": sha(data)}
         try:
-            current = target.read_bytes()
+            current = _read(target) if rel in existing else None
         except FileNotFoundError:
             current = None
         if current is None:
             write_atomic(target, data)
-            report.written.append(shown_content(target))
+            report.written.append(shown_content(rel))
         elif current == data:
             report.unchanged += 1
         elif entry and sha(current) == entry.get("written_sha"):
             write_atomic(target, data)  # not edited since ingest wrote it: follow the seed
-            report.written.append(shown_content(target))
+            report.written.append(shown_content(rel))
         else:
-            report.kept_edits.append(f"{shown_content(target)}: edited by hand; keeping your edit "
+            report.kept_edits.append(f"{shown_content(rel)}: edited by hand; keeping your edit "
                                      f"(seed seeds/{p.seed_name} differs)")
             record["written_sha"] = entry.get("written_sha") if entry else sha(current)
         new_manifest[p.seed_name] = record
@@ -279,6 +303,8 @@ def _save_stat_cache(config: Config, data: dict) -> None:
 
 
 def _parse_all(config: Config, items, jobs: int):
+    if not items:
+        return []  # building the tag matcher alone costs 60 ms
     if jobs <= 1 or len(items) < 200:
         return _parse_batch((config, items))
     size = -(-len(items) // (jobs * 4))

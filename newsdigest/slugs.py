@@ -31,10 +31,19 @@ def _bound(slug: str, limit: int) -> str:
     return (cut.rsplit("-", 1)[0] if "-" in cut[limit // 2:] else cut).strip("-")
 
 
+_DROPPED = re.compile(r"['.]")
+_NOT_ASCII_WORD = re.compile(r"[^a-z0-9]+")
+
+
 def article_slug(title: str, fallback: str) -> str:
-    """ASCII letters and digits from the title, dashes between words, at most 80 characters."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = _bound(_words(ascii_title, lambda ch: ch.isascii() and ch.isalnum()), MAX_SLUG)
+    """ASCII letters and digits from the title, dashes between words, at most 80 characters.
+
+    The same rules as tag_slug, with regular expressions: ingest makes 10,000 of these."""
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    for symbol, word in SYMBOLS.items():
+        if symbol in text:
+            text = text.replace(symbol, word)
+    slug = _bound(_NOT_ASCII_WORD.sub("-", _DROPPED.sub("", text)).strip("-"), MAX_SLUG)
     return slug or fallback
 
 
