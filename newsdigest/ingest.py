@@ -129,8 +129,28 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     """Read every seed, then write the content files that need it."""
     report = IngestReport()
     content_dir = config.content_dir
-    manifest = load_manifest(content_dir, report)
     root = config.path.parent
+    existing = content_files(content_dir)
+
+    # Nothing to do when every seed has the size, mtime and inode of the last clean run and
+    # every content file that run accounted for is still there.
+    seeds = []
+    for entry_os in _scan_seeds(config.seeds_dir):
+        try:
+            st = entry_os.stat()
+        except OSError:
+            st = None
+        seeds.append((entry_os, st))
+    stamp = sha(repr((config.digest, [(e.name, st and (st.st_size, st.st_mtime_ns, st.st_ino))
+                                      for e, st in seeds])).encode())
+    last = _load_json(config.cache_dir / "ingest-stamp.json")
+    if last.get("stamp") == stamp and set(last.get("contents", ())) <= existing \
+            and (content_dir / MANIFEST).exists():
+        report.unchanged = last.get("unchanged", 0)
+        report.notices.extend(last.get("notices", ()))
+        return report
+
+    manifest = load_manifest(content_dir, report)
     # Relative to the project, like `seeds/x.txt` in the same messages, wherever we run from.
     content_prefix = Path(os.path.relpath(content_dir, root)).as_posix() + "/"
     shown_content = lambda rel: content_prefix + rel  # noqa: E731
@@ -139,15 +159,15 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     # A seed whose size, mtime and inode match the last run keeps its hash unread.
     stat_cache = _load_stat_cache(config)
     new_stat_cache = {}
-    existing = content_files(content_dir)
     to_parse = []
     unchanged = {}
-    for entry_os in _scan_seeds(config.seeds_dir):
+    for entry_os, st in seeds:
         name = entry_os.name
         path = entry_os.path
         raw = None
         try:
-            st = entry_os.stat()
+            if st is None:
+                st = entry_os.stat()
             signature = [st.st_size, st.st_mtime_ns, st.st_ino]
             cached = stat_cache.get(name)
             if cached and cached[:3] == signature:
@@ -250,6 +270,10 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
         write_atomic(manifest_path, body.encode())
     if new_stat_cache != stat_cache:
         _save_stat_cache(config, new_stat_cache)
+    if not report.errors:
+        contents = sorted(entry["content"] for entry in new_manifest.values())
+        _save_json(config.cache_dir / "ingest-stamp.json", {
+            "stamp": stamp, "contents": contents, "unchanged": len(new_manifest), "notices": report.notices})
     return report
 
 
@@ -286,20 +310,28 @@ def _scan_seeds(seeds_dir: Path):
     return sorted(entries, key=lambda e: e.name)
 
 
-def _load_stat_cache(config: Config) -> dict:
+def _load_json(path: Path) -> dict:
     try:
-        data = json.loads((config.cache_dir / "seeds-stat.json").read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
 
 
-def _save_stat_cache(config: Config, data: dict) -> None:
+def _save_json(path: Path, data: dict) -> None:
     try:
-        config.cache_dir.mkdir(parents=True, exist_ok=True)
-        write_atomic(config.cache_dir / "seeds-stat.json", json.dumps(data).encode())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json.dumps(data).encode())
     except OSError:
         pass  # only a cache: the next run reads the seeds again
+
+
+def _load_stat_cache(config: Config) -> dict:
+    return _load_json(config.cache_dir / "seeds-stat.json")
+
+
+def _save_stat_cache(config: Config, data: dict) -> None:
+    _save_json(config.cache_dir / "seeds-stat.json", data)
 
 
 def _parse_all(config: Config, items, jobs: int):

@@ -196,23 +196,35 @@ class Fingerprints:
 
     An Article stands for the hash of its content file (it is a pure function of that file
     and the config, which salts every page key); any other dataclass (a Day, a Month, a
-    TagGroup) is summarised once and shared by every page that shows it.
+    TagGroup) is summarised once and shared by every page that shows it. `page_key` also
+    returns the ids of every article the page's context reaches: the next build, if no
+    article was added, removed, re-dated, moved or retagged, recomputes only the pages
+    that reach an article whose file changed.
     """
 
     def __init__(self, article_keys: dict):
         self.article_keys = article_keys
         self.memo: dict[int, tuple] = {}
+        self.deps: set = set()
+
+    def page_key(self, salt, page) -> tuple[str, set]:
+        self.deps = set()
+        key = _sha(repr((salt, page.template, self.of(page.context))).encode())
+        return key, self.deps
 
     def of(self, value):
         kind = type(value)
         if kind is str or kind is int or kind is bool or value is None or kind is float:
             return value
         if kind is Article:
+            self.deps.add(value.id)
             return self.article_keys[value.id]
         if kind is tuple or kind is list:
             if value and type(value[0]) is Article:  # lists of articles: the commonest case
                 keys = self.article_keys
-                return tuple([keys[a.id] if type(a) is Article else self.of(a) for a in value])
+                if all(type(a) is Article for a in value):
+                    self.deps.update(a.id for a in value)
+                    return tuple([keys[a.id] for a in value])
             return tuple([self.of(v) for v in value])
         if kind is dict:
             return tuple([(k, self.of(v)) for k, v in sorted(value.items())])
@@ -226,8 +238,12 @@ class Fingerprints:
             key = id(value)
             hit = self.memo.get(key)
             if hit is None:
+                outer, self.deps = self.deps, set()
                 summary = (kind.__name__,) + tuple([self.of(getattr(value, f)) for f in kind.__dataclass_fields__])
-                hit = self.memo[key] = (_sha(repr(summary).encode()), value)  # value kept alive: ids stay unique
+                # value kept alive so that ids stay unique while the memo lives
+                hit = self.memo[key] = (_sha(repr(summary).encode()), value, frozenset(self.deps))
+                self.deps = outer
+            self.deps.update(hit[2])
             return hit[0]
         raise TypeError(f"cannot fingerprint {kind.__name__}")
 
@@ -399,9 +415,12 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
 
     chosen = select(all_articles, now, drafts, future)
     article_keys = {a.id: source_sha[a.path] for a in chosen}
-    related_key = _sha(repr([(a.id, a.date.timestamp(), [t.slug for t in a.tags]) for a in chosen]).encode())
+    # Everything that decides which page shows which article; when it is unchanged, only
+    # pages that reach a changed article file can change.
+    structure = _sha(repr([(a.id, a.date.timestamp(), a.url, [(t.name, t.slug) for t in a.tags])
+                           for a in chosen]).encode())
     cached_related = cache.get("related", (None, None))
-    site = collect(chosen, related_ids=cached_related[1] if cached_related[0] == related_key else None)
+    site = collect(chosen, related_ids=cached_related[1] if cached_related[0] == structure else None)
     pages = plan_pages(site, config)
     check_unique_outputs(pages)
 
@@ -413,9 +432,19 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     prints = Fingerprints(article_keys)
     new_files: dict[str, tuple] = {}
     todo, todo_keys = [], []
+    old_deps = cache.get("deps", {}) if old_files and cache.get("structure") == (structure, salt) else {}
+    old_keys = cache.get("article_keys", {})
+    changed_ids = {i for i, k in article_keys.items() if old_keys.get(i) != k}
+    deps: dict[str, tuple] = {}
     for p in pages:
-        key = _sha(repr((salt, p.template, prints.of(p.context))).encode())
         old = old_files.get(p.output)
+        reached = old_deps.get(p.output)
+        if old and reached is not None and changed_ids.isdisjoint(reached):
+            new_files[p.output] = old  # same structure, no changed article in reach: same key
+            deps[p.output] = reached
+            continue
+        key, reached = prints.page_key(salt, p)
+        deps[p.output] = tuple(sorted(reached))
         if old and old[0] == key:
             new_files[p.output] = old
         else:
@@ -492,12 +521,12 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
             stage.abandon()
         raise
 
-    if parsed or changes or new_files != old_files or not cache:
+    if parsed or changes or new_files != old_files or not cache or cache.get("deps") is None:
         store.save({source_sha[a.path]: a for a in all_articles})
         _save_pickle(config, "build.pickle", {
             "config": config.digest, "output": str(config.output_dir), "sources": source_stats,
-            "files": new_files, "related": (related_key, {a.id: tuple(r.id for r in site.related[a.id])
-                                                          for a in site.articles}),
+            "files": new_files, "structure": (structure, salt), "deps": deps, "article_keys": article_keys,
+            "related": (structure, {a.id: tuple(r.id for r in site.related[a.id]) for a in site.articles}),
         })
     # The stamp holds while "now" stays between the newest article shown and the next one
     # due: a future-dated article appears when its time comes, without any input changing.
