@@ -1,6 +1,7 @@
 """Jinja2 rendering: StrictUndefined, autoescape, and errors that name the template and line."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import traceback
@@ -21,6 +22,10 @@ def make_env(config: Config, bytecode_dir: Path | None = None) -> jinja2.Environ
     by the template's source checksum), which saves ~0.1 s per build."""
     cache = None
     if bytecode_dir is not None:
+        # Compiled code depends on how the filters below are defined (and on Jinja), not
+        # only on the template source that Jinja keys it by: one folder per definition.
+        code = hashlib.sha1(Path(__file__).read_bytes() + jinja2.__version__.encode()).hexdigest()[:12]
+        bytecode_dir = bytecode_dir / code
         try:
             bytecode_dir.mkdir(parents=True, exist_ok=True)
             cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
@@ -37,9 +42,20 @@ def make_env(config: Config, bytecode_dir: Path | None = None) -> jinja2.Environ
         auto_reload=False,
     )
     base_path, base_url = config.base_path, config.base_url
+
+    # pass_context keeps Jinja from folding `'static/style.css'|link` into a constant at
+    # compile time: compiled templates are cached on disk and must not carry a base URL.
+    @jinja2.pass_context
+    def link(context, url):
+        return base_path + url
+
+    @jinja2.pass_context
+    def absolute(context, url):
+        return base_url + url
+
     env.filters.update(
-        link=lambda url: base_path + url,
-        absolute=lambda url: base_url + url,
+        link=link,
+        absolute=absolute,
         longdate=longdate, shortdate=shortdate, clock=clock, monthname=monthname,
         isodate=lambda d: d.isoformat(), rfc822=rfc822, news_jsonld=news_jsonld,
     )

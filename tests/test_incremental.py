@@ -198,3 +198,14 @@ def test_parallel_cold_build_equals_serial(tmp_path):
     run(serial, jobs=1)
     run(parallel, jobs=2)  # above PARALLEL_MIN: forked workers parse, render and write
     assert tree(serial / "site") == tree(parallel / "site")
+
+
+def test_changed_base_url_reaches_every_link(project, tmp_path):
+    # Compiled templates are cached on disk; none may keep the old sub-path.
+    config = project / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "https://example.github.io/newsdigest/", "https://example.github.io/moved/"), encoding="utf-8")
+    run(project)
+    index = (project / "site/index.html").read_text(encoding="utf-8")
+    assert 'href="/moved/static/style.css"' in index and "/newsdigest/" not in index
+    assert_same_as_cold(project, tmp_path)
