@@ -200,6 +200,16 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
             parsed.append(result)
 
     # 2. Identity: the same article from two seeds gives one content file.
+    # A seed renamed, or deleted and later restored, is still the same article: its record
+    # (under the old name) keeps the content file and slug, found by id.
+    present = {e.name for e, _ in seeds}
+    orphans = {e["id"]: name for name, e in sorted(manifest.items()) if name not in present}
+    record_of = {}
+    for p in parsed:
+        if p.seed_name in manifest:
+            record_of[p.seed_name] = manifest[p.seed_name]
+        elif p.id in orphans:
+            record_of[p.seed_name] = manifest[orphans.pop(p.id)]
     owner: dict[str, str] = {e["id"]: name for name, e in sorted(unchanged.items())}
     unique = []
     for p in sorted(parsed, key=lambda p: p.seed_name):
@@ -212,12 +222,12 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
 
     # 3. Slugs: unique across content/, decided in a fixed order so runs agree.
     taken: dict[str, str] = {}  # slug -> id
-    for entry in list(unchanged.values()) + [manifest[p.seed_name] for p in unique if p.seed_name in manifest]:
+    for entry in list(manifest.values()) + list(record_of.values()):
         taken[entry["slug"]] = entry["id"]
     existing_files = {rel.rsplit("/", 1)[-1][:-3] for rel in existing}
     plans = []
     for p in sorted(unique, key=lambda p: (p.meta["date"], p.id)):
-        entry = manifest.get(p.seed_name)
+        entry = record_of.get(p.seed_name)
         if entry:
             # The same seed file is the same article even when its title was corrected
             # (which changes the id): keep its slug and file, so its URL stays put.
@@ -236,7 +246,7 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     report.unchanged = len(unchanged)
     for p, slug in plans:
         data = with_slug(p, slug).encode("utf-8")
-        entry = manifest.get(p.seed_name)
+        entry = record_of.get(p.seed_name)
         rel = entry["content"] if entry else f"{p.year_month[0]}/{p.year_month[1]}/{slug}.md"
         target = os.path.join(content_dir, rel)
         record = {"seed_sha": p.seed_sha, "id": p.id, "slug": slug, "content": rel, "written_sha": sha(data)}
@@ -258,8 +268,11 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
             record["written_sha"] = entry.get("written_sha") if entry else sha(current)
         new_manifest[p.seed_name] = record
 
-    for name, entry in manifest.items():  # seeds that failed to parse keep their record
-        if name not in new_manifest and (config.seeds_dir / name).exists():
+    adopted = {id(e) for e in record_of.values()}
+    for name, entry in manifest.items():
+        # Seeds that failed to parse keep their record; so do deleted seeds, whose content
+        # stays (content/ is the source of truth) and whose file a restored seed finds again.
+        if name not in new_manifest and id(entry) not in adopted:
             new_manifest[name] = entry
     manifest_path = content_dir / MANIFEST
     if new_manifest != manifest or (new_manifest and not manifest_path.exists()):

@@ -360,3 +360,18 @@ def test_sample_seeds_end_to_end(project):
             assert {"GSOMIA", "Japan", "South Korea", "United States", "Defense"} <= set(meta["tags"])
     assert seeds == {p.name for p in samples}
     assert os.path.exists(project / "content" / REF_CONTENT)
+
+
+def test_renamed_or_restored_seed_keeps_its_content_file(ingested):
+    seed = ingested / "seeds" / REF_NAME
+    data = seed.read_bytes()
+    seed.rename(ingested / "seeds" / "renamed.txt")
+    ok(run_cli(ingested, "ingest"))
+    assert list(content_files(ingested)) == [REF_CONTENT]
+    (ingested / "seeds" / "renamed.txt").unlink()
+    ok(run_cli(ingested, "ingest"))  # deleted: the content stays, it is the source of truth
+    assert list(content_files(ingested)) == [REF_CONTENT]
+    seed.write_bytes(data)  # restored under its first name
+    ok(run_cli(ingested, "ingest"))
+    assert list(content_files(ingested)) == [REF_CONTENT]
+    ok(run_cli(ingested, "build"))
