@@ -34,8 +34,8 @@ test: $(TEST_STAMP) ## run the test suite (PYTEST_ARGS=...)
 serve: $(RUNTIME_STAMP) ## serve site/ with live reload while you edit
 	$(PY) build.py serve
 
-check: $(RUNTIME_STAMP) ## validate config, seeds and content without writing site/
-	$(PY) build.py check
+check: $(RUNTIME_STAMP) ## verify the built site/ for GitHub Pages and feed readers (BASE_URL as for site)
+	$(PY) build.py check $(BUILD_ARGS)
 
 bench: $(RUNTIME_STAMP) ## run the benchmarks (BENCH_ARGS=...)
 	$(PY) bench/run.py $(BENCH_ARGS)
