@@ -301,9 +301,12 @@ def _article_from_row(row: tuple) -> Article:
     frozen dataclass's __init__ (15 object.__setattr__ calls, a third of the load time)."""
     article = object.__new__(Article)
     values = dict(zip(ARTICLE_FIELDS, row))
-    values["tags"] = tuple([Tag(*t) for t in values["tags"]])
+    values["tags"] = tuple([_TAGS.get(t) or _TAGS.setdefault(t, Tag(*t)) for t in values["tags"]])
     article.__dict__.update(values)
     return article
+
+
+_TAGS: dict[tuple, Tag] = {}  # one Tag object per distinct tag, shared by the articles
 
 
 ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
@@ -417,8 +420,8 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     article_keys = {a.id: source_sha[a.path] for a in chosen}
     # Everything that decides which page shows which article; when it is unchanged, only
     # pages that reach a changed article file can change.
-    structure = _sha(repr([(a.id, a.date.timestamp(), a.url, [(t.name, t.slug) for t in a.tags])
-                           for a in chosen]).encode())
+    structure = _sha("\n".join([f"{a.id} {a.date.timestamp()} {a.url} " + "|".join([f"{t.slug}={t.name}" for t in a.tags])
+                                 for a in chosen]).encode())
     cached_related = cache.get("related", (None, None))
     site = collect(chosen, related_ids=cached_related[1] if cached_related[0] == structure else None)
     pages = plan_pages(site, config)
