@@ -75,12 +75,14 @@ def run_ingest(config, args) -> int:
         print(e, file=sys.stderr)
     say(args, f"ingested {len(report.written)} new or changed, {report.unchanged} unchanged, "
               f"{len(report.kept_edits)} hand edits kept, {len(report.errors)} rejected -> {_rel(config.content_dir)}/")
+    args.fresh = report.fresh
     return 1 if report.errors else 0
 
 
 def run_build(config, args) -> int:
     from .pipeline import build
-    report = build(config, drafts=args.drafts, future=args.future, now=now_from_env(), jobs=args.jobs)
+    report = build(config, drafts=args.drafts, future=args.future, now=now_from_env(), jobs=args.jobs,
+                   fresh=getattr(args, "fresh", None))
     say(args, f"built {report.articles} articles, {report.tags} tags, {report.pages} pages "
               f"({report.written} files written) in {report.seconds:.2f} s -> {_rel(report.output)}/")
     return 0

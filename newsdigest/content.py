@@ -9,7 +9,6 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import yaml
 

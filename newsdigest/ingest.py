@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +26,9 @@ MANIFEST = ".ingest.json"
 @dataclass
 class IngestReport:
     written: list[str] = field(default_factory=list)
+    # content file path -> (sha, text, front matter) of each file written, for the build
+    # that follows in the same run (it need not read and parse them again)
+    fresh: dict = field(default_factory=dict)
     unchanged: int = 0
     kept_edits: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
@@ -245,7 +247,8 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     new_manifest = {name: manifest[name] for name in unchanged}
     report.unchanged = len(unchanged)
     for p, slug in plans:
-        data = with_slug(p, slug).encode("utf-8")
+        text = with_slug(p, slug)
+        data = text.encode("utf-8")
         entry = record_of.get(p.seed_name)
         rel = entry["content"] if entry else f"{p.year_month[0]}/{p.year_month[1]}/{slug}.md"
         target = os.path.join(content_dir, rel)
@@ -257,11 +260,13 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
         if current is None:
             write_atomic(target, data)
             report.written.append(shown_content(rel))
+            report.fresh[target] = (record["written_sha"], text, dict(p.meta, slug=slug))
         elif current == data:
             report.unchanged += 1
         elif entry and sha(current) == entry.get("written_sha"):
             write_atomic(target, data)  # not edited since ingest wrote it: follow the seed
             report.written.append(shown_content(rel))
+            report.fresh[target] = (record["written_sha"], text, dict(p.meta, slug=slug))
         else:
             report.kept_edits.append(f"{shown_content(rel)}: edited by hand; keeping your edit "
                                      f"(seed seeds/{p.seed_name} differs)")
@@ -354,5 +359,7 @@ def _parse_all(config: Config, items, jobs: int):
         return _parse_batch((config, items))
     size = -(-len(items) // (jobs * 4))
     batches = [(config, items[i:i + size]) for i in range(0, len(items), size)]
+    from concurrent.futures import ProcessPoolExecutor  # 27 ms to import: only when needed
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         return [r for batch in pool.map(_parse_batch, batches) for r in batch]

@@ -5,13 +5,17 @@ Every HTML page gets exactly two things besides its own variables:
   page  -- PageInfo: title, url (site-relative), canonical (absolute), description, feed
 and the filters `link` (site-relative -> path under base_path), `absolute` (-> full URL),
 `longdate`, `shortdate`, `clock`, `isodate`, `rfc822`. Per template:
-  index.html    days: [Day] (whole days, newest first), older: Day | None, archive_url
-  article.html  article: Article, previous/next: Article | None, related: [Article], day: Day
+  index.html    days: [Day] (whole days, newest first), older: DayLink | None, archive_url
+  article.html  article: Article, previous/next: Article | None, related: [Article], day: DayLink
   tag.html      tag: Tag, articles: [Article], count, feed_url, newer_url/older_url: str | None,
                 page_number: int | None (None on the tag's landing page)
-  tags.html     tags: [TagGroup] (tag, articles)
-  archive.html  kind: "day" | "month" | "archive"; day: Day | None; month: Month | None;
-                months: [Month]; newer_url/older_url: str | None
+  tags.html     tags: [TagLink] (tag, count)
+  archive.html  kind: "day" | "month" | "archive"; day: Day | None; month: Month (month
+                page) or MonthLink (day page) or None; months: [MonthLink] (archive page);
+                newer_url/older_url: str | None
+Day and Month carry their articles; DayLink, MonthLink and TagLink (site.py) only what a
+link needs (date or name, url, count), so a page that merely links to a day, a month or a
+tag is not rendered again when one of its articles changes.
   404.html      nothing more
 Objects are frozen dataclasses (see content.py and site.py); templates cannot change them.
 """
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .config import Config
-from .site import Day, Site
+from .site import Day, Site, TagLink, day_link, month_link
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -113,15 +117,16 @@ def plan_pages(site: Site, config: Config) -> list[Page]:
         count += len(d.articles)
     older = site.days[len(shown)] if len(shown) < len(site.days) else None
     page("index.html", "index.html", config.title, "", feed="feed.xml",
-         days=tuple(shown), older=older, archive_url="archive/")
+         days=tuple(shown), older=day_link(older) if older else None, archive_url="archive/")
 
-    day_of = {d.date: d for d in site.days}
+    day_of = {d.date: day_link(d) for d in site.days}
     for a in site.articles:
         page(a.url + "index.html", "article.html", a.title, a.url, description=a.summary,
              article=a, previous=site.previous[a.id], next=site.next[a.id],
              related=site.related[a.id], day=day_of[a.date.date()])
 
-    page("tags/index.html", "tags.html", "Tags", "tags/", tags=site.tags)
+    page("tags/index.html", "tags.html", "Tags", "tags/",
+         tags=tuple(TagLink(g.tag, len(g.articles)) for g in site.tags))
     for group in site.tags:
         tag, items = group.tag, group.articles
         feed = f"{tag.url}feed.xml"
@@ -139,19 +144,20 @@ def plan_pages(site: Site, config: Config) -> list[Page]:
                  newer_url=f"{tag.url}page/{n + 1}/" if n < len(chunks) else tag.url,
                  older_url=f"{tag.url}page/{n - 1}/" if n > 1 else None)
 
+    month_links = {(m.year, m.month): month_link(m) for m in site.months}  # newest first
     for i, d in enumerate(site.days):
         newer = site.days[i - 1].url if i > 0 else None
         older_day = site.days[i + 1].url if i + 1 < len(site.days) else None
-        month = next(m for m in site.months if (m.year, m.month) == (d.date.year, d.date.month))
         page(f"{d.url}index.html", "archive.html", longdate(d.date), d.url, kind="day",
-             day=d, month=month, months=(), newer_url=newer, older_url=older_day)
+             day=d, month=month_links[(d.date.year, d.date.month)], months=(), newer_url=newer,
+             older_url=older_day)
     for i, m in enumerate(site.months):
         newer = site.months[i - 1].url if i > 0 else None
         older_month = site.months[i + 1].url if i + 1 < len(site.months) else None
         page(f"{m.url}index.html", "archive.html", monthname(m), m.url, kind="month",
              day=None, month=m, months=(), newer_url=newer, older_url=older_month)
     page("archive/index.html", "archive.html", "Archive", "archive/", kind="archive",
-         day=None, month=None, months=site.months, newer_url=None, older_url=None)
+         day=None, month=None, months=tuple(month_links.values()), newer_url=None, older_url=None)
     page("404.html", "404.html", "Page not found", "404.html")
     return pages
 

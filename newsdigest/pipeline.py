@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-import multiprocessing
 import os
 import pickle
 import time
@@ -75,11 +74,13 @@ def scan_tree(root: Path, suffix: str = "", hidden: bool = False) -> dict[str, t
     return out
 
 
-def read_sources(config: Config, listing: dict, known: dict):
+def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None = None):
     """Content files as Sources. A file whose stat matches `known` keeps its hash and is
-    not read: its Article comes from the cache. Returns (sources, stat cache, errors)."""
+    not read: its Article comes from the cache; one that ingest wrote in this run (`fresh`)
+    comes with its text and front matter. Returns (sources, stat cache, errors)."""
     from .site import Source
     sources, errors, stats = [], [], {}
+    fresh = fresh or {}
     # Relative to the project (config.yaml's folder), wherever the build runs from: messages
     # read `content/...` and the cache stays valid from any working directory.
     prefix = Path(os.path.relpath(config.content_dir, config.path.parent)).as_posix()
@@ -92,8 +93,14 @@ def read_sources(config: Config, listing: dict, known: dict):
             sources.append(Source(shown, None, hit[1]))
             stats[rel] = hit
             continue
+        path = os.path.join(root, rel)
+        if path in fresh:
+            digest, text, meta = fresh[path]
+            sources.append(Source(shown, text, digest, meta))
+            stats[rel] = (signature, digest)
+            continue
         try:
-            with open(os.path.join(root, rel), "rb") as f:
+            with open(path, "rb") as f:
                 raw = f.read()
             source = Source(shown, raw.decode("utf-8"), _sha(raw))
         except UnicodeDecodeError as e:
@@ -147,6 +154,8 @@ def _in_parallel(fn, count: int, jobs: int, **work):
     """fn over [0, count) split across `jobs` forked workers; results in order."""
     _WORK.update(work)
     try:
+        import multiprocessing  # 16 ms to import: only when there is work to share
+
         if jobs <= 1 or count < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
             return fn((0, count))
         step = -(-count // (jobs * 4))
@@ -372,7 +381,7 @@ def _read_stamp(config: Config) -> dict:
 
 
 def build(config: Config, drafts: bool = False, future: bool = False, now: datetime | None = None,
-          jobs: int | None = None) -> BuildReport:
+          jobs: int | None = None, fresh: dict | None = None) -> BuildReport:
     """content/ -> site/. Raises Rejected listing every problem; then site/ is untouched."""
     started = time.perf_counter()
     jobs = jobs or os.cpu_count() or 1
@@ -399,7 +408,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     store = ArticleStore(config)
 
     # Read and validate everything first.
-    sources, source_stats, errors = read_sources(config, content_listing, cache.get("sources", {}))
+    sources, source_stats, errors = read_sources(config, content_listing, cache.get("sources", {}), fresh)
     articles, parse_errors, parsed = load_articles(sources, config, store, jobs)
     errors += parse_errors
     env = make_env(config, bytecode_dir=config.cache_dir / "jinja")
@@ -423,7 +432,10 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     structure = _sha("\n".join([f"{a.id} {a.date.timestamp()} {a.url} " + "|".join([f"{t.slug}={t.name}" for t in a.tags])
                                  for a in chosen]).encode())
     cached_related = cache.get("related", (None, None))
-    site = collect(chosen, related_ids=cached_related[1] if cached_related[0] == structure else None)
+    related_ids = cached_related[1] if cached_related[0] == structure else None
+    site = collect(chosen, related_ids=related_ids)
+    if related_ids is None:
+        related_ids = {a.id: tuple([r.id for r in site.related[a.id]]) for a in site.articles}
     pages = plan_pages(site, config)
     check_unique_outputs(pages)
 
@@ -529,12 +541,12 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         _save_pickle(config, "build.pickle", {
             "config": config.digest, "output": str(config.output_dir), "sources": source_stats,
             "files": new_files, "structure": (structure, salt), "deps": deps, "article_keys": article_keys,
-            "related": (structure, {a.id: tuple(r.id for r in site.related[a.id]) for a in site.articles}),
+            "related": (structure, related_ids),
         })
     # The stamp holds while "now" stays between the newest article shown and the next one
     # due: a future-dated article appears when its time comes, without any input changing.
     future_dates = [a.date.timestamp() for a in all_articles if a.date > now and (drafts or not a.draft)]
-    shown_dates = [a.date.timestamp() for a in site.articles]
+    shown_dates = [site.articles[0].date.timestamp()] if site.articles else []  # newest first
     _write_cache_file(config, "stamp.json", json.dumps({
         "stamp": stamp, "articles": len(site.articles), "tags": len(site.tags), "pages": len(pages),
         "valid_from": max(shown_dates) if shown_dates and not future else -1e18,

@@ -21,11 +21,15 @@ from .slugs import article_slug, tag_slug
 
 @dataclass(frozen=True)
 class Source:
-    """One content file's text, read from disk; its hash keys the build cache."""
+    """One content file's text, read from disk; its hash keys the build cache.
+
+    `meta`, when given, is the front matter ingest emitted into `text` moments ago: a YAML
+    emitter's output loads back to the same mapping, so parsing it again is skipped."""
 
     path: str  # relative to the project, for messages
     text: str
     sha: str
+    meta: dict | None = None
 
 
 def list_content(content_dir: Path) -> list[Path]:
@@ -55,7 +59,11 @@ class FrontMatterErrors(DigestError):
 
 def parse_article(source: Source, config: Config, tag_slugs: dict) -> Article:
     """One content file to an Article; raises DigestError (every front-matter problem in one)."""
-    meta, body, body_line = split_front_matter(source.text, source.path)
+    if source.meta is not None:
+        end = source.text.index("\n---\n", 3)
+        meta, body = source.meta, source.text[end + 5:]
+    else:
+        meta, body, _ = split_front_matter(source.text, source.path)
     clean, errors = validate_meta(meta, source.path, source.text, config.timezone)
     if errors:
         if len(errors) == 1:
@@ -108,6 +116,39 @@ class Month:
 class TagGroup:
     tag: Tag
     articles: tuple[Article, ...]  # newest first
+
+
+@dataclass(frozen=True)
+class DayLink:
+    """A day as other pages link to it. Pages that only link to a day get this rather than
+    the Day, so editing one of its articles does not re-render them."""
+
+    date: date
+    url: str
+    count: int
+
+
+@dataclass(frozen=True)
+class MonthLink:
+    year: int
+    month: int
+    url: str
+    count: int
+    days: tuple[DayLink, ...]  # newest first
+
+
+@dataclass(frozen=True)
+class TagLink:
+    tag: Tag
+    count: int
+
+
+def day_link(d: Day) -> DayLink:
+    return DayLink(d.date, d.url, len(d.articles))
+
+
+def month_link(m: Month) -> MonthLink:
+    return MonthLink(m.year, m.month, m.url, m.count, tuple(day_link(d) for d in m.days))
 
 
 @dataclass(frozen=True)
@@ -204,7 +245,7 @@ def collect(articles, related_count: int = 5, related_ids: dict | None = None) -
     if related_ids is None:
         related_ids = related_articles(ordered, by_tag, related_count)
     by_id = {a.id: a for a in ordered}
-    related = {a.id: tuple(by_id[i] for i in related_ids[a.id]) for a in ordered}
+    related = {a.id: tuple([by_id[i] for i in related_ids[a.id]]) for a in ordered}
     return Site(ordered, days, months, tags, previous, nxt, related)
 
 

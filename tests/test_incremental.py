@@ -209,3 +209,28 @@ def test_changed_base_url_reaches_every_link(project, tmp_path):
     index = (project / "site/index.html").read_text(encoding="utf-8")
     assert 'href="/moved/static/style.css"' in index and "/newsdigest/" not in index
     assert_same_as_cold(project, tmp_path)
+
+
+def test_build_after_ingest_in_one_run_equals_build_from_files(tmp_path):
+    """`python build.py` hands ingest's freshly written files to the build without
+    re-parsing them; the result must be what reading them from disk gives."""
+    from newsdigest.ingest import ingest
+    from newsdigest.site import Source, parse_article
+
+    project = tmp_path / "p"
+    project.mkdir()
+    shutil.copytree(REPO / "layouts", project / "layouts")
+    shutil.copytree(REPO / "seeds", project / "seeds")
+    shutil.copy(REPO / "config.yaml", project / "config.yaml")
+    config = load_config(project / "config.yaml")
+    report = ingest(config)
+    assert len(report.fresh) == len(list((REPO / "seeds").iterdir()))
+    for path, (sha, text, meta) in report.fresh.items():
+        assert Path(path).read_text(encoding="utf-8") == text
+        assert parse_article(Source("x.md", text, sha, meta), config, {}) == parse_article(Source("x.md", text, sha), config, {})
+    build(config, now=NOW, fresh=report.fresh)
+    handed_over = tree(project / "site")
+    shutil.rmtree(project / "site")
+    shutil.rmtree(project / ".cache")
+    build(config, now=NOW)
+    assert tree(project / "site") == handed_over
