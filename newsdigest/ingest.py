@@ -15,6 +15,7 @@ from pathlib import Path
 from .config import Config
 from .content import article_id, front_matter_text, make_summary
 from .errors import DigestError
+from .files import scan_tree
 from .markup import paragraphs_to_markdown
 from .seeds import Seed, read_seed
 from .slugs import article_slug
@@ -302,22 +303,7 @@ def _read(path: str) -> bytes:
 
 def content_files(content_dir: Path) -> set[str]:
     """Every content file, as a path relative to content/ with / separators."""
-    out = set()
-    stack = [("", str(content_dir))]
-    while stack:
-        prefix, folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for e in entries:
-            if e.name.startswith("."):
-                continue
-            if e.is_dir():
-                stack.append((prefix + e.name + "/", e.path))
-            elif e.name.endswith(".md"):
-                out.add(prefix + e.name)
-    return out
+    return set(scan_tree(content_dir, ".md", stat=False))
 
 
 def _scan_seeds(seeds_dir: Path):

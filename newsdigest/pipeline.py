@@ -22,6 +22,7 @@ from pathlib import Path
 from .config import Config
 from .content import Article, Tag
 from .errors import DigestError, Rejected
+from .files import scan_tree
 from .output import NewSite, put, update_site
 from .pages import PageInfo
 
@@ -50,28 +51,6 @@ def _relative(path: Path) -> str:
         return os.path.relpath(path, Path.cwd())
     except ValueError:
         return str(path)
-
-
-def scan_tree(root: Path, suffix: str = "", hidden: bool = False) -> dict[str, tuple]:
-    """Every file under root: relative path -> (size, mtime_ns, inode). Dot-files and
-    dot-folders are skipped unless `hidden` (site/ has .nojekyll)."""
-    out = {}
-    stack = [("", str(root))]
-    while stack:
-        prefix, folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for e in entries:
-            if e.name.startswith(".") and not hidden:
-                continue
-            if e.is_dir(follow_symlinks=False):
-                stack.append((prefix + e.name + "/", e.path))
-            elif e.name.endswith(suffix):
-                st = e.stat()
-                out[prefix + e.name] = (st.st_size, st.st_mtime_ns, st.st_ino)
-    return out
 
 
 def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None = None):
