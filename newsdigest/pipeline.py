@@ -103,7 +103,7 @@ def _parse_range(bounds):
     out = []
     for s in sources[bounds[0]:bounds[1]]:
         try:
-            out.append(parse_article(s, config, {}))
+            out.append(parse_article(s, config))
         except DigestError as e:
             out.append(e)
     return out

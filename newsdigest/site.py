@@ -4,12 +4,10 @@ Loading may fail per file (every problem is collected); collecting only reads.
 """
 from __future__ import annotations
 
-import os
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 from .config import Config
 from .content import Article, Tag, article_id, key_line, make_summary, split_front_matter, validate_meta
@@ -32,16 +30,6 @@ class Source:
     meta: dict | None = None
 
 
-def list_content(content_dir: Path) -> list[Path]:
-    if not content_dir.is_dir():
-        return []
-    out = []
-    for dirpath, dirnames, filenames in os.walk(content_dir):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        out.extend(Path(dirpath, f) for f in filenames if f.endswith(".md") and not f.startswith("."))
-    return sorted(out)
-
-
 class FrontMatterErrors(DigestError):
     """Several problems in one content file, each printed on its own `path:line: message` line.
 
@@ -57,7 +45,7 @@ class FrontMatterErrors(DigestError):
         return "\n".join(DigestError.__str__(e) for e in self.errors)
 
 
-def parse_article(source: Source, config: Config, tag_slugs: dict) -> Article:
+def parse_article(source: Source, config: Config) -> Article:
     """One content file to an Article; raises DigestError (every front-matter problem in one)."""
     if source.meta is not None:
         end = source.text.index("\n---\n", 3)

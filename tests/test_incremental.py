@@ -227,7 +227,7 @@ def test_build_after_ingest_in_one_run_equals_build_from_files(tmp_path):
     assert len(report.fresh) == len(list((REPO / "seeds").iterdir()))
     for path, (sha, text, meta) in report.fresh.items():
         assert Path(path).read_text(encoding="utf-8") == text
-        assert parse_article(Source("x.md", text, sha, meta), config, {}) == parse_article(Source("x.md", text, sha), config, {})
+        assert parse_article(Source("x.md", text, sha, meta), config) == parse_article(Source("x.md", text, sha), config)
     build(config, now=NOW, fresh=report.fresh)
     handed_over = tree(project / "site")
     shutil.rmtree(project / "site")

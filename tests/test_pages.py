@@ -63,7 +63,7 @@ def test_c_plus_plus_and_c_sharp_differ():
 def test_parse_article_normalises_tag_names_to_nfc(config):
     nfd = unicodedata.normalize("NFD", "한글")
     text = f"---\ntitle: T\ndate: 2024-01-05T09:00:00+09:00\ntags: [{nfd}, Culture, {nfd}]\n---\n\nBody.\n"
-    a = parse_article(Source("content/t.md", text, "0"), config, {})
+    a = parse_article(Source("content/t.md", text, "0"), config)
     assert [(t.name, t.slug, t.url) for t in a.tags] == [("한글", "한글", "tags/한글/"),
                                                          ("Culture", "culture", "tags/culture/")]
 
@@ -71,7 +71,7 @@ def test_parse_article_normalises_tag_names_to_nfc(config):
 def test_several_front_matter_problems_keep_their_own_lines(config):
     text = "---\ntitle: T\ndate: 2024-01-05T09:00:00+09:00\ntags: 5\ndraft: 'yes'\n---\n\nBody.\n"
     with pytest.raises(Exception) as info:
-        parse_article(Source("content/t.md", text, "0"), config, {})
+        parse_article(Source("content/t.md", text, "0"), config)
     assert str(info.value).splitlines() == ["content/t.md:4: tags: expected a list of strings, got 5",
                                             "content/t.md:5: draft: expected true or false, got 'yes'"]
 
