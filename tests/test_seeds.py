@@ -3,7 +3,6 @@
 import re
 import shutil
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
