@@ -81,8 +81,9 @@ def run_ingest(config, args) -> int:
 
 def run_build(config, args) -> int:
     from .pipeline import build
+    # Handed over, not shared: the build drops ingest's texts once it has read them.
     report = build(config, drafts=args.drafts, future=args.future, now=now_from_env(), jobs=args.jobs,
-                   fresh=getattr(args, "fresh", None))
+                   fresh=vars(args).pop("fresh", None))
     say(args, f"built {report.articles} articles, {report.tags} tags, {report.pages} pages "
               f"({report.written} files written) in {report.seconds:.2f} s -> {_rel(report.output)}/")
     return 0

@@ -388,6 +388,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
 
     # Read and validate everything first.
     sources, source_stats, errors = read_sources(config, content_listing, cache.get("sources", {}), fresh)
+    fresh = None  # the sources hold what is needed; let the rest go
     articles, parse_errors, parsed = load_articles(sources, config, store, jobs)
     errors += parse_errors
     env = make_env(config, bytecode_dir=config.cache_dir / "jinja")
