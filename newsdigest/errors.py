@@ -19,6 +19,11 @@ class DigestError(Exception):
     def sort_key(self):
         return (self.path, self.line or 0, self.message)
 
+    def __reduce__(self):
+        # Worker processes send these back pickled; Exception's default would call
+        # __init__ with the message alone.
+        return (type(self), (self.path, self.message, self.line))
+
 
 class Rejected(Exception):
     """A stage found problems; every one of them is listed, none is fatal on its own."""

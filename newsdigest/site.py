@@ -44,6 +44,9 @@ class FrontMatterErrors(DigestError):
     def __str__(self) -> str:
         return "\n".join(DigestError.__str__(e) for e in self.errors)
 
+    def __reduce__(self):
+        return (FrontMatterErrors, (self.errors,))
+
 
 def parse_article(source: Source, config: Config) -> Article:
     """One content file to an Article; raises DigestError (every front-matter problem in one)."""

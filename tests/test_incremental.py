@@ -234,3 +234,47 @@ def test_build_after_ingest_in_one_run_equals_build_from_files(tmp_path):
     shutil.rmtree(project / ".cache")
     build(config, now=NOW)
     assert tree(project / "site") == handed_over
+
+
+def _cli(project: Path, *args):
+    import subprocess
+    import sys
+    env = dict(os.environ, TZ="UTC", LC_ALL="C.UTF-8", SOURCE_DATE_EPOCH="1893456000")
+    return subprocess.run([sys.executable, str(REPO / "build.py"), "--config", str(project / "config.yaml"), *args],
+                          capture_output=True, text=True, timeout=180, env=env, cwd=project)
+
+
+def test_problems_found_in_worker_processes_are_reported(tmp_path):
+    """Above PARALLEL_MIN files the parse and render run in forked workers; their errors
+    must come back as lines (an unpicklable error used to hang the pool)."""
+    project = make_project(tmp_path / "p", count=450)
+    bad = project / "content/2024/03/story-7.md"
+    bad.write_text(bad.read_text(encoding="utf-8").replace("title:", "titel:"), encoding="utf-8")
+    result = _cli(project, "build", "--jobs", "2")
+    assert result.returncode == 1
+    assert "content/2024/03/story-7.md:2: titel: unknown front matter key" in result.stderr
+    assert "Traceback" not in result.stderr
+
+    bad.write_text(bad.read_text(encoding="utf-8").replace("titel:", "title:"), encoding="utf-8")
+    layout = project / "layouts/article.html"
+    layout.write_text(layout.read_text(encoding="utf-8").replace("{{ article.title }}", "{{ article.no_such }}", 1),
+                      encoding="utf-8")
+    result = _cli(project, "build", "--jobs", "2")
+    assert result.returncode == 1
+    assert "layouts/article.html:" in result.stderr and "no_such" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_seed_among_many_is_reported_by_parallel_ingest(tmp_path):
+    project = make_project(tmp_path / "p", count=0)
+    seeds = project / "seeds"
+    seeds.mkdir()
+    for i in range(260):  # above ingest's parallel threshold
+        (seeds / f"{i:03d}.txt").write_text(
+            f"sample wire (newsdigest sample)\n\nStory {i} about Seoul\nUpdated: 2024-03-{1 + i % 28:02d} 09:{i % 60:02d}:00 KST\n\n"
+            f"Paragraph one of story {i}.\nKim Min-ji, Sample Wire.\nReporter :\n", encoding="utf-8")
+    (seeds / "999_bad.txt").write_bytes(b"")
+    result = _cli(project, "ingest", "--jobs", "2")
+    assert result.returncode == 1
+    assert "seeds/999_bad.txt: empty file: no article text" in result.stderr
+    assert len(list((project / "content").rglob("*.md"))) == 260
