@@ -67,7 +67,7 @@ class Page:
 
     output: str  # path inside site/
     template: str
-    context: dict
+    context: dict | None  # None: not needed in this build (see plan_pages' `wanted`)
 
 
 def site_view(config: Config) -> SiteView:
@@ -98,13 +98,19 @@ def rfc822(d: datetime) -> str:
     return f"{DAYS[d.weekday()][:3]}, {d.day:02d} {MONTHS[d.month - 1][:3]} {d.year} {d:%H:%M:%S} {offset}"
 
 
-def plan_pages(site: Site, config: Config) -> list[Page]:
-    """Every HTML page of the site with its context (feeds and small files are in feeds.py)."""
+def plan_pages(site: Site, config: Config, wanted: set | None = None) -> list[Page]:
+    """Every HTML page of the site with its context (feeds and small files are in feeds.py).
+
+    With `wanted`, only those outputs get a context; the others are listed with None (the
+    build knows they are unchanged and needs only their paths)."""
     view = site_view(config)
     per = config.articles_per_page
     pages: list[Page] = []
 
     def page(output, template, title, url, description="", feed=None, **context):
+        if wanted is not None and output not in wanted:
+            pages.append(Page(output, template, None))
+            return
         info = PageInfo(title, url, config.base_url + url, description or config.description, feed)
         pages.append(Page(output, template, dict(site=view, page=info, **context)))
 

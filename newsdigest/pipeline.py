@@ -416,25 +416,28 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     site = collect(chosen, related_ids=related_ids)
     if related_ids is None:
         related_ids = {a.id: tuple([r.id for r in site.related[a.id]]) for a in site.articles}
-    pages = plan_pages(site, config)
-    check_unique_outputs(pages)
-
     # Which files changed: a page whose fingerprint is the one its file was built from
     # keeps that file. site/ itself is not listed (12,000 stats): it is build output,
     # recorded in the cache; without its index.html the whole site is written again.
     old_files = cache.get("files", {}) if (config.output_dir / "index.html").is_file() else {}
     salt = (config.digest, layouts_hash)
-    prints = Fingerprints(article_keys)
-    new_files: dict[str, tuple] = {}
-    todo, todo_keys = [], []
     old_deps = cache.get("deps", {}) if old_files and cache.get("structure") == (structure, salt) else {}
     old_keys = cache.get("article_keys", {})
     changed_ids = {i for i, k in article_keys.items() if old_keys.get(i) != k}
+    # Same structure: the same pages exist, and only those reaching a changed article
+    # need a context at all.
+    affected = {out for out, reached in old_deps.items() if not changed_ids.isdisjoint(reached)} if old_deps else None
+    pages = plan_pages(site, config, wanted=affected)
+    check_unique_outputs(pages)
+
+    prints = Fingerprints(article_keys)
+    new_files: dict[str, tuple] = {}
+    todo, todo_keys = [], []
     deps: dict[str, tuple] = {}
     for p in pages:
         old = old_files.get(p.output)
         reached = old_deps.get(p.output)
-        if old and reached is not None and changed_ids.isdisjoint(reached):
+        if old and reached is not None and (p.context is None or changed_ids.isdisjoint(reached)):
             new_files[p.output] = old  # same structure, no changed article in reach: same key
             deps[p.output] = reached
             continue
@@ -545,8 +548,8 @@ def check_unique_outputs(pages) -> None:
     errors = []
     for p in pages:
         if p.output in seen:
-            a = p.context.get("article")
-            b = seen[p.output].context.get("article")
+            a = (p.context or {}).get("article")
+            b = (seen[p.output].context or {}).get("article")
             where = a.path if a else p.template
             other = b.path if b else seen[p.output].template
             errors.append(DigestError(where, f"writes {p.output}, which {other} writes too"))
