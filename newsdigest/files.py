@@ -28,3 +28,20 @@ def scan_tree(root: Path, suffix: str = "", hidden: bool = False, stat: bool = T
                 else:
                     out[prefix + e.name] = None
     return out
+
+
+def write_atomic(path, data: bytes) -> None:
+    """Write beside the target and rename over it: a reader never sees half a file."""
+    path = str(path)
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.tmp{os.getpid()}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)

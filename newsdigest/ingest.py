@@ -15,7 +15,7 @@ from pathlib import Path
 from .config import Config
 from .content import article_id, front_matter_text, make_summary
 from .errors import DigestError
-from .files import scan_tree
+from .files import scan_tree, write_atomic
 from .markup import paragraphs_to_markdown
 from .seeds import Seed, read_seed
 from .slugs import article_slug
@@ -108,23 +108,6 @@ def load_manifest(content_dir: Path, report: IngestReport) -> dict:
     except (ValueError, OSError):
         report.notices.append(f"{path}: unreadable ingest record; treating every existing content file as edited")
         return {}
-
-
-def write_atomic(path, data: bytes) -> None:
-    """Write beside the target and rename over it: a reader never sees half a file."""
-    path = str(path)
-    folder, name = os.path.split(path)
-    tmp = os.path.join(folder, f".{name}.tmp{os.getpid()}")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    except FileNotFoundError:
-        os.makedirs(folder, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        os.write(fd, data)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
 
 
 def ingest(config: Config, jobs: int = 1) -> IngestReport:

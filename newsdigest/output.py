@@ -1,4 +1,5 @@
-"""The one writer: assembles the new site beside the old one and swaps them in one step."""
+"""The one writer: a new site assembled beside the old one and swapped in whole, or a small
+change set renamed into place file by file once everything has rendered."""
 from __future__ import annotations
 
 import ctypes
@@ -7,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from .errors import DigestError
+from .files import write_atomic
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -78,33 +80,14 @@ class NewSite:
             os.rename(self.dir, self.out_dir)
 
 
-def write_site(out_dir: Path, files: dict[str, bytes | None]) -> None:
-    """Write `files` (path -> bytes, or None: same as the current file) as the new site."""
-    new = NewSite(out_dir)
-    try:
-        for rel in sorted(files):
-            if files[rel] is None:
-                new.keep(rel)
-            else:
-                new.write(rel, files[rel])
-    except OSError as e:
-        new.abandon()
-        raise DigestError(str(new.dir), f"cannot write the new site: {e.strerror or e}")
-    new.commit()
-
-
 def update_site(out_dir: Path, changed: dict[str, bytes], removed) -> None:
     """Apply a small change set to an existing site: each file is written beside its
     target and renamed over it, so no reader sees a partial file. Everything was rendered
     before this runs, so a failed build never gets here."""
     for rel in sorted(changed):
         dest = out_dir / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.new")
         try:
-            with open(tmp, "wb") as f:
-                f.write(changed[rel])
-            os.replace(tmp, dest)
+            write_atomic(dest, changed[rel])
         except OSError as e:
             raise DigestError(str(dest), f"cannot write: {e.strerror or e}")
     folders = set()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .config import Config
-from .site import Day, Site, TagLink, day_link, month_link
+from .site import Site, TagLink, day_link, month_link
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -167,6 +167,3 @@ def plan_pages(site: Site, config: Config, wanted: set | None = None) -> list[Pa
     page("404.html", "404.html", "Page not found", "404.html")
     return pages
 
-
-def day_title(d: Day) -> str:
-    return longdate(d.date)

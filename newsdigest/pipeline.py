@@ -22,7 +22,7 @@ from pathlib import Path
 from .config import Config
 from .content import Article, Tag
 from .errors import DigestError, Rejected
-from .files import scan_tree
+from .files import scan_tree, write_atomic
 from .output import NewSite, put, update_site
 from .pages import PageInfo
 
@@ -256,10 +256,7 @@ def _cache_file(config: Config, name: str) -> Path:
 
 
 def _write_cache_file(config: Config, name: str, data: bytes) -> None:
-    config.cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = _cache_file(config, f"{name}.tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, _cache_file(config, name))
+    write_atomic(_cache_file(config, name), data)
 
 
 def _load_pickle(config: Config, name: str):
