@@ -87,6 +87,8 @@ def run_build(config, args) -> int:
                    fresh=vars(args).pop("fresh", None))
     say(args, f"built {report.articles} articles, {report.tags} tags, {report.pages} pages "
               f"({report.written} files written) in {report.seconds:.2f} s -> {_rel(report.output)}/")
+    if args.debug:
+        print("[debug] build: " + ", ".join(f"{name} {s:.3f}" for name, s in report.stages), file=sys.stderr)
     return 0
 
 

@@ -147,15 +147,26 @@ def robots(config: Config) -> str:
     return f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n"
 
 
-def feed_files(site: Site, config: Config) -> dict[str, str]:
-    """Every feed of the site: path in site/ -> text."""
-    files = {
-        "feed.xml": rss(site.articles, config, config.title, "", "feed.xml", config.description),
-        "atom.xml": atom(site.articles, config),
-        "feed.json": json_feed(site.articles, config),
-    }
+def feed_sources(site: Site) -> dict[str, tuple]:
+    """Every feed of the site: path in site/ -> the articles it lists (newest first)."""
+    feeds = {"feed.xml": site.articles, "atom.xml": site.articles, "feed.json": site.articles}
+    feeds.update((f"{g.tag.url}feed.xml", g.articles) for g in site.tags)
+    return feeds
+
+
+def feed_files(site: Site, config: Config, wanted=None) -> dict[str, str]:
+    """The feeds (all, or those in `wanted`): path in site/ -> text."""
+    files = {}
+    if wanted is None or "feed.xml" in wanted:
+        files["feed.xml"] = rss(site.articles, config, config.title, "", "feed.xml", config.description)
+    if wanted is None or "atom.xml" in wanted:
+        files["atom.xml"] = atom(site.articles, config)
+    if wanted is None or "feed.json" in wanted:
+        files["feed.json"] = json_feed(site.articles, config)
     for group in site.tags:
         t = group.tag
-        files[f"{t.url}feed.xml"] = rss(group.articles, config, f"{config.title}: {t.name}", t.url,
-                                        f"{t.url}feed.xml", f"Articles tagged {t.name}")
+        path = f"{t.url}feed.xml"
+        if wanted is None or path in wanted:
+            files[path] = rss(group.articles, config, f"{config.title}: {t.name}", t.url, path,
+                              f"Articles tagged {t.name}")
     return files

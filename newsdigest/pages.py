@@ -7,15 +7,18 @@ and the filters `link` (site-relative -> path under base_path), `absolute` (-> f
 `longdate`, `shortdate`, `clock`, `isodate`, `rfc822`. Per template:
   index.html    days: [Day] (whole days, newest first), older: DayLink | None, archive_url
   article.html  article: Article, previous/next: Article | None, related: [Article], day: DayLink
-  tag.html      tag: Tag, articles: [Article], count, feed_url, newer_url/older_url: str | None,
+  tag.html      tag: Tag, articles: [Article], count: int | None (the tag's articles, on
+                its landing page only), feed_url, newer_url/older_url: str | None,
                 page_number: int | None (None on the tag's landing page)
   tags.html     tags: [TagLink] (tag, count)
   archive.html  kind: "day" | "month" | "archive"; day: Day | None; month: Month (month
-                page) or MonthLink (day page) or None; months: [MonthLink] (archive page);
+                page) or MonthLink (day page) or None; months: [MonthCount] (archive page);
                 newer_url/older_url: str | None
-Day and Month carry their articles; DayLink, MonthLink and TagLink (site.py) only what a
-link needs (date or name, url, count), so a page that merely links to a day, a month or a
-tag is not rendered again when one of its articles changes.
+Day and Month carry their articles. DayLink (date, url) and MonthLink (year, month, url)
+are links only; DayCount, MonthCount (with its DayCounts) and TagLink add a count. So a
+page that links to a day, month or tag is not rendered again when one of its articles
+changes, and older tag pages (fixed chunks counted from the oldest article, without a
+count) stay as they are when an article is added.
   404.html      nothing more
 Objects are frozen dataclasses (see content.py and site.py); templates cannot change them.
 """
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .config import Config
-from .site import Site, TagLink, day_link, month_link
+from .site import Site, TagLink, day_link, month_count, month_link
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -98,17 +101,19 @@ def rfc822(d: datetime) -> str:
     return f"{DAYS[d.weekday()][:3]}, {d.day:02d} {MONTHS[d.month - 1][:3]} {d.year} {d:%H:%M:%S} {offset}"
 
 
-def plan_pages(site: Site, config: Config, wanted: set | None = None) -> list[Page]:
+def plan_pages(site: Site, config: Config, wanted=None) -> list[Page]:
     """Every HTML page of the site with its context (feeds and small files are in feeds.py).
 
-    With `wanted`, only those outputs get a context; the others are listed with None (the
-    build knows they are unchanged and needs only their paths)."""
+    With `wanted(output, unit)`, only pages it accepts get a context; the others are listed
+    with None (the build knows they are unchanged and needs only their paths). The unit
+    names what a page belongs to: "article ID", "day URL", "month URL", "tag SLUG", or
+    "" for the site-wide pages (front page, tag index, archive, 404)."""
     view = site_view(config)
     per = config.articles_per_page
     pages: list[Page] = []
 
-    def page(output, template, title, url, description="", feed=None, **context):
-        if wanted is not None and output not in wanted:
+    def page(output, template, title, url, description="", feed=None, unit="", **context):
+        if wanted is not None and not wanted(output, unit):
             pages.append(Page(output, template, None))
             return
         info = PageInfo(title, url, config.base_url + url, description or config.description, feed)
@@ -127,7 +132,7 @@ def plan_pages(site: Site, config: Config, wanted: set | None = None) -> list[Pa
 
     day_of = {d.date: day_link(d) for d in site.days}
     for a in site.articles:
-        page(a.url + "index.html", "article.html", a.title, a.url, description=a.summary,
+        page(a.url + "index.html", "article.html", a.title, a.url, description=a.summary, unit=f"article {a.id}",
              article=a, previous=site.previous[a.id], next=site.next[a.id],
              related=site.related[a.id], day=day_of[a.date.date()])
 
@@ -140,13 +145,14 @@ def plan_pages(site: Site, config: Config, wanted: set | None = None) -> list[Pa
         # oldest article, so adding an article changes the landing and one chunk only.
         chunks = [items[::-1][i:i + per] for i in range(0, len(items), per)] if len(items) > per else []
         first_older = (len(items) - per - 1) // per + 1 if chunks else None  # chunk of the (per+1)-th newest
-        page(f"{tag.url}index.html", "tag.html", f"Tag: {tag.name}", tag.url, feed=feed,
+        unit = f"tag {tag.slug}"
+        page(f"{tag.url}index.html", "tag.html", f"Tag: {tag.name}", tag.url, feed=feed, unit=unit,
              tag=tag, articles=items[:per], count=len(items), feed_url=feed, page_number=None,
              newer_url=None, older_url=f"{tag.url}page/{first_older}/" if chunks else None)
         for n, chunk in enumerate(chunks, start=1):
             url = f"{tag.url}page/{n}/"
-            page(f"{url}index.html", "tag.html", f"Tag: {tag.name}, page {n}", url, feed=feed,
-                 tag=tag, articles=tuple(chunk[::-1]), count=len(items), feed_url=feed, page_number=n,
+            page(f"{url}index.html", "tag.html", f"Tag: {tag.name}, page {n}", url, feed=feed, unit=unit,
+                 tag=tag, articles=tuple(chunk[::-1]), count=None, feed_url=feed, page_number=n,
                  newer_url=f"{tag.url}page/{n + 1}/" if n < len(chunks) else tag.url,
                  older_url=f"{tag.url}page/{n - 1}/" if n > 1 else None)
 
@@ -154,16 +160,17 @@ def plan_pages(site: Site, config: Config, wanted: set | None = None) -> list[Pa
     for i, d in enumerate(site.days):
         newer = site.days[i - 1].url if i > 0 else None
         older_day = site.days[i + 1].url if i + 1 < len(site.days) else None
-        page(f"{d.url}index.html", "archive.html", longdate(d.date), d.url, kind="day",
+        page(f"{d.url}index.html", "archive.html", longdate(d.date), d.url, unit=f"day {d.url}", kind="day",
              day=d, month=month_links[(d.date.year, d.date.month)], months=(), newer_url=newer,
              older_url=older_day)
     for i, m in enumerate(site.months):
         newer = site.months[i - 1].url if i > 0 else None
         older_month = site.months[i + 1].url if i + 1 < len(site.months) else None
-        page(f"{m.url}index.html", "archive.html", monthname(m), m.url, kind="month",
+        page(f"{m.url}index.html", "archive.html", monthname(m), m.url, unit=f"month {m.url}", kind="month",
              day=None, month=m, months=(), newer_url=newer, older_url=older_month)
     page("archive/index.html", "archive.html", "Archive", "archive/", kind="archive",
-         day=None, month=None, months=tuple(month_links.values()), newer_url=None, older_url=None)
+         day=None, month=None, months=tuple(month_count(m) for m in site.months), newer_url=None,
+         older_url=None)
     page("404.html", "404.html", "Page not found", "404.html")
     return pages
 

@@ -27,9 +27,11 @@ from .output import NewSite, put, update_site
 from .pages import PageInfo
 
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 PARALLEL_MIN = 400  # below this many items, starting worker processes costs more than it saves
 IN_PLACE_LIMIT = 0.25  # above this share of files changed, assemble a whole new tree instead
+INCREMENTAL_SHARE = 0.05  # above this share of articles moved, fingerprint every page
+RELATED_COUNT = 5
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class BuildReport:
     written: int
     seconds: float
     output: Path
+    stages: tuple = ()  # (stage, seconds) in order, for --debug
 
 
 def _sha(data: bytes) -> str:
@@ -332,6 +335,48 @@ class ArticleStore:
         _save_pickle(self.config, "articles.pickle", {"id": base_id, "config": self.config.digest, "rows": rows})
 
 
+def article_shape(a: Article) -> tuple:
+    """What decides where an article appears: date, tags, URL, day (update_related reads
+    the first two)."""
+    return (a.date.timestamp(), tuple([t.slug for t in a.tags]), a.url, tuple([t.name for t in a.tags]),
+            f"{a.date.year:04d}/{a.date.month:02d}/{a.date.day:02d}/")
+
+
+def touched_units(site, old_shape: dict, shape: dict, moved: set, old_related: dict, related_ids: dict) -> set:
+    """The pages (by plan_pages' units) that articles added, removed or moved can change
+    without reaching them: their neighbours' pages, articles whose related list changed,
+    the days, months and tags they left or joined and the days and months beside a day or
+    month that appeared or went, and the site-wide pages."""
+    units = {""}
+    position = {a.id: n for n, a in enumerate(site.articles)}
+    old_order = sorted(old_shape, key=lambda i: (-old_shape[i][0], i))
+    old_position = {i: n for n, i in enumerate(old_order)}
+    new_order = [a.id for a in site.articles]
+    for i in moved:
+        for order, where in ((new_order, position), (old_order, old_position)):
+            n = where.get(i)
+            if n is not None:
+                units.update(f"article {j}" for j in order[max(0, n - 1): n + 2])
+        for s in (old_shape.get(i), shape.get(i)):
+            if s:
+                units.add(f"day {s[4]}")
+                units.add(f"month {s[4][:8]}")
+                units.update(f"tag {slug}" for slug in s[1])
+    units.update(f"article {i}" for i, r in related_ids.items() if old_related.get(i) != r)
+    # A day or month that appeared or went changes its neighbours' newer/older links.
+    old_days = sorted({s[4] for s in old_shape.values()}, reverse=True)
+    new_days = [d.url for d in site.days]
+    for kind, old_list, new_list in (("day", old_days, new_days),
+                                     ("month", sorted({d[:8] for d in old_days}, reverse=True),
+                                      [m.url for m in site.months])):
+        for changed in set(old_list) ^ set(new_list):
+            for seq in (old_list, new_list):
+                merged = sorted(set(seq) | {changed}, reverse=True)
+                n = merged.index(changed)
+                units.update(f"{kind} {u}" for u in merged[max(0, n - 1): n + 2])
+    return units
+
+
 def check_output_dir(config: Config) -> None:
     out = config.output_dir.resolve()
     for inside in (config.content_dir, config.seeds_dir, config.layouts_dir, config.path.parent):
@@ -360,6 +405,8 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
           jobs: int | None = None, fresh: dict | None = None) -> BuildReport:
     """content/ -> site/. Raises Rejected listing every problem; then site/ is untouched."""
     started = time.perf_counter()
+    laps = [("start", started)]
+    lap = lambda name: laps.append((name, time.perf_counter()))  # noqa: E731
     jobs = jobs or os.cpu_count() or 1
     check_output_dir(config)
     now = now or datetime.now(config.timezone)
@@ -370,24 +417,28 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     last = _read_stamp(config)
     if (last.get("stamp") == stamp and last.get("valid_from", 1e18) <= now.timestamp() < last.get("valid_until", 0)
             and (config.output_dir / "index.html").is_file()):
+        lap("stamp")
         return BuildReport(last["articles"], last["tags"], last["pages"], 0,
-                           time.perf_counter() - started, config.output_dir)
+                           time.perf_counter() - started, config.output_dir, _stages(laps))
+    lap("stamp")
 
-    from .feeds import feed_files, robots, sitemap
+    from .feeds import feed_files, feed_sources, robots, sitemap
     from .pages import plan_pages
     from .render import check_templates, make_env
-    from .site import check_collisions, collect, select
+    from .site import check_collisions, collect, related_articles, select, update_related
 
     cache = _load_pickle(config, "build.pickle")
     if cache.get("config") != config.digest or cache.get("output") != str(config.output_dir):
         cache = {}
     store = ArticleStore(config)
+    lap("load cache")
 
     # Read and validate everything first.
     sources, source_stats, errors = read_sources(config, content_listing, cache.get("sources", {}), fresh)
     fresh = None  # the sources hold what is needed; let the rest go
     articles, parse_errors, parsed = load_articles(sources, config, store, jobs)
     errors += parse_errors
+    lap("read content")
     env = make_env(config, bytecode_dir=config.cache_dir / "jinja")
     errors += check_templates(env, config)
     try:
@@ -401,31 +452,49 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         raise Rejected(errors)
     source_sha = {s.path: s.sha for s in sources}
     del sources  # their text is parsed; 40 MB at 10,000 articles
+    lap("check")
 
     chosen = select(all_articles, now, drafts, future)
     article_keys = {a.id: source_sha[a.path] for a in chosen}
-    # Everything that decides which page shows which article; when it is unchanged, only
-    # pages that reach a changed article file can change.
-    structure = _sha("\n".join([f"{a.id} {a.date.timestamp()} {a.url} " + "|".join([f"{t.slug}={t.name}" for t in a.tags])
-                                 for a in chosen]).encode())
-    cached_related = cache.get("related", (None, None))
-    related_ids = cached_related[1] if cached_related[0] == structure else None
-    site = collect(chosen, related_ids=related_ids)
-    if related_ids is None:
-        related_ids = {a.id: tuple([r.id for r in site.related[a.id]]) for a in site.articles}
+    # What places an article on pages: when an article's shape is unchanged, only its
+    # content can have changed, and only pages reaching it can change with it.
+    shape = {a.id: article_shape(a) for a in chosen}
+    old_shape, old_related = cache.get("shape"), cache.get("related")
+    moved = None  # ids added, removed, re-dated, retagged, renamed or moved to another URL
+    if old_shape is not None and old_related is not None:
+        moved = {i for i in shape.keys() | old_shape.keys() if shape.get(i) != old_shape.get(i)}
+        if len(moved) > INCREMENTAL_SHARE * len(shape) + 50:
+            moved = None  # a large change: working out what it touches costs more than it saves
+    related_ids: dict = {}
+
+    def related(ordered, by_tag):
+        if moved is None:
+            related_ids.update(related_articles(ordered, by_tag, RELATED_COUNT))
+        else:
+            related_ids.update(update_related(old_related, old_shape, shape, moved, RELATED_COUNT)(ordered, by_tag))
+        return related_ids
+
+    site = collect(chosen, related_count=RELATED_COUNT, related_ids=related)
+    lap("collect")
     # Which files changed: a page whose fingerprint is the one its file was built from
     # keeps that file. site/ itself is not listed (12,000 stats): it is build output,
     # recorded in the cache; without its index.html the whole site is written again.
     old_files = cache.get("files", {}) if (config.output_dir / "index.html").is_file() else {}
     salt = (config.digest, layouts_hash)
-    old_deps = cache.get("deps", {}) if old_files and cache.get("structure") == (structure, salt) else {}
+    old_deps = cache.get("deps") if old_files and cache.get("salt") == salt and moved is not None else None
     old_keys = cache.get("article_keys", {})
     changed_ids = {i for i, k in article_keys.items() if old_keys.get(i) != k}
-    # Same structure: the same pages exist, and only those reaching a changed article
-    # need a context at all.
-    affected = {out for out, reached in old_deps.items() if not changed_ids.isdisjoint(reached)} if old_deps else None
-    pages = plan_pages(site, config, wanted=affected)
+    wanted = None
+    if old_deps is not None:
+        # Only pages that reached a changed or moved article, or that a move touches, need
+        # a context at all; every other page keeps its file, key and dependencies.
+        dirty = changed_ids | moved
+        affected = {out for out, reached in old_deps.items() if not dirty.isdisjoint(reached)}
+        units = touched_units(site, old_shape, shape, moved, old_related, related_ids) if moved else set()
+        wanted = lambda output, unit: output in affected or unit in units or output not in old_deps  # noqa: E731
+    pages = plan_pages(site, config, wanted=wanted)
     check_unique_outputs(pages)
+    lap("plan")
 
     prints = Fingerprints(article_keys)
     new_files: dict[str, tuple] = {}
@@ -433,10 +502,9 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     deps: dict[str, tuple] = {}
     for p in pages:
         old = old_files.get(p.output)
-        reached = old_deps.get(p.output)
-        if old and reached is not None and (p.context is None or changed_ids.isdisjoint(reached)):
-            new_files[p.output] = old  # same structure, no changed article in reach: same key
-            deps[p.output] = reached
+        if p.context is None:
+            new_files[p.output] = old  # nothing it shows has changed: same key, same file
+            deps[p.output] = old_deps[p.output]
             continue
         key, reached = prints.page_key(salt, p)
         deps[p.output] = tuple(sorted(reached))
@@ -446,16 +514,15 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
             todo.append(p)
             todo_keys.append(key)
 
+    lap("fingerprint pages")
+
     # Feeds (each keyed by its items), sitemap and small files.
     generated: dict[str, bytes] = {}
-    feed_keys = {"feed.xml": site.articles, "atom.xml": site.articles, "feed.json": site.articles}
-    feed_keys.update((f"{g.tag.url}feed.xml", g.articles) for g in site.tags)
     feed_keys = {path: _sha(repr((salt, path, prints.of(items[: config.feed_items]))).encode())
-                 for path, items in feed_keys.items()}
-    if any(old_files.get(path, ("",))[0] != key for path, key in feed_keys.items()):
-        for path, text in feed_files(site, config).items():
-            if old_files.get(path, ("",))[0] != feed_keys[path]:
-                generated[path] = text.encode("utf-8")
+                 for path, items in feed_sources(site).items()}
+    stale = {path for path, key in feed_keys.items() if old_files.get(path, ("",))[0] != key}
+    if stale:
+        generated.update((path, text.encode("utf-8")) for path, text in feed_files(site, config, stale).items())
     html_urls = sorted(p.output[: -len("index.html")] for p in pages if p.output.endswith("index.html"))
     lastmod = {a.url: a.date.date().isoformat() for a in site.articles}
     sitemap_key = _sha(repr((salt, html_urls, lastmod)).encode())
@@ -477,6 +544,8 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     for path, key in keys.items():
         if path not in generated:
             new_files[path] = old_files[path]
+
+    lap("feeds, sitemap")
 
     # Write: a small change set file by file into site/, anything larger as a new tree.
     removed = set(old_files) - set(new_files) - {p.output for p in todo} - set(generated)
@@ -516,12 +585,13 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
             stage.abandon()
         raise
 
+    lap(f"render and write {changes}")
     if parsed or changes or new_files != old_files or not cache or cache.get("deps") is None:
         store.save({source_sha[a.path]: a for a in all_articles})
         _save_pickle(config, "build.pickle", {
             "config": config.digest, "output": str(config.output_dir), "sources": source_stats,
-            "files": new_files, "structure": (structure, salt), "deps": deps, "article_keys": article_keys,
-            "related": (structure, related_ids),
+            "files": new_files, "salt": salt, "deps": deps, "article_keys": article_keys,
+            "shape": shape, "related": related_ids,
         })
     # The stamp holds while "now" stays between the newest article shown and the next one
     # due: a future-dated article appears when its time comes, without any input changing.
@@ -532,12 +602,13 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         "valid_from": max(shown_dates) if shown_dates and not future else -1e18,
         "valid_until": min(future_dates) if future_dates and not future else 1e18,
     }).encode())
+    lap("save cache")
     return BuildReport(len(site.articles), len(site.tags), len(pages), len(todo) + len(generated),
-                       time.perf_counter() - started, config.output_dir)
+                       time.perf_counter() - started, config.output_dir, _stages(laps))
 
 
-def _feed_paths(site) -> list[str]:
-    return ["feed.xml", "atom.xml", "feed.json"] + [f"{g.tag.url}feed.xml" for g in site.tags]
+def _stages(laps) -> tuple:
+    return tuple((name, t - laps[i][1]) for i, (name, t) in enumerate(laps[1:]))
 
 
 def check_unique_outputs(pages) -> None:

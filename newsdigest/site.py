@@ -111,8 +111,25 @@ class TagGroup:
 
 @dataclass(frozen=True)
 class DayLink:
-    """A day as other pages link to it. Pages that only link to a day get this rather than
-    the Day, so editing one of its articles does not re-render them."""
+    """A link to a day's edition: what an article page (and the front page's "older")
+    shows. No count: adding an article to a day does not change its other pages."""
+
+    date: date
+    url: str
+
+
+@dataclass(frozen=True)
+class MonthLink:
+    """A link to a month, as a day page shows it."""
+
+    year: int
+    month: int
+    url: str
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """A day in the archive's list: link and number of articles."""
 
     date: date
     url: str
@@ -120,12 +137,14 @@ class DayLink:
 
 
 @dataclass(frozen=True)
-class MonthLink:
+class MonthCount:
+    """A month in the archive's list, with its days."""
+
     year: int
     month: int
     url: str
     count: int
-    days: tuple[DayLink, ...]  # newest first
+    days: tuple[DayCount, ...]  # newest first
 
 
 @dataclass(frozen=True)
@@ -135,11 +154,16 @@ class TagLink:
 
 
 def day_link(d: Day) -> DayLink:
-    return DayLink(d.date, d.url, len(d.articles))
+    return DayLink(d.date, d.url)
 
 
 def month_link(m: Month) -> MonthLink:
-    return MonthLink(m.year, m.month, m.url, m.count, tuple(day_link(d) for d in m.days))
+    return MonthLink(m.year, m.month, m.url)
+
+
+def month_count(m: Month) -> MonthCount:
+    return MonthCount(m.year, m.month, m.url, m.count,
+                      tuple(DayCount(d.date, d.url, len(d.articles)) for d in m.days))
 
 
 @dataclass(frozen=True)
@@ -206,11 +230,12 @@ def check_collisions(articles, config: Config) -> list[DigestError]:
     return errors
 
 
-def collect(articles, related_count: int = 5, related_ids: dict | None = None) -> Site:
+def collect(articles, related_count: int = 5, related_ids=None) -> Site:
     """Days, months, tags, neighbours and related articles, all newest first.
 
-    `related_ids` (article id -> ids), when given, is a previous result for the same
-    ids, dates and tags (the build cache keys it so), and saves recomputing it."""
+    `related_ids`, when given, works out related articles instead of computing them all:
+    a function (ordered articles, by_tag) -> {article id: related ids}, such as
+    `update_related` with the previous build's result."""
     ordered = tuple(sorted(articles, key=newest_first))
     by_day: dict[date, list] = defaultdict(list)
     for a in ordered:
@@ -234,34 +259,36 @@ def collect(articles, related_count: int = 5, related_ids: dict | None = None) -
         nxt[a.id] = ordered[i - 1] if i > 0 else None
         previous[a.id] = ordered[i + 1] if i + 1 < len(ordered) else None
     if related_ids is None:
-        related_ids = related_articles(ordered, by_tag, related_count)
+        related = related_articles(ordered, by_tag, related_count)
+    else:
+        related = related_ids(ordered, by_tag)
     by_id = {a.id: a for a in ordered}
-    related = {a.id: tuple([by_id[i] for i in related_ids[a.id]]) for a in ordered}
+    related = {a.id: tuple([by_id[i] for i in related[a.id]]) for a in ordered}
     return Site(ordered, days, months, tags, previous, nxt, related)
 
 
-def related_articles(ordered, by_tag, count: int, window: int = 10) -> dict:
+RELATED_WINDOW = 10
+
+
+def related_articles(ordered, by_tag, count: int, window: int = RELATED_WINDOW, only=None) -> dict:
     """Article id -> ids of its related articles: most shared tags, then nearest in time,
     then id, among each of its tags' `window` nearest articles on either side.
 
     The window keeps this linear in the number of articles: a tag with 3,000 articles
-    would otherwise make every one of them a candidate for every other.
+    would otherwise make every one of them a candidate for every other. With `only` (a
+    set of ids), just those articles' related ids are computed.
     """
     stamp = {a.id: a.date.timestamp() for a in ordered}
-    position = {}
-    id_lists = {}
-    for slug, items in by_tag.items():
-        ids = [a.id for a in items]
-        id_lists[slug] = ids
-        for i, aid in enumerate(ids):
-            position[(slug, aid)] = i
+    id_lists = {slug: [a.id for a in items] for slug, items in by_tag.items()}
     related = {}
     for a in ordered:
         me = a.id
+        if only is not None and me not in only:
+            continue
         shared: dict[str, int] = {}
         for t in a.tags:
             ids = id_lists[t.slug]
-            i = position[(t.slug, me)]
+            i = _position(ids, me, stamp)
             for b in ids[max(0, i - window): i + window + 1]:
                 shared[b] = shared.get(b, 0) + 1
         shared.pop(me, None)
@@ -269,3 +296,49 @@ def related_articles(ordered, by_tag, count: int, window: int = 10) -> dict:
         ranked = sorted(shared, key=lambda b: (-shared[b], abs(stamp[b] - when), b))
         related[me] = tuple(ranked[:count])
     return related
+
+
+def _position(ids: list, me: str, stamp: dict) -> int:
+    """Index of `me` in a tag's id list (sorted newest first, then by id): a binary search."""
+    key = (-stamp[me], me)
+    lo, hi = 0, len(ids)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        other = ids[mid]
+        if (-stamp[other], other) < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def update_related(previous: dict, old_shape: dict, new_shape: dict, moved: set, count: int,
+                   window: int = RELATED_WINDOW):
+    """A `related_ids` function for collect: the previous build's related ids, recomputed
+    only for articles whose candidate windows can differ.
+
+    `old_shape`/`new_shape` map article id -> (timestamp, tag slugs) for the previous and
+    this build; `moved` holds the ids whose entry differs (added, removed, re-dated,
+    retagged). An article's windows are unchanged unless a moved article lies within
+    `window` places of it in one of its tags' lists, before or after the change; an
+    article whose windows and tags are unchanged (and whose candidates kept their dates,
+    else they would have moved) has the same related articles.
+    """
+    def compute(ordered, by_tag):
+        redo = {i for i in moved if i in new_shape}
+        touched = {slug for i in moved for shape in (old_shape.get(i), new_shape.get(i)) if shape
+                   for slug in shape[1]}
+        for slug in touched:
+            new_ids = [a.id for a in by_tag.get(slug, ())]
+            old_ids = sorted((i for i, shape in old_shape.items() if slug in shape[1]),
+                             key=lambda i: (-old_shape[i][0], i))
+            for ids in (new_ids, old_ids):
+                for n, i in enumerate(ids):
+                    if i in moved:
+                        redo.update(ids[max(0, n - window): n + window + 1])
+        redo &= new_shape.keys()
+        redo.update(i for i in new_shape if i not in previous)
+        related = {i: previous[i] for i in new_shape if i not in redo}
+        related.update(related_articles(ordered, by_tag, count, window, only=redo))
+        return related
+    return compute
