@@ -273,7 +273,9 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     if new_stat_cache != stat_cache:
         _save_stat_cache(config, new_stat_cache)
     if not report.errors:
-        contents = sorted(entry["content"] for entry in new_manifest.values())
+        # The content files of present seeds: one deleted while its seed stays is written
+        # again. (A deleted seed's record stays, whether or not its file does.)
+        contents = sorted(entry["content"] for name, entry in new_manifest.items() if name in present)
         _save_json(config.cache_dir / "ingest-stamp.json", {
             "stamp": stamp, "contents": contents, "unchanged": len(new_manifest), "notices": report.notices})
     return report

@@ -375,3 +375,16 @@ def test_renamed_or_restored_seed_keeps_its_content_file(ingested):
     ok(run_cli(ingested, "ingest"))
     assert list(content_files(ingested)) == [REF_CONTENT]
     ok(run_cli(ingested, "build"))
+
+
+def test_after_a_seed_and_its_content_are_deleted_a_rerun_reads_nothing(ingested):
+    """The quick check (seeds' stat, content files present) must hold again after a
+    deletion: a deleted seed's record stays, but its file is no longer expected."""
+    (ingested / "seeds" / REF_NAME).unlink()
+    (ingested / "content" / REF_CONTENT).unlink()
+    ok(run_cli(ingested, "ingest"))
+    stamp = ingested / ".cache" / "ingest-stamp.json"
+    before = stamp.stat()
+    ok(run_cli(ingested, "ingest"))
+    after = stamp.stat()  # written anew (a new inode) only when ingest did the full check
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
