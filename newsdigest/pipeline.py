@@ -298,16 +298,37 @@ _TAGS: dict[tuple, Tag] = {}  # one Tag object per distinct tag, shared by the a
 
 
 ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
+BODY = ARTICLE_FIELDS.index("body_html")
+
+
+class NotLoaded:
+    """The body of a stored article until `ArticleStore.load_bodies` reads it. Rendering
+    one fails loudly: a page that shows a body must have reached its article."""
+
+    def __init__(self, where: tuple[int, int]):
+        self.where = where
+
+    def __str__(self):
+        raise RuntimeError("internal error: an article body was used before it was loaded")
+
+    __html__ = __str__
 
 
 class ArticleStore:
     """Parsed articles by content hash: a large base file, rewritten rarely, and a small
     delta of what is new since, so a one-article edit does not rewrite 60 MB. Rows are
-    tuples: they load about four times faster than pickled dataclasses."""
+    tuples: they load about four times faster than pickled dataclasses.
+
+    The base file is a pickle of rows whose bodies are (offset, length) into the bodies
+    that follow it: an incremental build reads only the bodies of the pages it renders
+    (at 10,000 articles 48 MB of the 57 stay on disk)."""
+
+    MAGIC = b"NDSTORE1"
 
     def __init__(self, config: Config):
         self.config = config
-        base = _load_pickle(config, "articles.pickle")
+        self.file = None
+        base = self._open_base()
         delta = _load_pickle(config, "articles-delta.pickle") if base else {}
         if base.get("config") != config.digest or (delta and delta.get("base") != base.get("id")):
             base, delta = {}, {}
@@ -317,9 +338,42 @@ class ArticleStore:
         self.rows = dict(self.base_rows)
         self.rows.update(self.delta_rows)
 
+    def _open_base(self) -> dict:
+        try:
+            f = open(_cache_file(self.config, "articles.pickle"), "rb")
+        except OSError:
+            return {}
+        try:
+            head = f.read(16)
+            if head[:8] != self.MAGIC:
+                raise ValueError
+            size = int.from_bytes(head[8:], "little")
+            data = pickle.loads(f.read(size))
+            if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+                raise ValueError
+        except Exception:  # a damaged cache only costs a cold build
+            f.close()
+            return {}
+        self.file, self.blob = f, 16 + size  # kept open: a later build may replace the file
+        return data
+
     def get(self, sha: str):
         row = self.rows.get(sha)
-        return _article_from_row(row) if row is not None else None
+        if row is None:
+            return None
+        article = _article_from_row(row)
+        if type(row[BODY]) is tuple:
+            article.__dict__["body_html"] = NotLoaded(row[BODY])
+        return article
+
+    def load_bodies(self, articles) -> None:
+        """Read the bodies of these articles where they are still on disk."""
+        fd = self.file.fileno() if self.file else None
+        for a in articles:
+            body = a.__dict__["body_html"]
+            if type(body) is NotLoaded:
+                offset, length = body.where
+                a.__dict__["body_html"] = os.pread(fd, length, self.blob + offset).decode("utf-8")
 
     def save(self, current: dict[str, Article]) -> None:
         """Keep exactly the articles of this build."""
@@ -329,10 +383,26 @@ class ArticleStore:
             if rows != self.delta_rows:
                 _save_pickle(self.config, "articles-delta.pickle", {"base": self.base_id, "rows": rows})
             return
+        self.load_bodies(current.values())
         base_id = _sha(repr((time.time(), os.getpid())).encode())
-        rows = {sha: _article_row(a) for sha, a in current.items()}
+        rows, bodies, offset = {}, [], 0
+        for sha, a in current.items():
+            row = list(_article_row(a))
+            body = row[BODY].encode("utf-8")
+            row[BODY] = (offset, len(body))
+            offset += len(body)
+            bodies.append(body)
+            rows[sha] = tuple(row)
+        head = pickle.dumps({"id": base_id, "config": self.config.digest, "rows": rows, "version": CACHE_VERSION},
+                            protocol=pickle.HIGHEST_PROTOCOL)
         _save_pickle(self.config, "articles-delta.pickle", {"base": base_id, "rows": {}})
-        _save_pickle(self.config, "articles.pickle", {"id": base_id, "config": self.config.digest, "rows": rows})
+        self.config.cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = _cache_file(self.config, f"articles.pickle.tmp{os.getpid()}")
+        with open(tmp, "wb") as f:
+            f.write(self.MAGIC + len(head).to_bytes(8, "little"))
+            f.write(head)
+            f.writelines(bodies)
+        os.replace(tmp, _cache_file(self.config, "articles.pickle"))
 
 
 def article_shape(a: Article) -> tuple:
@@ -499,6 +569,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     prints = Fingerprints(article_keys)
     new_files: dict[str, tuple] = {}
     todo, todo_keys = [], []
+    needed: set = set()  # ids of the articles the pages to render reach
     deps: dict[str, tuple] = {}
     for p in pages:
         old = old_files.get(p.output)
@@ -513,6 +584,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         else:
             todo.append(p)
             todo_keys.append(key)
+            needed.update(reached)
 
     lap("fingerprint pages")
 
@@ -521,7 +593,11 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     feed_keys = {path: _sha(repr((salt, path, prints.of(items[: config.feed_items]))).encode())
                  for path, items in feed_sources(site).items()}
     stale = {path for path, key in feed_keys.items() if old_files.get(path, ("",))[0] != key}
+    by_id = {a.id: a for a in site.articles}
+    store.load_bodies([by_id[i] for i in needed])
     if stale:
+        store.load_bodies([a for path, items in feed_sources(site).items() if path in stale
+                           for a in items[: config.feed_items]])
         generated.update((path, text.encode("utf-8")) for path, text in feed_files(site, config, stale).items())
     html_urls = sorted(p.output[: -len("index.html")] for p in pages if p.output.endswith("index.html"))
     lastmod = {a.url: a.date.date().isoformat() for a in site.articles}
