@@ -6,6 +6,7 @@ from the clock, so two builds of the same content give the same bytes.
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import quote
 
 from .config import Config
@@ -39,9 +40,13 @@ def public_url(config: Config, rel: str) -> str:
     return config.base_url + rel
 
 
+_URL_SAFE = "/:@!$&'()*+,;=-._~%"
+_NEEDS_QUOTE = re.compile(r"[^A-Za-z0-9" + re.escape(_URL_SAFE) + "]")
+
+
 def sitemap_url(config: Config, rel: str) -> str:
     """Percent-encoded: the sitemap protocol wants URLs, not IRIs."""
-    return config.base_url + quote(rel, safe="/:@!$&'()*+,;=-._~%")
+    return config.base_url + (quote(rel, safe=_URL_SAFE) if _NEEDS_QUOTE.search(rel) else rel)
 
 
 def _abs_html(a: Article, config: Config) -> str:

@@ -15,7 +15,7 @@ import json
 import os
 import pickle
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from .output import NewSite, put, update_site
 from .pages import PageInfo
 
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 PARALLEL_MIN = 400  # below this many items, starting worker processes costs more than it saves
 IN_PLACE_LIMIT = 0.25  # above this share of files changed, assemble a whole new tree instead
 INCREMENTAL_SHARE = 0.05  # above this share of articles moved, fingerprint every page
@@ -136,9 +136,11 @@ def _in_parallel(fn, count: int, jobs: int, **work):
     """fn over [0, count) split across `jobs` forked workers; results in order."""
     _WORK.update(work)
     try:
-        import multiprocessing  # 16 ms to import: only when there is work to share
+        if jobs <= 1 or count < PARALLEL_MIN:
+            return fn((0, count))
+        import multiprocessing  # 10 ms to import: only when there is work to share
 
-        if jobs <= 1 or count < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        if "fork" not in multiprocessing.get_all_start_methods():
             return fn((0, count))
         step = -(-count // (jobs * 4))
         ranges = [(i, min(i + step, count)) for i in range(0, count, step)]
@@ -279,28 +281,6 @@ def _save_pickle(config: Config, name: str, data: dict) -> None:
     os.replace(tmp, _cache_file(config, name))
 
 
-def _article_row(a: Article) -> tuple:
-    return tuple((tuple((t.name, t.slug, t.url) for t in v) if f == "tags" else v)
-                 for f, v in zip(ARTICLE_FIELDS, (getattr(a, f) for f in ARTICLE_FIELDS)))
-
-
-def _article_from_row(row: tuple) -> Article:
-    """Rebuild a stored Article the way pickle would: fill its __dict__ without running the
-    frozen dataclass's __init__ (15 object.__setattr__ calls, a third of the load time)."""
-    article = object.__new__(Article)
-    values = dict(zip(ARTICLE_FIELDS, row))
-    values["tags"] = tuple([_TAGS.get(t) or _TAGS.setdefault(t, Tag(*t)) for t in values["tags"]])
-    article.__dict__.update(values)
-    return article
-
-
-_TAGS: dict[tuple, Tag] = {}  # one Tag object per distinct tag, shared by the articles
-
-
-ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
-BODY = ARTICLE_FIELDS.index("body_html")
-
-
 class NotLoaded:
     """The body of a stored article until `ArticleStore.load_bodies` reads it. Rendering
     one fails loudly: a page that shows a body must have reached its article."""
@@ -316,14 +296,14 @@ class NotLoaded:
 
 class ArticleStore:
     """Parsed articles by content hash: a large base file, rewritten rarely, and a small
-    delta of what is new since, so a one-article edit does not rewrite 60 MB. Rows are
-    tuples: they load about four times faster than pickled dataclasses.
+    delta of what is new since, so a one-article edit does not rewrite 60 MB.
 
-    The base file is a pickle of rows whose bodies are (offset, length) into the bodies
-    that follow it: an incremental build reads only the bodies of the pages it renders
-    (at 10,000 articles 48 MB of the 57 stay on disk)."""
+    The base file is a pickle of the Articles, each body replaced by (offset, length) into
+    the bodies that follow the pickle: an incremental build reads only the bodies of the
+    pages it renders (at 10,000 articles 48 MB of the 57 stay on disk). Articles share
+    their Tag objects, so the pickle holds each tag once."""
 
-    MAGIC = b"NDSTORE1"
+    MAGIC = b"NDSTORE2"
 
     def __init__(self, config: Config):
         self.config = config
@@ -333,10 +313,8 @@ class ArticleStore:
         if base.get("config") != config.digest or (delta and delta.get("base") != base.get("id")):
             base, delta = {}, {}
         self.base_id = base.get("id")
-        self.base_rows = base.get("rows", {})
-        self.delta_rows = delta.get("rows", {})
-        self.rows = dict(self.base_rows)
-        self.rows.update(self.delta_rows)
+        self.base = base.get("articles", {})
+        self.delta = delta.get("articles", {})
 
     def _open_base(self) -> dict:
         try:
@@ -358,12 +336,11 @@ class ArticleStore:
         return data
 
     def get(self, sha: str):
-        row = self.rows.get(sha)
-        if row is None:
-            return None
-        article = _article_from_row(row)
-        if type(row[BODY]) is tuple:
-            article.__dict__["body_html"] = NotLoaded(row[BODY])
+        article = self.delta.get(sha) or self.base.get(sha)
+        if article is not None:
+            body = article.__dict__["body_html"]
+            if type(body) is tuple:
+                article.__dict__["body_html"] = NotLoaded(body)
         return article
 
     def load_bodies(self, articles) -> None:
@@ -377,25 +354,25 @@ class ArticleStore:
 
     def save(self, current: dict[str, Article]) -> None:
         """Keep exactly the articles of this build."""
-        new = {sha: a for sha, a in current.items() if sha not in self.base_rows}
+        new = {sha: a for sha, a in current.items() if sha not in self.base}
         if self.base_id and len(new) <= max(200, len(current) // 10):
-            rows = {sha: (self.delta_rows[sha] if sha in self.delta_rows else _article_row(a)) for sha, a in new.items()}
-            if rows != self.delta_rows:
-                _save_pickle(self.config, "articles-delta.pickle", {"base": self.base_id, "rows": rows})
+            if new.keys() != self.delta.keys():
+                _save_pickle(self.config, "articles-delta.pickle", {"base": self.base_id, "articles": new})
             return
         self.load_bodies(current.values())
         base_id = _sha(repr((time.time(), os.getpid())).encode())
-        rows, bodies, offset = {}, [], 0
+        stored, bodies, offset, tags = {}, [], 0, {}
         for sha, a in current.items():
-            row = list(_article_row(a))
-            body = row[BODY].encode("utf-8")
-            row[BODY] = (offset, len(body))
+            body = a.body_html.encode("utf-8")
+            copy = object.__new__(Article)
+            copy.__dict__.update(a.__dict__, body_html=(offset, len(body)),
+                                 tags=tuple([tags.setdefault(t, t) for t in a.tags]))
             offset += len(body)
             bodies.append(body)
-            rows[sha] = tuple(row)
-        head = pickle.dumps({"id": base_id, "config": self.config.digest, "rows": rows, "version": CACHE_VERSION},
-                            protocol=pickle.HIGHEST_PROTOCOL)
-        _save_pickle(self.config, "articles-delta.pickle", {"base": base_id, "rows": {}})
+            stored[sha] = copy
+        head = pickle.dumps({"id": base_id, "config": self.config.digest, "articles": stored,
+                             "version": CACHE_VERSION}, protocol=pickle.HIGHEST_PROTOCOL)
+        _save_pickle(self.config, "articles-delta.pickle", {"base": base_id, "articles": {}})
         self.config.cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = _cache_file(self.config, f"articles.pickle.tmp{os.getpid()}")
         with open(tmp, "wb") as f:
@@ -527,9 +504,13 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     chosen = select(all_articles, now, drafts, future)
     article_keys = {a.id: source_sha[a.path] for a in chosen}
     # What places an article on pages: when an article's shape is unchanged, only its
-    # content can have changed, and only pages reaching it can change with it.
-    shape = {a.id: article_shape(a) for a in chosen}
+    # content can have changed, and only pages reaching it can change with it. A shape is
+    # a function of the content file (and the config): an unchanged file keeps its shape.
     old_shape, old_related = cache.get("shape"), cache.get("related")
+    old_keys = cache.get("article_keys", {})
+    known_shape = old_shape or {}
+    shape = {a.id: (known_shape[a.id] if old_keys.get(a.id) == article_keys[a.id] and a.id in known_shape
+                    else article_shape(a)) for a in chosen}
     moved = None  # ids added, removed, re-dated, retagged, renamed or moved to another URL
     if old_shape is not None and old_related is not None:
         moved = {i for i in shape.keys() | old_shape.keys() if shape.get(i) != old_shape.get(i)}
@@ -537,14 +518,16 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
             moved = None  # a large change: working out what it touches costs more than it saves
     related_ids: dict = {}
 
-    def related(ordered, by_tag):
+    def related(ordered, by_tag, stamps):
         if moved is None:
-            related_ids.update(related_articles(ordered, by_tag, RELATED_COUNT))
+            related_ids.update(related_articles(ordered, by_tag, RELATED_COUNT, stamps=stamps))
         else:
-            related_ids.update(update_related(old_related, old_shape, shape, moved, RELATED_COUNT)(ordered, by_tag))
+            compute = update_related(old_related, old_shape, shape, moved, RELATED_COUNT)
+            related_ids.update(compute(ordered, by_tag, stamps))
         return related_ids
 
-    site = collect(chosen, related_count=RELATED_COUNT, related_ids=related)
+    site = collect(chosen, related_count=RELATED_COUNT, related_ids=related,
+                   stamps={i: s[0] for i, s in shape.items()})
     lap("collect")
     # Which files changed: a page whose fingerprint is the one its file was built from
     # keeps that file. site/ itself is not listed (12,000 stats): it is build output,
@@ -552,7 +535,6 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     old_files = cache.get("files", {}) if (config.output_dir / "index.html").is_file() else {}
     salt = (config.digest, layouts_hash)
     old_deps = cache.get("deps") if old_files and cache.get("salt") == salt and moved is not None else None
-    old_keys = cache.get("article_keys", {})
     changed_ids = {i for i, k in article_keys.items() if old_keys.get(i) != k}
     wanted = None
     if old_deps is not None:
@@ -599,9 +581,12 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         store.load_bodies([a for path, items in feed_sources(site).items() if path in stale
                            for a in items[: config.feed_items]])
         generated.update((path, text.encode("utf-8")) for path, text in feed_files(site, config, stale).items())
-    html_urls = sorted(p.output[: -len("index.html")] for p in pages if p.output.endswith("index.html"))
-    lastmod = {a.url: a.date.date().isoformat() for a in site.articles}
-    sitemap_key = _sha(repr((salt, html_urls, lastmod)).encode())
+    if old_deps is not None and not moved and "sitemap.xml" in old_files:
+        sitemap_key = old_files["sitemap.xml"][0]  # the same pages at the same dates
+    else:
+        html_urls = sorted(p.output[: -len("index.html")] for p in pages if p.output.endswith("index.html"))
+        lastmod = {a.url: a.date.date().isoformat() for a in site.articles}
+        sitemap_key = _sha(repr((salt, html_urls, lastmod)).encode())
     if old_files.get("sitemap.xml", ("",))[0] != sitemap_key:
         generated["sitemap.xml"] = sitemap(html_urls, lastmod, config).encode("utf-8")
     small = {"robots.txt": robots(config).encode("utf-8"), ".nojekyll": b""}
@@ -621,7 +606,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         if path not in generated:
             new_files[path] = old_files[path]
 
-    lap("feeds, sitemap")
+    lap("feeds and sitemap")
 
     # Write: a small change set file by file into site/, anything larger as a new tree.
     removed = set(old_files) - set(new_files) - {p.output for p in todo} - set(generated)

@@ -230,13 +230,16 @@ def check_collisions(articles, config: Config) -> list[DigestError]:
     return errors
 
 
-def collect(articles, related_count: int = 5, related_ids=None) -> Site:
+def collect(articles, related_count: int = 5, related_ids=None, stamps: dict | None = None) -> Site:
     """Days, months, tags, neighbours and related articles, all newest first.
 
     `related_ids`, when given, works out related articles instead of computing them all:
-    a function (ordered articles, by_tag) -> {article id: related ids}, such as
-    `update_related` with the previous build's result."""
-    ordered = tuple(sorted(articles, key=newest_first))
+    a function (ordered articles, by_tag, stamps) -> {article id: related ids}, such as
+    `update_related` with the previous build's result. `stamps` (article id -> POSIX
+    time of its date) saves computing them when the caller has them."""
+    if stamps is None:
+        stamps = {a.id: a.date.timestamp() for a in articles}
+    ordered = tuple(sorted(articles, key=lambda a: (-stamps[a.id], a.id)))  # = newest_first
     by_day: dict[date, list] = defaultdict(list)
     for a in ordered:
         by_day[a.date.date()].append(a)
@@ -259,9 +262,9 @@ def collect(articles, related_count: int = 5, related_ids=None) -> Site:
         nxt[a.id] = ordered[i - 1] if i > 0 else None
         previous[a.id] = ordered[i + 1] if i + 1 < len(ordered) else None
     if related_ids is None:
-        related = related_articles(ordered, by_tag, related_count)
+        related = related_articles(ordered, by_tag, related_count, stamps=stamps)
     else:
-        related = related_ids(ordered, by_tag)
+        related = related_ids(ordered, by_tag, stamps)
     by_id = {a.id: a for a in ordered}
     related = {a.id: tuple([by_id[i] for i in related[a.id]]) for a in ordered}
     return Site(ordered, days, months, tags, previous, nxt, related)
@@ -270,7 +273,8 @@ def collect(articles, related_count: int = 5, related_ids=None) -> Site:
 RELATED_WINDOW = 10
 
 
-def related_articles(ordered, by_tag, count: int, window: int = RELATED_WINDOW, only=None) -> dict:
+def related_articles(ordered, by_tag, count: int, window: int = RELATED_WINDOW, only=None,
+                     stamps: dict | None = None) -> dict:
     """Article id -> ids of its related articles: most shared tags, then nearest in time,
     then id, among each of its tags' `window` nearest articles on either side.
 
@@ -278,7 +282,7 @@ def related_articles(ordered, by_tag, count: int, window: int = RELATED_WINDOW, 
     would otherwise make every one of them a candidate for every other. With `only` (a
     set of ids), just those articles' related ids are computed.
     """
-    stamp = {a.id: a.date.timestamp() for a in ordered}
+    stamp = stamps if stamps is not None else {a.id: a.date.timestamp() for a in ordered}
     id_lists = {slug: [a.id for a in items] for slug, items in by_tag.items()}
     related = {}
     for a in ordered:
@@ -324,7 +328,7 @@ def update_related(previous: dict, old_shape: dict, new_shape: dict, moved: set,
     article whose windows and tags are unchanged (and whose candidates kept their dates,
     else they would have moved) has the same related articles.
     """
-    def compute(ordered, by_tag):
+    def compute(ordered, by_tag, stamps):
         redo = {i for i in moved if i in new_shape}
         touched = {slug for i in moved for shape in (old_shape.get(i), new_shape.get(i)) if shape
                    for slug in shape[1]}
@@ -339,6 +343,6 @@ def update_related(previous: dict, old_shape: dict, new_shape: dict, moved: set,
         redo &= new_shape.keys()
         redo.update(i for i in new_shape if i not in previous)
         related = {i: previous[i] for i in new_shape if i not in redo}
-        related.update(related_articles(ordered, by_tag, count, window, only=redo))
+        related.update(related_articles(ordered, by_tag, count, window, only=redo, stamps=stamps))
         return related
     return compute

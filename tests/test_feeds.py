@@ -4,9 +4,12 @@ parser for the details feedparser hides: RSS 2.0, Atom 1.0, JSON Feed 1.1, tag f
 import calendar
 import json
 import re
+from types import SimpleNamespace
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from buildkit import make_project, run_build
@@ -168,3 +171,14 @@ def test_all_feeds_agree_on_ids(site):
     json_ids = [i["id"] for i in json.loads((site / "feed.json").read_text())["items"]]
     assert json_ids == rss_ids
     assert atom_ids == [f"urn:newsdigest:{i}" for i in rss_ids]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=30))
+def test_sitemap_urls_skip_quoting_only_when_quoting_would_change_nothing(rel):
+    from urllib.parse import quote
+
+    from newsdigest.feeds import _URL_SAFE, sitemap_url
+
+    config = SimpleNamespace(base_url="https://example.org/news/")
+    assert sitemap_url(config, rel) == "https://example.org/news/" + quote(rel, safe=_URL_SAFE)

@@ -383,8 +383,32 @@ def test_after_a_seed_and_its_content_are_deleted_a_rerun_reads_nothing(ingested
     (ingested / "seeds" / REF_NAME).unlink()
     (ingested / "content" / REF_CONTENT).unlink()
     ok(run_cli(ingested, "ingest"))
-    stamp = ingested / ".cache" / "ingest-stamp.json"
+    stamp = ingested / ".cache" / "ingest-stamp.pickle"
     before = stamp.stat()
     ok(run_cli(ingested, "ingest"))
     after = stamp.stat()  # written anew (a new inode) only when ingest did the full check
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_manifest_lines_are_reused_only_where_they_say_the_same(tmp_path):
+    from newsdigest.ingest import IngestReport, load_manifest, manifest_text
+
+    def entry(n):
+        return {"seed_sha": f"{n:040x}", "id": f"{n:016x}", "slug": f"s-{n}", "content": f"2024/01/s-{n}.md",
+                "written_sha": f"{n * 7:040x}"}
+
+    names = ["a.txt", 'quote".txt', "back\\slash.txt", "한국.txt", "z.txt", "é.txt"]
+    old = {name: entry(n) for n, name in enumerate(names)}
+    (tmp_path / ".ingest.json").write_text(manifest_text(old, {}, {}), encoding="utf-8")
+    loaded, lines = load_manifest(tmp_path, IngestReport())
+    assert loaded == old and set(lines) == set(names)
+    new = {k: dict(v) for k, v in loaded.items() if k != "z.txt"}
+    new["한국.txt"]["slug"] = "changed"
+    new["b.txt"] = entry(99)
+    assert manifest_text(new, loaded, lines) == manifest_text(new, {}, {})
+    # A hand-reordered record is still valid JSON, but its lines are not where they belong.
+    text = manifest_text(old, {}, {}).split("\n")
+    text[1], text[2] = text[2].rstrip(",") + ",", text[1]
+    (tmp_path / ".ingest.json").write_text("\n".join(text), encoding="utf-8")
+    loaded, lines = load_manifest(tmp_path, IngestReport())
+    assert loaded == old and lines == {}
