@@ -77,6 +77,7 @@ def run_ingest(config, args) -> int:
     say(args, f"ingested {len(report.written)} new or changed, {report.unchanged} unchanged, "
               f"{len(report.kept_edits)} hand edits kept, {len(report.errors)} rejected -> {_rel(config.content_dir)}/")
     args.fresh = report.fresh
+    args.listing = report.listing
     return 1 if report.errors else 0
 
 
@@ -84,7 +85,7 @@ def run_build(config, args) -> int:
     from .pipeline import build
     # Handed over, not shared: the build drops ingest's texts once it has read them.
     report = build(config, drafts=args.drafts, future=args.future, now=now_from_env(), jobs=args.jobs,
-                   fresh=vars(args).pop("fresh", None))
+                   fresh=vars(args).pop("fresh", None), listing=vars(args).pop("listing", None))
     say(args, f"built {report.articles} articles, {report.tags} tags, {report.pages} pages "
               f"({report.written} files written) in {report.seconds:.2f} s -> {_rel(report.output)}/")
     if args.debug:

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import pickle
+import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from .markup import paragraphs_to_markdown
 from .slugs import article_slug
 
 MANIFEST = ".ingest.json"
+_JSON_PLAIN = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")  # what json.dumps leaves as it is
 
 
 @dataclass
@@ -29,6 +33,9 @@ class IngestReport:
     # content file path -> (sha, text, front matter) of each file written, for the build
     # that follows in the same run (it need not read and parse them again)
     fresh: dict = field(default_factory=dict)
+    # content/ as the run left it: relative path -> (size, mtime_ns, inode), for the build
+    # that follows in the same run (it need not list content/ again)
+    listing: dict = field(default_factory=dict)
     unchanged: int = 0
     kept_edits: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
@@ -119,7 +126,8 @@ def load_manifest(content_dir: Path, report: IngestReport) -> tuple[dict, dict]:
         return seeds, {}
     by_name = {}
     for name, line in zip(sorted(seeds), lines):
-        if not line.startswith(json.dumps(name) + ": {"):
+        quoted = f'"{name}"' if _JSON_PLAIN.fullmatch(name) else json.dumps(name)
+        if not line.startswith(quoted + ": {"):
             return seeds, {}
         by_name[name] = line.rstrip(",")
     return seeds, by_name
@@ -139,7 +147,9 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     report = IngestReport()
     content_dir = config.content_dir
     root = config.path.parent
-    existing = content_files(content_dir)
+    listing = scan_tree(content_dir, ".md")
+    existing = listing.keys()
+    report.listing = listing
 
     # Nothing to do when every seed has the size, mtime and inode of the last clean run and
     # every content file that run accounted for is still there.
@@ -150,10 +160,11 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
         except OSError:
             st = None
         seeds.append((entry_os, st))
-    stamp = sha(repr((config.digest, [(e.name, st and (st.st_size, st.st_mtime_ns, st.st_ino))
-                                      for e, st in seeds])).encode())
-    last = _load_cache(config.cache_dir / "ingest-stamp.pickle")
-    if last.get("stamp") == stamp and set(last.get("contents", ())) <= existing \
+    # pickle, not marshal: marshal's bytes depend on reference counts and interning.
+    stamp = sha(pickle.dumps((config.digest, [(e.name, st and (st.st_size, st.st_mtime_ns, st.st_ino))
+                                              for e, st in seeds]), protocol=5))
+    last = _load_cache(config.cache_dir / "ingest-stamp.marshal")
+    if last.get("stamp") == stamp and existing >= set(last.get("contents", ())) \
             and (content_dir / MANIFEST).exists():
         report.unchanged = last.get("unchanged", 0)
         report.notices.extend(last.get("notices", ()))
@@ -267,12 +278,14 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
             current = None
         if current is None:
             write_atomic(target, data)
+            _listed(listing, rel, target)
             report.written.append(shown_content(rel))
             report.fresh[target] = (record["written_sha"], text, dict(p.meta, slug=slug))
         elif current == data:
             report.unchanged += 1
         elif entry and sha(current) == entry.get("written_sha"):
             write_atomic(target, data)  # not edited since ingest wrote it: follow the seed
+            _listed(listing, rel, target)
             report.written.append(shown_content(rel))
             report.fresh[target] = (record["written_sha"], text, dict(p.meta, slug=slug))
         else:
@@ -296,19 +309,19 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
         # The content files of present seeds: one deleted while its seed stays is written
         # again. (A deleted seed's record stays, whether or not its file does.)
         contents = sorted(entry["content"] for name, entry in new_manifest.items() if name in present)
-        _save_cache(config.cache_dir / "ingest-stamp.pickle", {
+        _save_cache(config.cache_dir / "ingest-stamp.marshal", {
             "stamp": stamp, "contents": contents, "unchanged": len(new_manifest), "notices": report.notices})
     return report
+
+
+def _listed(listing: dict, rel: str, path: str) -> None:
+    st = os.stat(path)
+    listing[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def _read(path: str) -> bytes:
     with open(path, "rb") as f:
         return f.read()
-
-
-def content_files(content_dir: Path) -> set[str]:
-    """Every content file, as a path relative to content/ with / separators."""
-    return set(scan_tree(content_dir, ".md", stat=False))
 
 
 def _scan_seeds(seeds_dir: Path):
@@ -320,10 +333,12 @@ def _scan_seeds(seeds_dir: Path):
 
 
 def _load_cache(path: Path) -> dict:
+    """Ingest's caches: plain data in marshal's format (fastest to load; written by this
+    Python only, any other version's file is a cache miss)."""
     try:
         with open(path, "rb") as f:
-            data = pickle.load(f)
-        return data if isinstance(data, dict) else {}
+            data = marshal.loads(f.read())  # load(f) reads object by object: 5 times slower
+        return data["data"] if isinstance(data, dict) and data.get("python") == sys.version else {}
     except Exception:  # missing or damaged: the next run reads the seeds again
         return {}
 
@@ -331,17 +346,17 @@ def _load_cache(path: Path) -> dict:
 def _save_cache(path: Path, data: dict) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(path, marshal.dumps({"python": sys.version, "data": data}))
     except OSError:
         pass  # only a cache: the next run reads the seeds again
 
 
 def _load_stat_cache(config: Config) -> dict:
-    return _load_cache(config.cache_dir / "seeds-stat.pickle")
+    return _load_cache(config.cache_dir / "seeds-stat.marshal")
 
 
 def _save_stat_cache(config: Config, data: dict) -> None:
-    _save_cache(config.cache_dir / "seeds-stat.pickle", data)
+    _save_cache(config.cache_dir / "seeds-stat.marshal", data)
 
 
 def _parse_all(config: Config, items, jobs: int):

@@ -12,8 +12,10 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import marshal
 import os
 import pickle
+import sys
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -275,10 +277,25 @@ def _load_pickle(config: Config, name: str):
 
 def _save_pickle(config: Config, name: str, data: dict) -> None:
     config.cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = _cache_file(config, f"{name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as f:
-        pickle.dump(dict(data, version=CACHE_VERSION), f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, _cache_file(config, name))
+    _write_cache_file(config, name, pickle.dumps(dict(data, version=CACHE_VERSION), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _load_marshal(config: Config, name: str) -> dict:
+    """Plain data (dicts, tuples, strings, numbers) in marshal's format: it loads in two
+    thirds and dumps in under half of pickle's time. Written by this Python only: any
+    other version's file is simply a cache miss."""
+    try:
+        with open(_cache_file(config, name), "rb") as f:
+            data = marshal.loads(f.read())  # load(f) reads object by object: 5 times slower
+        ok = isinstance(data, dict) and data.get("version") == (CACHE_VERSION, sys.version)
+        return data if ok else {}
+    except Exception:  # a missing or damaged cache only costs a cold build
+        return {}
+
+
+def _save_marshal(config: Config, name: str, data: dict) -> None:
+    config.cache_dir.mkdir(parents=True, exist_ok=True)
+    _write_cache_file(config, name, marshal.dumps(dict(data, version=(CACHE_VERSION, sys.version))))
 
 
 class NotLoaded:
@@ -438,7 +455,9 @@ def input_stamp(config: Config, content: dict, layouts: dict, drafts: bool, futu
     """Everything a build reads, by stat: equal stamps mean equal inputs (as make assumes)."""
     key = (CACHE_VERSION, config.digest, str(config.output_dir), drafts, future,
            sorted(content.items()), sorted(layouts.items()))
-    return _sha(repr(key).encode())
+    # pickle: a tenth of repr's time for 10,000 entries, and unlike marshal its bytes do
+    # not depend on reference counts or interning
+    return _sha(pickle.dumps(key, protocol=5))
 
 
 def _read_stamp(config: Config) -> dict:
@@ -449,8 +468,11 @@ def _read_stamp(config: Config) -> dict:
 
 
 def build(config: Config, drafts: bool = False, future: bool = False, now: datetime | None = None,
-          jobs: int | None = None, fresh: dict | None = None) -> BuildReport:
-    """content/ -> site/. Raises Rejected listing every problem; then site/ is untouched."""
+          jobs: int | None = None, fresh: dict | None = None, listing: dict | None = None) -> BuildReport:
+    """content/ -> site/. Raises Rejected listing every problem; then site/ is untouched.
+
+    `fresh` and `listing` come from an ingest just run: the files it wrote (with their
+    text) and content/'s listing with stats (see IngestReport)."""
     started = time.perf_counter()
     laps = [("start", started)]
     lap = lambda name: laps.append((name, time.perf_counter()))  # noqa: E731
@@ -458,7 +480,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     check_output_dir(config)
     now = now or datetime.now(config.timezone)
 
-    content_listing = scan_tree(config.content_dir, ".md")
+    content_listing = listing if listing is not None else scan_tree(config.content_dir, ".md")
     layout_listing = scan_tree(config.layouts_dir)
     stamp = input_stamp(config, content_listing, layout_listing, drafts, future)
     last = _read_stamp(config)
@@ -474,7 +496,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     from .render import check_templates, make_env
     from .site import check_collisions, collect, related_articles, select, update_related
 
-    cache = _load_pickle(config, "build.pickle")
+    cache = _load_marshal(config, "build.marshal")
     if cache.get("config") != config.digest or cache.get("output") != str(config.output_dir):
         cache = {}
     store = ArticleStore(config)
@@ -585,8 +607,8 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         sitemap_key = old_files["sitemap.xml"][0]  # the same pages at the same dates
     else:
         html_urls = sorted(p.output[: -len("index.html")] for p in pages if p.output.endswith("index.html"))
-        lastmod = {a.url: a.date.date().isoformat() for a in site.articles}
-        sitemap_key = _sha(repr((salt, html_urls, lastmod)).encode())
+        lastmod = {s[2]: s[4][:10].replace("/", "-") for s in shape.values()}  # url: YYYY-MM-DD
+        sitemap_key = _sha(pickle.dumps((salt, html_urls, lastmod), protocol=5))
     if old_files.get("sitemap.xml", ("",))[0] != sitemap_key:
         generated["sitemap.xml"] = sitemap(html_urls, lastmod, config).encode("utf-8")
     small = {"robots.txt": robots(config).encode("utf-8"), ".nojekyll": b""}
@@ -649,7 +671,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     lap(f"render and write {changes}")
     if parsed or changes or new_files != old_files or not cache or cache.get("deps") is None:
         store.save({source_sha[a.path]: a for a in all_articles})
-        _save_pickle(config, "build.pickle", {
+        _save_marshal(config, "build.marshal", {
             "config": config.digest, "output": str(config.output_dir), "sources": source_stats,
             "files": new_files, "salt": salt, "deps": deps, "article_keys": article_keys,
             "shape": shape, "related": related_ids,

@@ -8,6 +8,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from .config import Config
 from .content import Article, Tag, article_id, key_line, make_summary, split_front_matter, validate_meta
@@ -17,15 +18,16 @@ from .paragraphs import render_body
 from .slugs import article_slug, tag_slug
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """One content file's text, read from disk; its hash keys the build cache.
 
     `meta`, when given, is the front matter ingest emitted into `text` moments ago: a YAML
-    emitter's output loads back to the same mapping, so parsing it again is skipped."""
+    emitter's output loads back to the same mapping, so parsing it again is skipped.
+    `text` is None when the file is unchanged since the last build (its Article is cached).
+    (A named tuple: a build makes one per content file.)"""
 
     path: str  # relative to the project, for messages
-    text: str
+    text: str | None
     sha: str
     meta: dict | None = None
 

@@ -212,8 +212,9 @@ def test_changed_base_url_reaches_every_link(project, tmp_path):
 
 
 def test_build_after_ingest_in_one_run_equals_build_from_files(tmp_path):
-    """`python build.py` hands ingest's freshly written files to the build without
-    re-parsing them; the result must be what reading them from disk gives."""
+    """`python build.py` hands ingest's freshly written files and its listing of content/
+    to the build without re-parsing or re-listing them; the result must be what reading
+    them from disk gives."""
     from newsdigest.ingest import ingest
     from newsdigest.site import Source, parse_article
 
@@ -228,7 +229,9 @@ def test_build_after_ingest_in_one_run_equals_build_from_files(tmp_path):
     for path, (sha, text, meta) in report.fresh.items():
         assert Path(path).read_text(encoding="utf-8") == text
         assert parse_article(Source("x.md", text, sha, meta), config) == parse_article(Source("x.md", text, sha), config)
-    build(config, now=NOW, fresh=report.fresh)
+    from newsdigest.files import scan_tree
+    assert report.listing == scan_tree(project / "content", ".md")  # stats of what is there now
+    build(config, now=NOW, fresh=report.fresh, listing=report.listing)
     handed_over = tree(project / "site")
     shutil.rmtree(project / "site")
     shutil.rmtree(project / ".cache")

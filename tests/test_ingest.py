@@ -383,7 +383,7 @@ def test_after_a_seed_and_its_content_are_deleted_a_rerun_reads_nothing(ingested
     (ingested / "seeds" / REF_NAME).unlink()
     (ingested / "content" / REF_CONTENT).unlink()
     ok(run_cli(ingested, "ingest"))
-    stamp = ingested / ".cache" / "ingest-stamp.pickle"
+    stamp = ingested / ".cache" / "ingest-stamp.marshal"
     before = stamp.stat()
     ok(run_cli(ingested, "ingest"))
     after = stamp.stat()  # written anew (a new inode) only when ingest did the full check
