@@ -14,7 +14,8 @@ and the filters `link` (site-relative -> path under base_path), `absolute` (-> f
   archive.html  kind: "day" | "month" | "archive"; day: Day | None; month: Month (month
                 page) or MonthLink (day page) or None; months: [MonthCount] (archive page);
                 newer_url/older_url: str | None
-Day and Month carry their articles. DayLink (date, url) and MonthLink (year, month, url)
+Day and Month carry their articles; lists of articles ([Article] above, and a Day's or
+TagGroup's `articles`) are Articles sequences, which load each article when first used. DayLink (date, url) and MonthLink (year, month, url)
 are links only; DayCount, MonthCount (with its DayCounts) and TagLink add a count. So a
 page that links to a day, month or tag is not rendered again when one of its articles
 changes, and older tag pages (fixed chunks counted from the oldest article, without a
@@ -29,7 +30,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from .config import Config
-from .site import Site, TagLink, day_link, month_count, month_link
+from .site import Articles, Site, TagLink, day_link, month_count, month_link
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -131,14 +132,18 @@ def plan_pages(site: Site, config: Config, wanted=None) -> list[Page]:
     page("index.html", "index.html", config.title, "", feed="feed.xml",
          days=tuple(shown), older=day_link(older) if older else None, archive_url="archive/")
 
-    day_of = {d.date: day_link(d) for d in site.days}
-    for a in site.articles:
-        if wanted is not None and not wanted(a.url + "index.html", "article " + a.id):
-            pages.append(Page(a.url + "index.html", "article.html", None))  # the commonest case, inlined
+    day_of = {d.url: day_link(d) for d in site.days}
+    load = site.articles.load
+    for n, i in enumerate(site.articles.ids):
+        facts = site.facts[i]
+        output = facts.url + "index.html"
+        if wanted is not None and not wanted(output, "article " + i):
+            pages.append(Page(output, "article.html", None))  # the commonest case, inlined: no article loaded
             continue
-        page(a.url + "index.html", "article.html", a.title, a.url, description=a.summary, unit=f"article {a.id}",
-             article=a, previous=site.previous[a.id], next=site.next[a.id],
-             related=site.related[a.id], day=day_of[a.date.date()])
+        a = load(i)
+        page(output, "article.html", a.title, a.url, description=a.summary, unit=f"article {i}",
+             article=a, previous=site.previous(n), next=site.next(n),
+             related=Articles(site.related[i], load), day=day_of[facts.day])
 
     page("tags/index.html", "tags.html", "Tags", "tags/",
          tags=tuple(TagLink(g.tag, len(g.articles)) for g in site.tags))
@@ -147,7 +152,8 @@ def plan_pages(site: Site, config: Config, wanted=None) -> list[Page]:
         feed = f"{tag.url}feed.xml"
         # Landing page: the newest `per`. Older pages are fixed chunks counted from the
         # oldest article, so adding an article changes the landing and one chunk only.
-        chunks = [items[::-1][i:i + per] for i in range(0, len(items), per)] if len(items) > per else []
+        oldest_first = items[::-1]
+        chunks = [oldest_first[i:i + per] for i in range(0, len(items), per)] if len(items) > per else []
         first_older = (len(items) - per - 1) // per + 1 if chunks else None  # chunk of the (per+1)-th newest
         unit = f"tag {tag.slug}"
         page(f"{tag.url}index.html", "tag.html", f"Tag: {tag.name}", tag.url, feed=feed, unit=unit,
@@ -156,7 +162,7 @@ def plan_pages(site: Site, config: Config, wanted=None) -> list[Page]:
         for n, chunk in enumerate(chunks, start=1):
             url = f"{tag.url}page/{n}/"
             page(f"{url}index.html", "tag.html", f"Tag: {tag.name}, page {n}", url, feed=feed, unit=unit,
-                 tag=tag, articles=tuple(chunk[::-1]), count=None, feed_url=feed, page_number=n,
+                 tag=tag, articles=chunk[::-1], count=None, feed_url=feed, page_number=n,
                  newer_url=f"{tag.url}page/{n + 1}/" if n < len(chunks) else tag.url,
                  older_url=f"{tag.url}page/{n - 1}/" if n > 1 else None)
 

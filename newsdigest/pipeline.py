@@ -27,6 +27,7 @@ from .errors import DigestError, Rejected
 from .files import scan_tree, write_atomic
 from .output import NewSite, put, update_site
 from .pages import PageInfo
+from .site import Articles
 
 
 CACHE_VERSION = 6
@@ -158,13 +159,18 @@ def _in_parallel(fn, count: int, jobs: int, **work):
         _WORK.clear()
 
 
-def load_articles(sources, config: Config, store, jobs: int):
-    """Articles by source path, reusing stored ones whose file hash is unchanged."""
-    articles, errors, todo = {}, [], []
+def load_facts(sources, config: Config, store, known: dict, jobs: int):
+    """Facts of every content file, by source path, and the Articles parsed to get them.
+
+    A file whose hash has Facts from the last build (`known`, by hash) and an Article in
+    the store is not parsed and its Article not loaded: its Facts say all the build needs
+    until a page shows it. Returns (facts by path, parsed Articles by hash, errors)."""
+    from .site import Facts, article_facts
+    facts, parsed, errors, todo = {}, {}, [], []
     for s in sources:
-        hit = store.get(s.sha) if store else None
-        if hit is not None and hit.path == s.path:
-            articles[s.path] = hit
+        hit = known.get(s.sha)
+        if hit is not None and hit[1] == s.path and store.has(s.sha):
+            facts[s.path] = Facts._make(hit)
         elif s.text is None:  # stat said unchanged but the cache lost it: read it after all
             todo.append(_reread(s, config))
         else:
@@ -173,8 +179,9 @@ def load_articles(sources, config: Config, store, jobs: int):
         if isinstance(result, DigestError):
             errors.extend(getattr(result, "errors", [result]))
         else:
-            articles[s.path] = result
-    return articles, errors, len(todo)
+            facts[s.path] = article_facts(result)
+            parsed[s.sha] = result
+    return facts, parsed, errors
 
 
 def _reread(source, config: Config):
@@ -214,6 +221,10 @@ class Fingerprints:
         if kind is Article:
             self.deps.add(value.id)
             return self.article_keys[value.id]
+        if kind is Articles:  # ids in hand: no article is loaded to fingerprint a list of them
+            keys = self.article_keys
+            self.deps.update(value.ids)
+            return tuple([keys[i] for i in value.ids])
         if kind is tuple or kind is list:
             if value and type(value[0]) is Article:  # lists of articles: the commonest case
                 keys = self.article_keys
@@ -298,39 +309,70 @@ def _save_marshal(config: Config, name: str, data: dict) -> None:
     _write_cache_file(config, name, marshal.dumps(dict(data, version=(CACHE_VERSION, sys.version))))
 
 
-class NotLoaded:
-    """The body of a stored article until `ArticleStore.load_bodies` reads it. Rendering
-    one fails loudly: a page that shows a body must have reached its article."""
+class BuildCache:
+    """The build cache (plain data, see `build`) as a base file and a delta of what
+    changed since it was written: an incremental build writes a few kilobytes instead of
+    rewriting 8 MB. The base is rewritten when the delta grows past a tenth of it."""
 
-    def __init__(self, where: tuple[int, int]):
-        self.where = where
+    def __init__(self, config: Config):
+        self.config = config
+        base = _load_marshal(config, "build.marshal")
+        delta = _load_marshal(config, "build-delta.marshal") if base else {}
+        if delta.get("base") != base.get("id"):
+            delta = {}
+        self.base_id = base.get("id")
+        self.base = base
+        self.base_sizes = {k: len(v) for k, v in base.items() if type(v) is dict}
+        self.data = dict(base)
+        for key, (changed, removed) in delta.get("update", {}).items():
+            table = self.data[key] = dict(self.data[key]) if key in self.base else {}
+            table.update(changed)
+            for k in removed:
+                table.pop(k, None)
 
-    def __str__(self):
-        raise RuntimeError("internal error: an article body was used before it was loaded")
+    def save(self, data: dict) -> None:
+        if self.base_id:
+            update, size, same = {}, 0, True
+            for key, value in data.items():
+                old = self.base.get(key)
+                if type(value) is dict and type(old) is dict:
+                    changed = {k: v for k, v in value.items() if old.get(k, _MISSING) != v}
+                    removed = [k for k in old if k not in value]
+                    if changed or removed:
+                        update[key] = (changed, removed)
+                        size += len(changed) + len(removed)
+                elif old != value:
+                    same = False  # a setting changed: write everything
+            if same and size <= max(100, sum(self.base_sizes.values()) // 10):
+                _save_marshal(self.config, "build-delta.marshal", {"base": self.base_id, "update": update})
+                return
+        base_id = _sha(repr((time.time(), os.getpid())).encode())
+        _save_marshal(self.config, "build-delta.marshal", {"base": base_id})
+        _save_marshal(self.config, "build.marshal", dict(data, id=base_id))
 
-    __html__ = __str__
+
+_MISSING = object()
 
 
 class ArticleStore:
     """Parsed articles by content hash: a large base file, rewritten rarely, and a small
     delta of what is new since, so a one-article edit does not rewrite 60 MB.
 
-    The base file is a pickle of the Articles, each body replaced by (offset, length) into
-    the bodies that follow the pickle: an incremental build reads only the bodies of the
-    pages it renders (at 10,000 articles 48 MB of the 57 stay on disk). Articles share
-    their Tag objects, so the pickle holds each tag once."""
+    The base file is an index (hash -> offset, length) followed by one pickle per
+    Article: a build loads only the articles its changed pages and feeds show."""
 
-    MAGIC = b"NDSTORE2"
+    MAGIC = b"NDSTORE3"
 
     def __init__(self, config: Config):
         self.config = config
         self.file = None
+        self.loaded: dict[str, Article] = {}
         base = self._open_base()
         delta = _load_pickle(config, "articles-delta.pickle") if base else {}
         if base.get("config") != config.digest or (delta and delta.get("base") != base.get("id")):
             base, delta = {}, {}
         self.base_id = base.get("id")
-        self.base = base.get("articles", {})
+        self.index = base.get("index", {})
         self.delta = delta.get("articles", {})
 
     def _open_base(self) -> dict:
@@ -343,8 +385,8 @@ class ArticleStore:
             if head[:8] != self.MAGIC:
                 raise ValueError
             size = int.from_bytes(head[8:], "little")
-            data = pickle.loads(f.read(size))
-            if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+            data = marshal.loads(f.read(size))
+            if not isinstance(data, dict) or data.get("version") != (CACHE_VERSION, sys.version):
                 raise ValueError
         except Exception:  # a damaged cache only costs a cold build
             f.close()
@@ -352,58 +394,45 @@ class ArticleStore:
         self.file, self.blob = f, 16 + size  # kept open: a later build may replace the file
         return data
 
-    def get(self, sha: str):
-        article = self.delta.get(sha) or self.base.get(sha)
-        if article is not None:
-            body = article.__dict__["body_html"]
-            if type(body) is tuple:
-                article.__dict__["body_html"] = NotLoaded(body)
+    def has(self, sha: str) -> bool:
+        return sha in self.delta or sha in self.index
+
+    def get(self, sha: str) -> Article:
+        article = self.loaded.get(sha) or self.delta.get(sha)
+        if article is None:
+            offset, length = self.index[sha]
+            article = self.loaded[sha] = pickle.loads(os.pread(self.file.fileno(), length, self.blob + offset))
         return article
 
-    def load_bodies(self, articles) -> None:
-        """Read the bodies of these articles where they are still on disk."""
-        fd = self.file.fileno() if self.file else None
-        for a in articles:
-            body = a.__dict__["body_html"]
-            if type(body) is NotLoaded:
-                offset, length = body.where
-                a.__dict__["body_html"] = os.pread(fd, length, self.blob + offset).decode("utf-8")
+    def _raw(self, sha: str) -> bytes:
+        offset, length = self.index[sha]
+        return os.pread(self.file.fileno(), length, self.blob + offset)
 
-    def save(self, current: dict[str, Article]) -> None:
-        """Keep exactly the articles of this build."""
-        new = {sha: a for sha, a in current.items() if sha not in self.base}
+    def save(self, current: set, parsed: dict[str, Article]) -> None:
+        """Keep exactly the articles of this build (`current`, by hash): those in the base,
+        and the new ones `parsed` in this build or kept in the delta."""
+        new = {sha: parsed.get(sha) or self.delta[sha] for sha in current if sha not in self.index}
         if self.base_id and len(new) <= max(200, len(current) // 10):
             if new.keys() != self.delta.keys():
                 _save_pickle(self.config, "articles-delta.pickle", {"base": self.base_id, "articles": new})
             return
-        self.load_bodies(current.values())
         base_id = _sha(repr((time.time(), os.getpid())).encode())
-        stored, bodies, offset, tags = {}, [], 0, {}
-        for sha, a in current.items():
-            body = a.body_html.encode("utf-8")
-            copy = object.__new__(Article)
-            copy.__dict__.update(a.__dict__, body_html=(offset, len(body)),
-                                 tags=tuple([tags.setdefault(t, t) for t in a.tags]))
-            offset += len(body)
-            bodies.append(body)
-            stored[sha] = copy
-        head = pickle.dumps({"id": base_id, "config": self.config.digest, "articles": stored,
-                             "version": CACHE_VERSION}, protocol=pickle.HIGHEST_PROTOCOL)
+        index, blobs, offset = {}, [], 0
+        for sha in sorted(current):
+            blob = pickle.dumps(new[sha], protocol=pickle.HIGHEST_PROTOCOL) if sha in new else self._raw(sha)
+            index[sha] = (offset, len(blob))
+            offset += len(blob)
+            blobs.append(blob)
+        head = marshal.dumps({"id": base_id, "config": self.config.digest, "index": index,
+                              "version": (CACHE_VERSION, sys.version)})
         _save_pickle(self.config, "articles-delta.pickle", {"base": base_id, "articles": {}})
         self.config.cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = _cache_file(self.config, f"articles.pickle.tmp{os.getpid()}")
         with open(tmp, "wb") as f:
             f.write(self.MAGIC + len(head).to_bytes(8, "little"))
             f.write(head)
-            f.writelines(bodies)
+            f.writelines(blobs)
         os.replace(tmp, _cache_file(self.config, "articles.pickle"))
-
-
-def article_shape(a: Article) -> tuple:
-    """What decides where an article appears: date, tags, URL, day (update_related reads
-    the first two)."""
-    return (a.date.timestamp(), tuple([t.slug for t in a.tags]), a.url, tuple([t.name for t in a.tags]),
-            f"{a.date.year:04d}/{a.date.month:02d}/{a.date.day:02d}/")
 
 
 def touched_units(site, old_shape: dict, shape: dict, moved: set, old_related: dict, related_ids: dict) -> set:
@@ -412,10 +441,10 @@ def touched_units(site, old_shape: dict, shape: dict, moved: set, old_related: d
     the days, months and tags they left or joined and the days and months beside a day or
     month that appeared or went, and the site-wide pages."""
     units = {""}
-    position = {a.id: n for n, a in enumerate(site.articles)}
+    new_order = site.articles.ids
+    position = {i: n for n, i in enumerate(new_order)}
     old_order = sorted(old_shape, key=lambda i: (-old_shape[i][0], i))
     old_position = {i: n for n, i in enumerate(old_order)}
-    new_order = [a.id for a in site.articles]
     for i in moved:
         for order, where in ((new_order, position), (old_order, old_position)):
             n = where.get(i)
@@ -423,12 +452,12 @@ def touched_units(site, old_shape: dict, shape: dict, moved: set, old_related: d
                 units.update(f"article {j}" for j in order[max(0, n - 1): n + 2])
         for s in (old_shape.get(i), shape.get(i)):
             if s:
-                units.add(f"day {s[4]}")
-                units.add(f"month {s[4][:8]}")
-                units.update(f"tag {slug}" for slug in s[1])
+                units.add(f"day {s[2]}")
+                units.add(f"month {s[2][:8]}")
+                units.update(f"tag {slug}" for slug, _ in s[3])
     units.update(f"article {i}" for i, r in related_ids.items() if old_related.get(i) != r)
     # A day or month that appeared or went changes its neighbours' newer/older links.
-    old_days = sorted({s[4] for s in old_shape.values()}, reverse=True)
+    old_days = sorted({s[2] for s in old_shape.values()}, reverse=True)
     new_days = [d.url for d in site.days]
     for kind, old_list, new_list in (("day", old_days, new_days),
                                      ("month", sorted({d[:8] for d in old_days}, reverse=True),
@@ -494,9 +523,10 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     from .feeds import feed_files, feed_sources, robots, sitemap
     from .pages import plan_pages
     from .render import check_templates, make_env
-    from .site import check_collisions, collect, related_articles, select, update_related
+    from .site import check_collisions, collect_facts, related_articles, select_facts, update_related
 
-    cache = _load_marshal(config, "build.marshal")
+    cache_files = BuildCache(config)
+    cache = cache_files.data
     if cache.get("config") != config.digest or cache.get("output") != str(config.output_dir):
         cache = {}
     store = ArticleStore(config)
@@ -505,7 +535,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     # Read and validate everything first.
     sources, source_stats, errors = read_sources(config, content_listing, cache.get("sources", {}), fresh)
     fresh = None  # the sources hold what is needed; let the rest go
-    articles, parse_errors, parsed = load_articles(sources, config, store, jobs)
+    by_path, parsed, parse_errors = load_facts(sources, config, store, cache.get("facts", {}), jobs)
     errors += parse_errors
     lap("read content")
     env = make_env(config, bytecode_dir=config.cache_dir / "jinja")
@@ -515,24 +545,29 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     except OSError as e:
         errors.append(DigestError(_relative(config.layouts_dir), f"cannot read layouts: {e.strerror}"))
         layouts_hash, static = "", {}
-    all_articles = sorted(articles.values(), key=lambda a: a.path)
-    errors += check_collisions(all_articles, config)
+    source_sha = {s.path: s.sha for s in sources}
+    all_facts = [by_path[s.path] for s in sources if s.path in by_path]  # by path
+    del sources  # their text is parsed; 40 MB at 10,000 articles
+    errors += check_collisions(all_facts, config)
     if errors:
         raise Rejected(errors)
-    source_sha = {s.path: s.sha for s in sources}
-    del sources  # their text is parsed; 40 MB at 10,000 articles
     lap("check")
 
-    chosen = select(all_articles, now, drafts, future)
-    article_keys = {a.id: source_sha[a.path] for a in chosen}
-    # What places an article on pages: when an article's shape is unchanged, only its
-    # content can have changed, and only pages reaching it can change with it. A shape is
-    # a function of the content file (and the config): an unchanged file keeps its shape.
-    old_shape, old_related = cache.get("shape"), cache.get("related")
-    old_keys = cache.get("article_keys", {})
-    known_shape = old_shape or {}
-    shape = {a.id: (known_shape[a.id] if old_keys.get(a.id) == article_keys[a.id] and a.id in known_shape
-                    else article_shape(a)) for a in chosen}
+    chosen = {f.id: f for f in select_facts(all_facts, now, drafts, future)}
+    article_keys = {i: source_sha[f.path] for i, f in chosen.items()}
+
+    def load(article_id: str) -> Article:
+        sha = article_keys[article_id]
+        return parsed.get(sha) or store.get(sha)
+
+    # What places an article on pages (Facts.shape): when an article's shape is unchanged,
+    # only its content can have changed, and only pages reaching it can change with it.
+    shape = {i: f.shape for i, f in chosen.items()}
+    old_keys, old_related, known = cache.get("article_keys"), cache.get("related"), cache.get("facts", {})
+    old_shape = None
+    if old_keys is not None and all(sha in known for sha in old_keys.values()):
+        old_shape = {i: tuple(known[sha][4:]) for i, sha in old_keys.items()}
+    old_keys = old_keys or {}
     moved = None  # ids added, removed, re-dated, retagged, renamed or moved to another URL
     if old_shape is not None and old_related is not None:
         moved = {i for i in shape.keys() | old_shape.keys() if shape.get(i) != old_shape.get(i)}
@@ -540,16 +575,15 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
             moved = None  # a large change: working out what it touches costs more than it saves
     related_ids: dict = {}
 
-    def related(ordered, by_tag, stamps):
+    def related(order, by_tag, facts):
         if moved is None:
-            related_ids.update(related_articles(ordered, by_tag, RELATED_COUNT, stamps=stamps))
+            related_ids.update(related_articles(order, by_tag, facts, RELATED_COUNT))
         else:
             compute = update_related(old_related, old_shape, shape, moved, RELATED_COUNT)
-            related_ids.update(compute(ordered, by_tag, stamps))
+            related_ids.update(compute(order, by_tag, facts))
         return related_ids
 
-    site = collect(chosen, related_count=RELATED_COUNT, related_ids=related,
-                   stamps={i: s[0] for i, s in shape.items()})
+    site = collect_facts(chosen, load, related_count=RELATED_COUNT, related_ids=related)
     lap("collect")
     # Which files changed: a page whose fingerprint is the one its file was built from
     # keeps that file. site/ itself is not listed (12,000 stats): it is build output,
@@ -573,7 +607,6 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     prints = Fingerprints(article_keys)
     new_files: dict[str, tuple] = {}
     todo, todo_keys = [], []
-    needed: set = set()  # ids of the articles the pages to render reach
     deps: dict[str, tuple] = {}
     for p in pages:
         old = old_files.get(p.output)
@@ -588,7 +621,6 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         else:
             todo.append(p)
             todo_keys.append(key)
-            needed.update(reached)
 
     lap("fingerprint pages")
 
@@ -597,17 +629,13 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     feed_keys = {path: _sha(repr((salt, path, prints.of(items[: config.feed_items]))).encode())
                  for path, items in feed_sources(site).items()}
     stale = {path for path, key in feed_keys.items() if old_files.get(path, ("",))[0] != key}
-    by_id = {a.id: a for a in site.articles}
-    store.load_bodies([by_id[i] for i in needed])
     if stale:
-        store.load_bodies([a for path, items in feed_sources(site).items() if path in stale
-                           for a in items[: config.feed_items]])
         generated.update((path, text.encode("utf-8")) for path, text in feed_files(site, config, stale).items())
     if old_deps is not None and not moved and "sitemap.xml" in old_files:
         sitemap_key = old_files["sitemap.xml"][0]  # the same pages at the same dates
     else:
         html_urls = sorted(p.output[: -len("index.html")] for p in pages if p.output.endswith("index.html"))
-        lastmod = {s[2]: s[4][:10].replace("/", "-") for s in shape.values()}  # url: YYYY-MM-DD
+        lastmod = {s[1]: s[2][:10].replace("/", "-") for s in shape.values()}  # url: YYYY-MM-DD
         sitemap_key = _sha(pickle.dumps((salt, html_urls, lastmod), protocol=5))
     if old_files.get("sitemap.xml", ("",))[0] != sitemap_key:
         generated["sitemap.xml"] = sitemap(html_urls, lastmod, config).encode("utf-8")
@@ -670,16 +698,17 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
 
     lap(f"render and write {changes}")
     if parsed or changes or new_files != old_files or not cache or cache.get("deps") is None:
-        store.save({source_sha[a.path]: a for a in all_articles})
-        _save_marshal(config, "build.marshal", {
+        store.save({source_sha[f.path] for f in all_facts}, parsed)
+        cache_files.save({
             "config": config.digest, "output": str(config.output_dir), "sources": source_stats,
             "files": new_files, "salt": salt, "deps": deps, "article_keys": article_keys,
-            "shape": shape, "related": related_ids,
+            "related": related_ids, "facts": {source_sha[f.path]: tuple(f) for f in all_facts},
         })
     # The stamp holds while "now" stays between the newest article shown and the next one
     # due: a future-dated article appears when its time comes, without any input changing.
-    future_dates = [a.date.timestamp() for a in all_articles if a.date > now and (drafts or not a.draft)]
-    shown_dates = [site.articles[0].date.timestamp()] if site.articles else []  # newest first
+    limit = now.timestamp()
+    future_dates = [f.stamp for f in all_facts if f.stamp > limit and (drafts or not f.draft)]
+    shown_dates = [chosen[site.articles.ids[0]].stamp] if site.articles else []  # newest first
     _write_cache_file(config, "stamp.json", json.dumps({
         "stamp": stamp, "articles": len(site.articles), "tags": len(site.tags), "pages": len(pages),
         "valid_from": max(shown_dates) if shown_dates and not future else -1e18,

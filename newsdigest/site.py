@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
+from collections.abc import Sequence
 
 from .config import Config
 from .content import Article, Tag, article_id, key_line, make_summary, split_front_matter, validate_meta
@@ -86,11 +87,42 @@ def parse_article(source: Source, config: Config) -> Article:
     )
 
 
+class Articles(Sequence):
+    """Articles by id, newest first, each loaded when first used: a sequence (iterate it,
+    index it, slice it, take its length) that templates use like a tuple. An incremental
+    build then loads only the articles of the pages it renders, not all 10,000."""
+
+    __slots__ = ("ids", "load")
+
+    def __init__(self, ids, load):
+        self.ids = tuple(ids)
+        self.load = load  # article id -> Article
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return Articles(self.ids[i], self.load)
+        return self.load(self.ids[i])
+
+    def __iter__(self):
+        return map(self.load, self.ids)
+
+    def __eq__(self, other) -> bool:
+        return tuple(self) == tuple(other) if isinstance(other, (Articles, tuple, list)) else NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Articles({list(self.ids)!r})"
+
+
 @dataclass(frozen=True)
 class Day:
     date: date
     url: str  # YYYY/MM/DD/
-    articles: tuple[Article, ...]  # newest first
+    articles: Articles  # newest first
 
 
 @dataclass(frozen=True)
@@ -108,7 +140,7 @@ class Month:
 @dataclass(frozen=True)
 class TagGroup:
     tag: Tag
-    articles: tuple[Article, ...]  # newest first
+    articles: Articles  # newest first
 
 
 @dataclass(frozen=True)
@@ -170,15 +202,50 @@ def month_count(m: Month) -> MonthCount:
 
 @dataclass(frozen=True)
 class Site:
-    """Everything the render stage needs, collected once; nothing here changes later."""
+    """Everything the render stage needs, collected once; nothing here changes later.
+    Articles are reached through `articles` (or a day's, month's or tag's) and loaded when
+    first used."""
 
-    articles: tuple[Article, ...]  # newest first
+    articles: Articles  # newest first
     days: tuple[Day, ...]  # newest first
     months: tuple[Month, ...]
     tags: tuple[TagGroup, ...]  # by name
-    previous: dict  # article id -> older Article or None
-    next: dict  # article id -> newer Article or None
-    related: dict  # article id -> tuple of Articles
+    related: dict  # article id -> ids of its related articles
+    facts: dict  # article id -> Facts
+
+    def previous(self, i: int):
+        """The article after position i of `articles` (the next older one), or None."""
+        return self.articles[i + 1] if i + 1 < len(self.articles) else None
+
+    def next(self, i: int):
+        """The article before position i of `articles` (the next newer one), or None."""
+        return self.articles[i - 1] if i > 0 else None
+
+
+class Facts(NamedTuple):
+    """What a build needs to know of an article without loading it: where it goes, when,
+    and under which tags. A function of its content file and the config, so the build
+    cache keeps it by the file's hash."""
+
+    id: str
+    path: str
+    slug: str
+    draft: bool
+    stamp: float  # POSIX time of its date
+    url: str
+    day: str  # the day's URL, YYYY/MM/DD/
+    tags: tuple  # ((slug, name), ...)
+
+    @property
+    def shape(self) -> tuple:
+        """What places it on pages: (stamp, url, day, tags). Equal shapes, equal places."""
+        return self[4:]
+
+
+def article_facts(a: Article) -> Facts:
+    d = a.date
+    return Facts(a.id, a.path, a.slug, a.draft, d.timestamp(), a.url,
+                 f"{d.year:04d}/{d.month:02d}/{d.day:02d}/", tuple([(t.slug, t.name) for t in a.tags]))
 
 
 def newest_first(a: Article):
@@ -187,6 +254,12 @@ def newest_first(a: Article):
 
 def select(articles, now: datetime, drafts: bool, future: bool):
     return [a for a in articles if (drafts or not a.draft) and (future or a.date <= now)]
+
+
+def select_facts(facts, now: datetime, drafts: bool, future: bool):
+    """`select` for Facts: the same choice (timestamps order as dates do)."""
+    limit = now.timestamp()
+    return [f for f in facts if (drafts or not f.draft) and (future or f.stamp <= limit)]
 
 
 def field_line(path: str, *keys: str) -> int | None:
@@ -203,11 +276,14 @@ def _at(path: str, line: int | None) -> str:
     return f"{path}:{line}" if line else path
 
 
-def check_collisions(articles, config: Config) -> list[DigestError]:
-    """Two articles at one URL, one id twice, two tags on one slug: each named with both files and lines."""
+def check_collisions(facts, config: Config) -> list[DigestError]:
+    """Two articles at one URL, one id twice, two tags on one slug: each named with both
+    files and lines. `facts`: Facts (or Articles, through article_facts)."""
     errors = []
     by_url, by_id, by_tag = {}, {}, {}
-    for a in articles:
+    for a in facts:
+        if type(a) is not Facts:
+            a = article_facts(a)
         if a.url in by_url:
             # The slug comes from the `slug:` key, or else from the title.
             other = by_url[a.url].path
@@ -222,96 +298,92 @@ def check_collisions(articles, config: Config) -> list[DigestError]:
                                       field_line(a.path, "id", "title")))
         else:
             by_id[a.id] = a
-        for t in a.tags:
-            other = by_tag.setdefault(t.slug, (t.name, a.path))
-            if other[0] != t.name:
-                errors.append(DigestError(a.path, f"tags: tag {t.name!r} and tag {other[0]!r} "
+        for slug, name in a.tags:
+            other = by_tag.setdefault(slug, (name, a.path))
+            if other[0] != name:
+                errors.append(DigestError(a.path, f"tags: tag {name!r} and tag {other[0]!r} "
                                                   f"({_at(other[1], field_line(other[1], 'tags'))}) "
-                                                  f"would share the page tags/{t.slug}/; rename one",
+                                                  f"would share the page tags/{slug}/; rename one",
                                           field_line(a.path, "tags")))
     return errors
 
 
-def collect(articles, related_count: int = 5, related_ids=None, stamps: dict | None = None) -> Site:
-    """Days, months, tags, neighbours and related articles, all newest first.
+def collect(articles, related_count: int = 5) -> Site:
+    """The site of these Articles (all in memory): see collect_facts."""
+    by_id = {a.id: a for a in articles}
+    return collect_facts({a.id: article_facts(a) for a in articles}, by_id.__getitem__, related_count)
+
+
+def collect_facts(facts: dict, load, related_count: int = 5, related_ids=None) -> Site:
+    """Days, months, tags, neighbours and related articles, all newest first, from the
+    articles' Facts (id -> Facts) alone; `load` (id -> Article) is called only for the
+    articles a page or feed actually shows.
 
     `related_ids`, when given, works out related articles instead of computing them all:
-    a function (ordered articles, by_tag, stamps) -> {article id: related ids}, such as
-    `update_related` with the previous build's result. `stamps` (article id -> POSIX
-    time of its date) saves computing them when the caller has them."""
-    if stamps is None:
-        stamps = {a.id: a.date.timestamp() for a in articles}
-    ordered = tuple(sorted(articles, key=lambda a: (-stamps[a.id], a.id)))  # = newest_first
-    by_day: dict[date, list] = defaultdict(list)
-    for a in ordered:
-        by_day[a.date.date()].append(a)
-    days = tuple(Day(d, f"{d.year:04d}/{d.month:02d}/{d.day:02d}/", tuple(items))
-                 for d, items in sorted(by_day.items(), reverse=True))
+    a function (ordered ids, by_tag, facts) -> {article id: related ids}, such as
+    `update_related` with the previous build's result."""
+    order = tuple(sorted(facts, key=lambda i: (-facts[i].stamp, i)))  # newest_first
+    by_day: dict[str, list] = defaultdict(list)
+    by_tag: dict[str, list] = defaultdict(list)
+    tag_name: dict[str, str] = {}
+    for i in order:
+        f = facts[i]
+        by_day[f.day].append(i)
+        for slug, name in f.tags:
+            by_tag[slug].append(i)
+            tag_name.setdefault(slug, name)
+    days = tuple(Day(date(int(u[:4]), int(u[5:7]), int(u[8:10])), u, Articles(ids, load))
+                 for u, ids in sorted(by_day.items(), reverse=True))
     by_month = defaultdict(list)
     for d in days:
         by_month[(d.date.year, d.date.month)].append(d)
     months = tuple(Month(y, m, f"{y:04d}/{m:02d}/", tuple(ds)) for (y, m), ds in sorted(by_month.items(), reverse=True))
-    by_tag: dict[str, list] = defaultdict(list)
-    tag_of: dict[str, Tag] = {}
-    for a in ordered:
-        for t in a.tags:
-            by_tag[t.slug].append(a)
-            tag_of.setdefault(t.slug, t)
-    tags = tuple(TagGroup(tag_of[s], tuple(items)) for s, items in
-                 sorted(by_tag.items(), key=lambda kv: (tag_of[kv[0]].name.casefold(), kv[0])))
-    previous, nxt = {}, {}
-    for i, a in enumerate(ordered):
-        nxt[a.id] = ordered[i - 1] if i > 0 else None
-        previous[a.id] = ordered[i + 1] if i + 1 < len(ordered) else None
+    tags = tuple(TagGroup(Tag(tag_name[s], s, f"tags/{s}/"), Articles(ids, load)) for s, ids in
+                 sorted(by_tag.items(), key=lambda kv: (tag_name[kv[0]].casefold(), kv[0])))
     if related_ids is None:
-        related = related_articles(ordered, by_tag, related_count, stamps=stamps)
+        related = related_articles(order, by_tag, facts, related_count)
     else:
-        related = related_ids(ordered, by_tag, stamps)
-    by_id = {a.id: a for a in ordered}
-    related = {a.id: tuple([by_id[i] for i in related[a.id]]) for a in ordered}
-    return Site(ordered, days, months, tags, previous, nxt, related)
+        related = related_ids(order, by_tag, facts)
+    return Site(Articles(order, load), days, months, tags, related, facts)
 
 
 RELATED_WINDOW = 10
 
 
-def related_articles(ordered, by_tag, count: int, window: int = RELATED_WINDOW, only=None,
-                     stamps: dict | None = None) -> dict:
+def related_articles(order, by_tag, facts, count: int, window: int = RELATED_WINDOW, only=None) -> dict:
     """Article id -> ids of its related articles: most shared tags, then nearest in time,
     then id, among each of its tags' `window` nearest articles on either side.
 
-    The window keeps this linear in the number of articles: a tag with 3,000 articles
-    would otherwise make every one of them a candidate for every other. With `only` (a
-    set of ids), just those articles' related ids are computed.
+    `order` is every id newest first, `by_tag` tag slug -> ids newest first. The window
+    keeps this linear in the number of articles: a tag with 3,000 articles would otherwise
+    make every one of them a candidate for every other. With `only` (a set of ids), just
+    those articles' related ids are computed.
     """
-    stamp = stamps if stamps is not None else {a.id: a.date.timestamp() for a in ordered}
-    id_lists = {slug: [a.id for a in items] for slug, items in by_tag.items()}
     related = {}
-    for a in ordered:
-        me = a.id
+    for me in order:
         if only is not None and me not in only:
             continue
         shared: dict[str, int] = {}
-        for t in a.tags:
-            ids = id_lists[t.slug]
-            i = _position(ids, me, stamp)
+        for slug, _ in facts[me].tags:
+            ids = by_tag[slug]
+            i = _position(ids, me, facts)
             for b in ids[max(0, i - window): i + window + 1]:
                 shared[b] = shared.get(b, 0) + 1
         shared.pop(me, None)
-        when = stamp[me]
-        ranked = sorted(shared, key=lambda b: (-shared[b], abs(stamp[b] - when), b))
+        when = facts[me].stamp
+        ranked = sorted(shared, key=lambda b: (-shared[b], abs(facts[b].stamp - when), b))
         related[me] = tuple(ranked[:count])
     return related
 
 
-def _position(ids: list, me: str, stamp: dict) -> int:
+def _position(ids: list, me: str, facts: dict) -> int:
     """Index of `me` in a tag's id list (sorted newest first, then by id): a binary search."""
-    key = (-stamp[me], me)
+    key = (-facts[me].stamp, me)
     lo, hi = 0, len(ids)
     while lo < hi:
         mid = (lo + hi) // 2
         other = ids[mid]
-        if (-stamp[other], other) < key:
+        if (-facts[other].stamp, other) < key:
             lo = mid + 1
         else:
             hi = mid
@@ -320,24 +392,28 @@ def _position(ids: list, me: str, stamp: dict) -> int:
 
 def update_related(previous: dict, old_shape: dict, new_shape: dict, moved: set, count: int,
                    window: int = RELATED_WINDOW):
-    """A `related_ids` function for collect: the previous build's related ids, recomputed
-    only for articles whose candidate windows can differ.
+    """A `related_ids` function for collect_facts: the previous build's related ids,
+    recomputed only for articles whose candidate windows can differ.
 
-    `old_shape`/`new_shape` map article id -> (timestamp, tag slugs) for the previous and
-    this build; `moved` holds the ids whose entry differs (added, removed, re-dated,
-    retagged). An article's windows are unchanged unless a moved article lies within
-    `window` places of it in one of its tags' lists, before or after the change; an
-    article whose windows and tags are unchanged (and whose candidates kept their dates,
-    else they would have moved) has the same related articles.
+    `old_shape`/`new_shape` map article id -> Facts.shape (stamp, url, day, tags) for the
+    previous and this build; `moved` holds the ids whose entry differs (added,
+    removed, re-dated, retagged). An article's windows are unchanged unless a moved
+    article lies within `window` places of it in one of its tags' lists, before or after
+    the change; an article whose windows and tags are unchanged (and whose candidates kept
+    their dates, else they would have moved) has the same related articles.
     """
-    def compute(ordered, by_tag, stamps):
+    def compute(order, by_tag, facts):
         redo = {i for i in moved if i in new_shape}
         touched = {slug for i in moved for shape in (old_shape.get(i), new_shape.get(i)) if shape
-                   for slug in shape[1]}
+                   for slug, _ in shape[3]}
+        old_by_tag = defaultdict(list)
+        for i, shape in old_shape.items():
+            for slug, _ in shape[3]:
+                if slug in touched:
+                    old_by_tag[slug].append(i)
         for slug in touched:
-            new_ids = [a.id for a in by_tag.get(slug, ())]
-            old_ids = sorted((i for i, shape in old_shape.items() if slug in shape[1]),
-                             key=lambda i: (-old_shape[i][0], i))
+            new_ids = by_tag.get(slug, ())
+            old_ids = sorted(old_by_tag[slug], key=lambda i: (-old_shape[i][0], i))
             for ids in (new_ids, old_ids):
                 for n, i in enumerate(ids):
                     if i in moved:
@@ -345,6 +421,6 @@ def update_related(previous: dict, old_shape: dict, new_shape: dict, moved: set,
         redo &= new_shape.keys()
         redo.update(i for i in new_shape if i not in previous)
         related = {i: previous[i] for i in new_shape if i not in redo}
-        related.update(related_articles(ordered, by_tag, count, window, only=redo, stamps=stamps))
+        related.update(related_articles(order, by_tag, facts, count, window, only=redo))
         return related
     return compute

@@ -330,3 +330,35 @@ def test_random_changes_equal_cold_builds(tmp_path, seed):
                 write(i, body=f"Paragraph {rng.randint(0, 10**6)}.\n")
         run(root)
         assert_same_as_cold(root, tmp_path)
+
+
+def test_build_cache_delta_reloads_exactly_what_was_saved(tmp_path):
+    """The build cache is a base file plus a delta of changes since; across many saves
+    (small ones go to the delta, large ones rewrite the base) a reload must give exactly
+    the data last saved."""
+    import random
+
+    from newsdigest.pipeline import BuildCache
+
+    config = load_config(make_project(tmp_path / "p", count=0) / "config.yaml")
+    rng = random.Random(7)
+    data = {"salt": ("a", "b"), "files": {f"f{i}": (f"k{i}", f"s{i}") for i in range(300)},
+            "deps": {f"f{i}": tuple(f"a{j}" for j in range(i % 4)) for i in range(300)}}
+    base_file = tmp_path / "p/.cache/build.marshal"
+    inodes = []
+    for step in range(40):
+        cache = BuildCache(config)
+        loaded = {k: v for k, v in cache.data.items() if k not in ("id", "version")}
+        assert loaded == (data if step else {})
+        data = {"salt": data["salt"], "files": dict(data["files"]), "deps": dict(data["deps"])}
+        for _ in range(rng.choice([1, 5, 40, 200])):
+            table = data[rng.choice(["files", "deps"])]
+            key = f"f{rng.randint(0, 400)}"
+            if rng.random() < 0.3:
+                table.pop(key, None)
+            else:
+                table[key] = (f"k{rng.random()}",)
+        cache.save(data)
+        inodes.append(base_file.stat().st_ino)
+    rewrites = sum(a != b for a, b in zip(inodes, inodes[1:]))
+    assert 1 <= rewrites < len(inodes) - 10  # both kinds of save happened, deltas more often

@@ -12,7 +12,7 @@ from buildkit import PROJECTS
 from newsdigest.config import load_config
 from newsdigest.content import Article, Tag
 from newsdigest.pages import plan_pages, rfc822
-from newsdigest.site import Source, collect, parse_article, select
+from newsdigest.site import Source, article_facts, collect, parse_article, select, select_facts
 from newsdigest.slugs import tag_slug
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -97,8 +97,9 @@ def test_same_time_orders_by_id_so_builds_are_stable():
 def test_previous_is_older_next_is_newer():
     a1, a2, a3 = (article(n, datetime(2024, 1, n, 9)) for n in (1, 2, 3))
     site = collect([a2, a3, a1])
-    assert (site.previous[a2.id], site.next[a2.id]) == (a1, a3)
-    assert (site.previous[a1.id], site.next[a3.id]) == (None, None)
+    assert site.articles.ids == (a3.id, a2.id, a1.id)
+    assert (site.previous(1), site.next(1)) == (a1, a3)
+    assert (site.previous(2), site.next(0)) == (None, None)
 
 
 def test_related_most_shared_tags_then_nearest_in_time():
@@ -109,8 +110,8 @@ def test_related_most_shared_tags_then_nearest_in_time():
     one_far = article(3, base - timedelta(days=3), ["B"])
     unrelated = article(4, base, ["C"])
     site = collect([me, both_far, one_near, one_far, unrelated], related_count=5)
-    assert site.related[me.id] == (both_far, one_near, one_far)
-    assert collect([me, both_far, one_near, one_far], related_count=2).related[me.id] == (both_far, one_near)
+    assert site.related[me.id] == (both_far.id, one_near.id, one_far.id)
+    assert collect([me, both_far, one_near, one_far], related_count=2).related[me.id] == (both_far.id, one_near.id)
 
 
 def test_select_drafts_and_future():
@@ -123,6 +124,12 @@ def test_select_drafts_and_future():
     assert select(everything, now, drafts=False, future=True) == [past, future]
     # exactly now is published
     assert select([replace(past, date=now)], now, drafts=False, future=False) == [replace(past, date=now)]
+    # The build chooses by Facts (without loading articles): the same choice.
+    everything.append(replace(past, id="at-now", date=now))
+    for drafts in (False, True):
+        for future_too in (False, True):
+            chosen = select_facts([article_facts(a) for a in everything], now, drafts, future_too)
+            assert [f.id for f in chosen] == [a.id for a in select(everything, now, drafts, future_too)]
 
 
 # ------------------------------------------------------------------ page plan
