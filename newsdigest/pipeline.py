@@ -470,6 +470,11 @@ def touched_units(site, old_shape: dict, shape: dict, moved: set, old_related: d
     return units
 
 
+def _placement(facts) -> tuple | None:
+    """What check_collisions compares: id, URL, tags."""
+    return None if facts is None else (facts[0], facts[5], facts[7])
+
+
 def check_output_dir(config: Config) -> None:
     out = config.output_dir.resolve()
     for inside in (config.content_dir, config.seeds_dir, config.layouts_dir, config.path.parent):
@@ -535,7 +540,8 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     # Read and validate everything first.
     sources, source_stats, errors = read_sources(config, content_listing, cache.get("sources", {}), fresh)
     fresh = None  # the sources hold what is needed; let the rest go
-    by_path, parsed, parse_errors = load_facts(sources, config, store, cache.get("facts", {}), jobs)
+    known = cache.get("facts", {})  # content file hash -> Facts (as a tuple), from the last build
+    by_path, parsed, parse_errors = load_facts(sources, config, store, known, jobs)
     errors += parse_errors
     lap("read content")
     env = make_env(config, bytecode_dir=config.cache_dir / "jinja")
@@ -548,7 +554,12 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     source_sha = {s.path: s.sha for s in sources}
     all_facts = [by_path[s.path] for s in sources if s.path in by_path]  # by path
     del sources  # their text is parsed; 40 MB at 10,000 articles
-    errors += check_collisions(all_facts, config)
+    # A collision needs an article that is new or whose id, URL or tags changed: the last
+    # build, whose facts are cached, had none.
+    old_by_path = {f[1]: f for f in known.values()} if parsed and known else {}
+    if not known or any(_placement(old_by_path.get(by_path[a.path].path)) != _placement(by_path[a.path])
+                        for a in parsed.values()):
+        errors += check_collisions(all_facts, config)
     if errors:
         raise Rejected(errors)
     lap("check")
@@ -563,7 +574,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     # What places an article on pages (Facts.shape): when an article's shape is unchanged,
     # only its content can have changed, and only pages reaching it can change with it.
     shape = {i: f.shape for i, f in chosen.items()}
-    old_keys, old_related, known = cache.get("article_keys"), cache.get("related"), cache.get("facts", {})
+    old_keys, old_related = cache.get("article_keys"), cache.get("related")
     old_shape = None
     if old_keys is not None and all(sha in known for sha in old_keys.values()):
         old_shape = {i: tuple(known[sha][4:]) for i, sha in old_keys.items()}
@@ -702,7 +713,8 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         cache_files.save({
             "config": config.digest, "output": str(config.output_dir), "sources": source_stats,
             "files": new_files, "salt": salt, "deps": deps, "article_keys": article_keys,
-            "related": related_ids, "facts": {source_sha[f.path]: tuple(f) for f in all_facts},
+            "related": related_ids, "facts": {sha: (raw if (raw := known.get(sha)) is not None and raw[1] == f.path
+                                                    else tuple(f)) for f in all_facts for sha in (source_sha[f.path],)},
         })
     # The stamp holds while "now" stays between the newest article shown and the next one
     # due: a future-dated article appears when its time comes, without any input changing.

@@ -362,3 +362,29 @@ def test_build_cache_delta_reloads_exactly_what_was_saved(tmp_path):
         inodes.append(base_file.stat().st_ino)
     rewrites = sum(a != b for a, b in zip(inodes, inodes[1:]))
     assert 1 <= rewrites < len(inodes) - 10  # both kinds of save happened, deltas more often
+
+
+@pytest.mark.parametrize("change", ["slug", "id", "tag"])
+def test_a_collision_introduced_by_an_edit_is_rejected_as_in_a_cold_build(project, tmp_path, change):
+    """The build skips the collision check when no article's id, URL or tags changed;
+    an edit that makes one collide must still be caught."""
+    path = project / "content/2024/03/story-7.md"
+    text = path.read_text(encoding="utf-8")
+    other = (project / "content/2024/03/story-8.md").read_text(encoding="utf-8")
+    if change == "slug":
+        text = text.replace("slug: story-7", "slug: story-8")
+        path.write_text(text, encoding="utf-8")
+        # same day as story-8, so the same URL
+        text = text.replace(text.split("date: ")[1].split("\n")[0], other.split("date: ")[1].split("\n")[0])
+    elif change == "id":
+        text = text.replace("id: id0007", "id: id0008")
+    else:
+        text = text.replace("tags:\n", "tags:\n- JAPAN\n", 1)  # slug japan, as Japan's
+    path.write_text(text, encoding="utf-8")
+    touch_later(path)
+    with pytest.raises(Rejected) as incremental:
+        run(project)
+    shutil.rmtree(project / ".cache")
+    with pytest.raises(Rejected) as cold:
+        run(project)
+    assert [str(e) for e in incremental.value.errors] == [str(e) for e in cold.value.errors]
