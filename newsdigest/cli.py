@@ -69,7 +69,10 @@ def say(args, message: str) -> None:
 
 def run_ingest(config, args) -> int:
     from .ingest import ingest
+    started = time.perf_counter()
     report = ingest(config, jobs=args.jobs or os.cpu_count() or 1)
+    if args.debug:
+        print(f"[debug] ingest: {time.perf_counter() - started:.3f} s", file=sys.stderr)
     for line in report.notices + report.kept_edits:
         print(line)
     for e in report.errors:

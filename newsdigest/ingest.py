@@ -170,46 +170,66 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
         report.notices.extend(last.get("notices", ()))
         return report
 
-    manifest, manifest_lines = load_manifest(content_dir, report)
     # Relative to the project, like `seeds/x.txt` in the same messages, wherever we run from.
     content_prefix = Path(os.path.relpath(content_dir, root)).as_posix() + "/"
     shown_content = lambda rel: content_prefix + rel  # noqa: E731
 
     # 1. Read: every seed's bytes; unchanged seeds whose content file exists are skipped.
-    # A seed whose size, mtime and inode match the last run keeps its hash unread.
-    stat_cache = _load_stat_cache(config)
+    # A seed whose size, mtime and inode match the last run keeps its hash unread, and if
+    # that run ingested it and its content file is still there, it needs nothing more
+    # (the stat cache remembers its content file: a run that only lost seeds does not
+    # even read the ingest record).
+    stat_cache = _load_stat_cache(config)  # seed name -> [size, mtime_ns, inode, sha, content or None]
     new_stat_cache = {}
-    to_parse = []
-    unchanged = {}
+    done, pending = [], []
     for entry_os, st in seeds:
         name = entry_os.name
-        path = entry_os.path
-        raw = None
         try:
             if st is None:
                 st = entry_os.stat()
-            signature = [st.st_size, st.st_mtime_ns, st.st_ino]
-            cached = stat_cache.get(name)
-            if cached and cached[:3] == signature:
+        except OSError as e:
+            report.errors.append(DigestError(os.path.relpath(entry_os.path, root), f"cannot read: {e.strerror}"))
+            continue
+        cached = stat_cache.get(name)
+        if cached and len(cached) == 5 and cached[0] == st.st_size and cached[1] == st.st_mtime_ns \
+                and cached[2] == st.st_ino:
+            new_stat_cache[name] = cached
+            if cached[4] is not None and cached[4] in existing:
+                done.append(name)
+                continue
+        pending.append((entry_os, st))
+
+    if not (content_dir / MANIFEST).exists():
+        pending = [(e, st) for e, st in seeds]  # the record is gone: rebuild it from every seed
+        done = []
+    manifest, manifest_lines = load_manifest(content_dir, report) if pending else ({}, {})
+    unchanged = {}
+    to_parse = []
+    if pending:
+        by_name = {e.name: (e, st) for e, st in seeds}
+        for name in done:
+            entry = manifest.get(name)
+            if entry and entry.get("seed_sha") == new_stat_cache[name][3] and entry["content"] in existing:
+                unchanged[name] = entry
+            else:  # the record says otherwise: read the seed again
+                pending.append(by_name[name])
+    for entry_os, st in pending:
+        name, path, raw = entry_os.name, entry_os.path, None
+        try:
+            cached = new_stat_cache.get(name)
+            if cached:
                 seed_sha = cached[3]
             else:
                 raw = _read(path)
                 seed_sha = sha(raw)
+                new_stat_cache[name] = [st.st_size, st.st_mtime_ns, st.st_ino, seed_sha, None]
+            entry = manifest.get(name)
+            if entry and entry.get("seed_sha") == seed_sha and entry["content"] in existing:
+                unchanged[name] = entry
+                continue
+            to_parse.append((Path(path), raw if raw is not None else _read(path)))
         except OSError as e:
             report.errors.append(DigestError(os.path.relpath(path, root), f"cannot read: {e.strerror}"))
-            continue
-        new_stat_cache[name] = signature + [seed_sha]
-        entry = manifest.get(name)
-        if entry and entry.get("seed_sha") == seed_sha and entry["content"] in existing:
-            unchanged[name] = entry
-        else:
-            if raw is None:
-                try:
-                    raw = _read(path)
-                except OSError as e:
-                    report.errors.append(DigestError(os.path.relpath(path, root), f"cannot read: {e.strerror}"))
-                    continue
-            to_parse.append((Path(path), raw))
 
     parsed: list[Parsed] = []
     results = _parse_all(config, to_parse, jobs)
@@ -257,6 +277,9 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
             base = p.base_slug
             slug, n = base, 1
             while (taken.get(slug, p.id) != p.id) or (slug in existing_files and slug not in taken):
+                rel = f"{p.year_month[0]}/{p.year_month[1]}/{slug}.md"
+                if slug not in taken and rel in existing and _file_id(os.path.join(content_dir, rel)) == p.id:
+                    break  # this article's own file, whose record was lost: adopt it
                 n += 1
                 slug = f"{base}-{n}"
         taken[slug] = p.id
@@ -291,7 +314,8 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
         else:
             report.kept_edits.append(f"{shown_content(rel)}: edited by hand; keeping your edit "
                                      f"(seed seeds/{p.seed_name} differs)")
-            record["written_sha"] = entry.get("written_sha") if entry else sha(current)
+            # An adopted file (its record lost) may hold edits: treat it as edited from now on.
+            record["written_sha"] = entry.get("written_sha") if entry else ""
         new_manifest[p.seed_name] = record
 
     adopted = {id(e) for e in record_of.values()}
@@ -300,18 +324,40 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
         # stays (content/ is the source of truth) and whose file a restored seed finds again.
         if name not in new_manifest and id(entry) not in adopted:
             new_manifest[name] = entry
-    manifest_path = content_dir / MANIFEST
-    if new_manifest != manifest or (new_manifest and not manifest_path.exists()):
-        write_atomic(manifest_path, manifest_text(new_manifest, manifest, manifest_lines).encode())
+    if pending:
+        manifest_path = content_dir / MANIFEST
+        if new_manifest != manifest or (new_manifest and not manifest_path.exists()):
+            write_atomic(manifest_path, manifest_text(new_manifest, manifest, manifest_lines).encode())
+        for name, cached in new_stat_cache.items():  # remember which seeds are done, and where
+            entry = new_manifest.get(name)
+            done_in = entry["content"] if entry and entry.get("seed_sha") == cached[3] else None
+            if cached[4] != done_in:
+                new_stat_cache[name] = cached[:4] + [done_in]
+    else:
+        report.unchanged = len(done)
     if new_stat_cache != stat_cache:
         _save_stat_cache(config, new_stat_cache)
     if not report.errors:
         # The content files of present seeds: one deleted while its seed stays is written
         # again. (A deleted seed's record stays, whether or not its file does.)
-        contents = sorted(entry["content"] for name, entry in new_manifest.items() if name in present)
+        contents = sorted(c[4] for c in new_stat_cache.values() if c[4] is not None)
         _save_cache(config.cache_dir / "ingest-stamp.marshal", {
-            "stamp": stamp, "contents": contents, "unchanged": len(new_manifest), "notices": report.notices})
+            "stamp": stamp, "contents": contents, "unchanged": len(contents), "notices": report.notices})
     return report
+
+
+_ID_LINE = re.compile(r"^id: *['\"]?([^'\"\n]*)", re.M)
+
+
+def _file_id(path: str) -> str | None:
+    """The `id:` of a content file's front matter, read cheaply (only for a lost record)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            head = f.read(8192)
+    except OSError:
+        return None
+    m = _ID_LINE.search(head.split("\n---", 1)[0])
+    return m.group(1).strip() if m else None
 
 
 def _listed(listing: dict, rel: str, path: str) -> None:

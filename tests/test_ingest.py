@@ -412,3 +412,19 @@ def test_manifest_lines_are_reused_only_where_they_say_the_same(tmp_path):
     (tmp_path / ".ingest.json").write_text("\n".join(text), encoding="utf-8")
     loaded, lines = load_manifest(tmp_path, IngestReport())
     assert loaded == old and lines == {}
+
+
+def test_a_lost_ingest_record_is_written_again(ingested):
+    record = ingested / "content" / ".ingest.json"
+    before = snapshot(ingested)
+    record.unlink()
+    ok(run_cli(ingested, "ingest"))
+    after = snapshot(ingested)
+    assert {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in before.items()}
+    # A hand edit made after that is still recognised as one.
+    target = ingested / "content" / REF_CONTENT
+    target.write_text(target.read_text().replace("Kim Ji-yeon", "Kim Ji-yeon (Seoul)"))
+    seed = ingested / "seeds" / REF_NAME
+    seed.write_text(seed.read_text().replace("Meanwhile, Japan downplayed", "Meanwhile, Tokyo downplayed"))
+    result = ok(run_cli(ingested, "ingest"))
+    assert "edited by hand; keeping your edit" in result.stdout
