@@ -336,22 +336,39 @@ class SiteChecker:
         root = self.parse_xml("sitemap.xml")
         if root is None:
             return
-        if root.tag != SITEMAP_NS + "urlset":
-            self.problem("sitemap.xml", f"root element is {root.tag}, expected {SITEMAP_NS}urlset")
-            return
+        # One urlset, or (for large sites) an index of urlsets in this site.
+        sitemaps = [("sitemap.xml", root)]
+        if root.tag == SITEMAP_NS + "sitemapindex":
+            sitemaps = []
+            for loc_element in root.iter(SITEMAP_NS + "loc"):
+                loc = (loc_element.text or "").strip()
+                target = self.served_file(urlsplit(loc).path) if loc.startswith(self.base_url) else None
+                if target is None or not target.endswith(".xml"):
+                    self.problem("sitemap.xml", f"<loc>{loc}</loc> is not a sitemap in this site")
+                    continue
+                child = self.parse_xml(target)
+                if child is not None:
+                    sitemaps.append((target, child))
         listed = set()
-        for loc_element in root.iter(SITEMAP_NS + "loc"):
-            loc = (loc_element.text or "").strip()
-            if not loc.startswith(self.base_url):
-                self.problem("sitemap.xml", f"<loc>{loc}</loc> is not under {self.base_url}")
+        for name, urlset in sitemaps:
+            if urlset.tag != SITEMAP_NS + "urlset":
+                expected = "urlset or sitemapindex" if name == "sitemap.xml" else "urlset"
+                self.problem(name, f"root element is {urlset.tag}, expected {SITEMAP_NS}{expected}")
                 continue
-            target = self.served_file(urlsplit(loc).path)
-            if target is None or not target.endswith((".html", ".htm")) or target == "404.html":
-                self.problem("sitemap.xml", f"<loc>{loc}</loc> is not a page of the site")
-            elif target in listed:
-                self.problem("sitemap.xml", f"{target} is listed twice")
-            else:
-                listed.add(target)
+            locs = [(e.text or "").strip() for e in urlset.iter(SITEMAP_NS + "loc")]
+            if len(locs) > 50_000:
+                self.problem(name, f"lists {len(locs)} URLs; the sitemap protocol allows 50,000 per file")
+            for loc in locs:
+                if not loc.startswith(self.base_url):
+                    self.problem(name, f"<loc>{loc}</loc> is not under {self.base_url}")
+                    continue
+                target = self.served_file(urlsplit(loc).path)
+                if target is None or not target.endswith((".html", ".htm")) or target == "404.html":
+                    self.problem(name, f"<loc>{loc}</loc> is not a page of the site")
+                elif target in listed:
+                    self.problem(name, f"{target} is listed twice")
+                else:
+                    listed.add(target)
         for rel in self.html_files:
             if rel != "404.html" and rel not in listed:
                 self.problem("sitemap.xml", f"does not list {rel} ({self.public_url(rel)})")

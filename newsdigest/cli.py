@@ -84,16 +84,69 @@ def run_ingest(config, args) -> int:
     return 1 if report.errors else 0
 
 
-def run_build(config, args) -> int:
+def run_build(config, args, preloaded=None) -> int:
     from .pipeline import build
     # Handed over, not shared: the build drops ingest's texts once it has read them.
     report = build(config, drafts=args.drafts, future=args.future, now=now_from_env(), jobs=args.jobs,
-                   fresh=vars(args).pop("fresh", None), listing=vars(args).pop("listing", None))
+                   fresh=vars(args).pop("fresh", None), listing=vars(args).pop("listing", None),
+                   preloaded=preloaded)
     say(args, f"built {report.articles} articles, {report.tags} tags, {report.pages} pages "
               f"({report.written} files written) in {report.seconds:.2f} s -> {_rel(report.output)}/")
     if args.debug:
         print("[debug] build: " + ", ".join(f"{name} {s:.3f}" for name, s in report.stages), file=sys.stderr)
     return 0
+
+
+def run_all(config, args) -> int:
+    """Ingest, then build. On two cores or more, ingest runs in a forked child while this
+    process loads what the build needs whatever content/ holds (the caches and Jinja2,
+    see pipeline.preload); the child hands its report over a pipe."""
+    if (args.jobs or os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        status = run_ingest(config, args)
+        return max(status, run_build(config, args))
+    import pickle
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: ingest, report, and leave without running anything else
+        code = 0
+        try:
+            os.close(read_end)
+            try:
+                result = ("done", run_ingest(config, args), args.fresh, args.listing)  # fresh: see run_build
+            except (DigestError, Rejected) as e:
+                result = ("rejected", e, None, None)
+            except BaseException as e:  # noqa: BLE001 - reported by the parent, like main does
+                result = ("failed", f"{type(e).__name__}: {e}", traceback.format_exc(), None)
+            with os.fdopen(write_end, "wb") as pipe:
+                pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:
+            code = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    os.close(write_end)
+    pipe = os.fdopen(read_end, "rb")
+    try:
+        from .pipeline import preload
+        preloaded = preload(config)
+        try:
+            kind, status, detail, listing = pickle.load(pipe)
+        except EOFError:
+            kind, status, detail, listing = "failed", "ingest stopped unexpectedly", "", None
+    finally:
+        pipe.close()  # before waiting: a child still writing then stops instead of blocking
+        os.waitpid(pid, 0)
+    if kind == "rejected":
+        raise status
+    if kind == "failed":
+        if args.debug:
+            print(detail, file=sys.stderr, end="")
+        print(f"error: {status} (run with --debug for the traceback)", file=sys.stderr)
+        return 1
+    args.fresh, args.listing = detail, listing
+    return max(status, run_build(config, args, preloaded))
 
 
 def run_check(config, args) -> int:
@@ -124,12 +177,11 @@ def main(argv=None) -> int:
             return serve(config, args)
         if args.command == "check":
             return run_check(config, args)
-        status = 0
-        if args.command in ("all", "ingest"):
-            status = run_ingest(config, args)
-        if args.command in ("all", "build"):
-            status = max(status, run_build(config, args))
-        return status
+        if args.command == "all":
+            return run_all(config, args)
+        if args.command == "ingest":
+            return run_ingest(config, args)
+        return run_build(config, args)
     except Rejected as e:
         for err in e.errors:
             print(err, file=sys.stderr)

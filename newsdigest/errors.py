@@ -32,3 +32,6 @@ class Rejected(Exception):
         super().__init__(f"{len(errors)} problem(s)")
         self.errors = sorted(errors, key=DigestError.sort_key)
         self.exit_code = exit_code
+
+    def __reduce__(self):  # sent back from a forked ingest (cli.run_all)
+        return (Rejected, (self.errors, self.exit_code))

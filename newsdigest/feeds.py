@@ -138,7 +138,38 @@ def json_feed(articles, config: Config) -> str:
     return json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
 
 
+SITEMAP_LIMIT = 50_000  # URLs per sitemap file, the protocol's limit
+_MONTH_URL = re.compile(r"\d{4}/\d{2}/")
+
+
+def sitemap_groups(html_urls, lastmod: dict) -> dict[str, list]:
+    """Sitemap file -> the page URLs it lists: one file per month (articles by their date,
+    day and month pages by their URL) and one for the other pages, each split at the
+    protocol's 50,000. Adding an article then changes its month's file and the index."""
+    groups: dict[str, list] = {}
+    for url in html_urls:
+        day = lastmod.get(url)
+        name = day[:7] if day else (f"{url[:4]}-{url[5:7]}" if _MONTH_URL.match(url) else "pages")
+        groups.setdefault(name, []).append(url)
+    files = {}
+    for name in sorted(groups):
+        urls = groups[name]
+        for n, start in enumerate(range(0, len(urls), SITEMAP_LIMIT)):
+            files[f"sitemaps/{name}{f'-{n + 1}' if n else ''}.xml"] = urls[start:start + SITEMAP_LIMIT]
+    return files
+
+
+def sitemap_index(paths, config: Config) -> str:
+    """sitemap.xml: the index of the sitemap files (site paths)."""
+    out = ['<?xml version="1.0" encoding="utf-8"?>',
+           '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    out += [f"<sitemap><loc>{escape(sitemap_url(config, path))}</loc></sitemap>" for path in paths]
+    out += ["</sitemapindex>", ""]
+    return "\n".join(out)
+
+
 def sitemap(html_urls, lastmod: dict, config: Config) -> str:
+    """One sitemap file: these pages, with their articles' dates."""
     out = ['<?xml version="1.0" encoding="utf-8"?>',
            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url in html_urls:

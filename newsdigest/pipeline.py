@@ -1,11 +1,13 @@
 """The build: read content/ -> collect -> render -> write site/, with a build cache.
 
-The cache (.cache/) remembers parsed articles by the hash of their file and, for every
-output file, a fingerprint of its template, config and context. A page whose fingerprint
-is unchanged is not rendered again and its file is not rewritten; the result is the same
-bytes a cold build gives (tests/test_incremental.py compares them). A build whose inputs
-(content, layouts, config, options) all have the size, mtime and inode they had at the
-last good build stops right after checking that (the "stamp").
+The cache (.cache/) remembers parsed articles and their Facts by the hash of their file
+and, for every output file, a fingerprint of its template, config and context. A page
+whose fingerprint is unchanged is not rendered again and its file is not rewritten; the
+result is the same bytes a cold build gives (tests/test_incremental.py compares them).
+An incremental build works from the Facts and loads only the articles that the pages it
+renders show. A build whose inputs (content, layouts, config, options) all have the
+size, mtime and inode they had at the last good build stops right after checking that
+(the "stamp").
 """
 from __future__ import annotations
 
@@ -501,12 +503,22 @@ def _read_stamp(config: Config) -> dict:
         return {}
 
 
+def preload(config: Config) -> tuple:
+    """What a build reads whatever content/ holds: the build cache, the article store and
+    the template environment (importing Jinja2). `python build.py` does this while ingest
+    runs in another process."""
+    from .render import make_env
+    return BuildCache(config), ArticleStore(config), make_env(config, bytecode_dir=config.cache_dir / "jinja")
+
+
 def build(config: Config, drafts: bool = False, future: bool = False, now: datetime | None = None,
-          jobs: int | None = None, fresh: dict | None = None, listing: dict | None = None) -> BuildReport:
+          jobs: int | None = None, fresh: dict | None = None, listing: dict | None = None,
+          preloaded: tuple | None = None) -> BuildReport:
     """content/ -> site/. Raises Rejected listing every problem; then site/ is untouched.
 
     `fresh` and `listing` come from an ingest just run: the files it wrote (with their
-    text) and content/'s listing with stats (see IngestReport)."""
+    text) and content/'s listing with stats (see IngestReport). `preloaded` is what
+    `preload` returned, done while that ingest ran."""
     started = time.perf_counter()
     laps = [("start", started)]
     lap = lambda name: laps.append((name, time.perf_counter()))  # noqa: E731
@@ -525,16 +537,14 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
                            time.perf_counter() - started, config.output_dir, _stages(laps))
     lap("stamp")
 
-    from .feeds import feed_files, feed_sources, robots, sitemap
+    from .feeds import feed_files, feed_sources, robots, sitemap, sitemap_groups, sitemap_index
     from .pages import plan_pages
-    from .render import check_templates, make_env
     from .site import check_collisions, collect_facts, related_articles, select_facts, update_related
 
-    cache_files = BuildCache(config)
+    cache_files, store, env = preloaded or preload(config)
     cache = cache_files.data
     if cache.get("config") != config.digest or cache.get("output") != str(config.output_dir):
         cache = {}
-    store = ArticleStore(config)
     lap("load cache")
 
     # Read and validate everything first.
@@ -544,7 +554,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     by_path, parsed, parse_errors = load_facts(sources, config, store, known, jobs)
     errors += parse_errors
     lap("read content")
-    env = make_env(config, bytecode_dir=config.cache_dir / "jinja")
+    from .render import check_templates
     errors += check_templates(env, config)
     try:
         layouts_hash, static = layouts_digest(config)
@@ -642,19 +652,26 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     stale = {path for path, key in feed_keys.items() if old_files.get(path, ("",))[0] != key}
     if stale:
         generated.update((path, text.encode("utf-8")) for path, text in feed_files(site, config, stale).items())
-    if old_deps is not None and not moved and "sitemap.xml" in old_files:
-        sitemap_key = old_files["sitemap.xml"][0]  # the same pages at the same dates
+    # The sitemap: an index and one file per month (see feeds.sitemap_groups).
+    old_maps = {path: v[0] for path, v in old_files.items() if path == "sitemap.xml" or path.startswith("sitemaps/")}
+    if old_deps is not None and not moved and old_maps:
+        sitemap_keys = old_maps  # the same pages at the same dates
     else:
         html_urls = sorted(p.output[: -len("index.html")] for p in pages if p.output.endswith("index.html"))
         lastmod = {s[1]: s[2][:10].replace("/", "-") for s in shape.values()}  # url: YYYY-MM-DD
-        sitemap_key = _sha(pickle.dumps((salt, html_urls, lastmod), protocol=5))
-    if old_files.get("sitemap.xml", ("",))[0] != sitemap_key:
-        generated["sitemap.xml"] = sitemap(html_urls, lastmod, config).encode("utf-8")
+        groups = sitemap_groups(html_urls, lastmod)
+        sitemap_keys = {path: _sha(pickle.dumps((salt, path, urls, [lastmod.get(u) for u in urls]), protocol=5))
+                        for path, urls in groups.items()}
+        sitemap_keys["sitemap.xml"] = _sha(pickle.dumps((salt, list(groups)), protocol=5))
+        for path, key in sitemap_keys.items():
+            if old_files.get(path, ("",))[0] != key:
+                text = sitemap_index(groups, config) if path == "sitemap.xml" else sitemap(groups[path], lastmod, config)
+                generated[path] = text.encode("utf-8")
     small = {"robots.txt": robots(config).encode("utf-8"), ".nojekyll": b""}
     if config.cname:
         small["CNAME"] = (config.cname + "\n").encode("utf-8")
     small.update(static)
-    keys = dict(feed_keys, **{"sitemap.xml": sitemap_key})
+    keys = dict(feed_keys, **sitemap_keys)
     for path, data in small.items():
         if path in new_files or path in keys:
             raise Rejected([DigestError(_relative(config.layouts_dir / path),

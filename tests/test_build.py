@@ -234,14 +234,31 @@ def test_small_files(site):
 
 
 def test_sitemap_lists_every_page_with_absolute_escaped_urls(site):
-    root = etree.parse(str(site / "sitemap.xml")).getroot()
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    locs = root.xpath("//s:loc/text()", namespaces=ns)
+    index = etree.parse(str(site / "sitemap.xml")).getroot()
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    children = index.xpath("//s:sitemap/s:loc/text()", namespaces=ns)
+    # one file per month of articles (with their day and month pages), one for the rest
+    assert children == [BASE + "sitemaps/2023-12.xml", BASE + "sitemaps/2024-01.xml", BASE + "sitemaps/pages.xml"]
+    locs, lastmod = [], []
+    for child in children:
+        root = etree.parse(str(site / child[len(BASE):])).getroot()
+        assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
+        locs += root.xpath("//s:loc/text()", namespaces=ns)
+        lastmod += root.xpath(f"//s:url[s:loc='{BASE + NIGHT}']/s:lastmod/text()", namespaces=ns)
     pages = sorted(p.relative_to(site).as_posix()[: -len("index.html")] for p in site.rglob("index.html"))
     assert sorted(locs) == sorted(BASE + quote(p) for p in pages)
     assert BASE + "tags/%ED%95%9C%EA%B8%80/" in locs  # the sitemap protocol wants URLs escaped
-    lastmod = root.xpath(f"//s:url[s:loc='{BASE + NIGHT}']/s:lastmod/text()", namespaces=ns)
     assert lastmod == ["2024-01-04"]
+
+
+def test_sitemap_files_split_at_the_protocols_limit():
+    from newsdigest.feeds import SITEMAP_LIMIT, sitemap_groups
+
+    urls = [f"2024/01/01/a{i}/" for i in range(SITEMAP_LIMIT + 5)] + ["tags/", "2024/01/"]
+    groups = sitemap_groups(sorted(urls), {u: "2024-01-01" for u in urls if u.count("/") == 4})
+    assert [(path, len(u)) for path, u in groups.items()] == [
+        ("sitemaps/2024-01.xml", SITEMAP_LIMIT), ("sitemaps/2024-01-2.xml", 6), ("sitemaps/pages.xml", 1)]
 
 
 def test_cname_when_configured(tmp_path):

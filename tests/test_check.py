@@ -170,6 +170,19 @@ def test_sitemap_must_list_exactly_the_pages(site):
         f"sitemap.xml: does not list tags/index.html ({BASE}tags/)"]
 
 
+def test_a_sitemap_index_is_followed_to_its_sitemaps(site):
+    (site / "maps").mkdir()
+    (site / "maps/a.xml").write_text(sitemap(SITEMAP_PAGES[:3]))
+    (site / "maps/b.xml").write_text(sitemap(SITEMAP_PAGES[3:5]))
+    (site / "sitemap.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        + "".join(f"<sitemap><loc>{BASE}{p}</loc></sitemap>\n" for p in ("maps/a.xml", "maps/b.xml", "maps/c.xml"))
+        + "</sitemapindex>\n")
+    assert check_site(site, BASE) == [
+        f"sitemap.xml: <loc>{BASE}maps/c.xml</loc> is not a sitemap in this site",
+        f"sitemap.xml: does not list tags/japan/index.html ({BASE}tags/japan/)"]
+
+
 def test_robots_must_point_to_the_sitemap(site):
     replace_in(site, "robots.txt", f"Sitemap: {BASE}sitemap.xml", "Sitemap: /sitemap.xml")
     assert check_site(site, BASE) == [f"robots.txt: no 'Sitemap: {BASE}sitemap.xml' line"]
