@@ -30,7 +30,7 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--future", action="store_true", default=argparse.SUPPRESS,
                         help="include articles dated in the future")
     common.add_argument("--jobs", type=int, metavar="N", default=argparse.SUPPRESS,
-                        help="worker processes for cold builds (default: all cores)")
+                        help="processes to use (default: all cores; 1: everything in one process)")
     p = argparse.ArgumentParser(
         prog="build.py", parents=[common],
         description="newsdigest: seeds/ -> content/ -> site/. Without a command: ingest, then build.")
