@@ -109,10 +109,11 @@ class Articles(Sequence):
     def __iter__(self):
         return map(self.load, self.ids)
 
-    def __eq__(self, other) -> bool:
-        return tuple(self) == tuple(other) if isinstance(other, (Articles, tuple, list)) else NotImplemented
+    def __eq__(self, other) -> bool:  # the same articles in the same order
+        return self.ids == other.ids if isinstance(other, Articles) else NotImplemented
 
-    __hash__ = None
+    def __hash__(self) -> int:  # Day, Month and TagGroup stay hashable
+        return hash(self.ids)
 
     def __repr__(self) -> str:
         return f"Articles({list(self.ids)!r})"
