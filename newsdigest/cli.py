@@ -101,7 +101,9 @@ def run_all(config, args) -> int:
     """Ingest, then build. On two cores or more, ingest runs in a forked child while this
     process loads what the build needs whatever content/ holds (the caches and Jinja2,
     see pipeline.preload); the child hands its report over a pipe."""
-    if (args.jobs or os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+    # Not on macOS, where forking a process that may have touched system frameworks is
+    # unsafe (Python's own multiprocessing spawns there).
+    if (args.jobs or os.cpu_count() or 1) < 2 or not hasattr(os, "fork") or sys.platform == "darwin":
         status = run_ingest(config, args)
         return max(status, run_build(config, args))
     import pickle
