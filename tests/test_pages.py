@@ -206,3 +206,26 @@ def test_page_context_is_documented_and_frozen(config):
 ])
 def test_rfc822(when, text):
     assert rfc822(when) == text
+
+
+def test_articles_sequences_work_like_lists_in_templates():
+    """Days, tags and related lists hand templates Articles sequences (loaded on use);
+    the usual list idioms must work on them and load only what they touch."""
+    import jinja2
+
+    from newsdigest.site import Articles
+
+    items = {str(n): article(n, datetime(2024, 1, n + 1, 9)) for n in range(4)}
+    loaded = []
+
+    def load(i):
+        loaded.append(i)
+        return items[i]
+
+    seq = Articles(["3", "2", "1", "0"], load)
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    out = env.from_string("{{ xs|length }} {{ (xs|first).id[-1] }} {{ (xs|last).id[-1] }} "
+                          "{% for a in xs[1:3] %}{{ a.id[-1] }}{% endfor %} {{ xs[0].id[-1] }}").render(xs=seq)
+    assert out == "4 3 0 21 3"
+    assert len(seq) == 4 and seq[1:3] == Articles(["2", "1"], load) and hash(seq[1:3]) == hash(Articles(["2", "1"], load))
+    assert sorted(set(loaded)) == ["0", "1", "2", "3"] and loaded.count("3") == 2  # |first and [0]
