@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import DigestError, Rejected
+from .files import shown
 
 COMMANDS = ("all", "ingest", "build", "serve", "check")
 HERE = Path(__file__).resolve().parent.parent
@@ -78,7 +79,7 @@ def run_ingest(config, args) -> int:
     for e in report.errors:
         print(e, file=sys.stderr)
     say(args, f"ingested {len(report.written)} new or changed, {report.unchanged} unchanged, "
-              f"{len(report.kept_edits)} hand edits kept, {len(report.errors)} rejected -> {_rel(config.content_dir)}/")
+              f"{len(report.kept_edits)} hand edits kept, {len(report.errors)} rejected -> {shown(config.content_dir)}/")
     args.fresh = report.fresh
     args.listing = report.listing
     return 1 if report.errors else 0
@@ -91,7 +92,7 @@ def run_build(config, args, preloaded=None) -> int:
                    fresh=vars(args).pop("fresh", None), listing=vars(args).pop("listing", None),
                    preloaded=preloaded)
     say(args, f"built {report.articles} articles, {report.tags} tags, {report.pages} pages "
-              f"({report.written} files written) in {report.seconds:.2f} s -> {_rel(report.output)}/")
+              f"({report.written} files written) in {report.seconds:.2f} s -> {shown(report.output)}/")
     if args.debug:
         print("[debug] build: " + ", ".join(f"{name} {s:.3f}" for name, s in report.stages), file=sys.stderr)
     return 0
@@ -155,13 +156,6 @@ def run_check(config, args) -> int:
     from .check import main as check_main
     return check_main(config.output_dir, config.base_url, config.cname,
                       config.page_size_budget_kb * 1024, quiet=args.quiet)
-
-
-def _rel(path: Path) -> str:
-    try:
-        return os.path.relpath(path, Path.cwd())
-    except ValueError:
-        return str(path)
 
 
 def main(argv=None) -> int:

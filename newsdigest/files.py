@@ -1,14 +1,16 @@
-"""Listing folders quickly: one scandir walk, stats only when asked for."""
+"""Files: listing folders in one scandir walk, atomic writes, cache files, paths for messages."""
 from __future__ import annotations
 
+import marshal
 import os
+import sys
 from pathlib import Path
 
 
-def scan_tree(root: Path, suffix: str = "", hidden: bool = False, stat: bool = True) -> dict[str, tuple | None]:
-    """Every file under root: relative path (with /) -> (size, mtime_ns, inode), or None
-    without `stat`. Dot-files and dot-folders are skipped unless `hidden`."""
-    out: dict[str, tuple | None] = {}
+def scan_tree(root: Path, suffix: str = "") -> dict[str, tuple]:
+    """Every file under root: relative path (with /) -> (size, mtime_ns, inode).
+    Dot-files and dot-folders are skipped."""
+    out: dict[str, tuple] = {}
     stack = [("", str(root))]
     while stack:
         prefix, folder = stack.pop()
@@ -17,16 +19,13 @@ def scan_tree(root: Path, suffix: str = "", hidden: bool = False, stat: bool = T
         except OSError:
             continue
         for e in entries:
-            if e.name.startswith(".") and not hidden:
+            if e.name.startswith("."):
                 continue
             if e.is_dir(follow_symlinks=False):
                 stack.append((prefix + e.name + "/", e.path))
             elif e.name.endswith(suffix):
-                if stat:
-                    st = e.stat()
-                    out[prefix + e.name] = (st.st_size, st.st_mtime_ns, st.st_ino)
-                else:
-                    out[prefix + e.name] = None
+                st = e.stat()
+                out[prefix + e.name] = (st.st_size, st.st_mtime_ns, st.st_ino)
     return out
 
 
@@ -45,3 +44,27 @@ def write_atomic(path, data: bytes) -> None:
     finally:
         os.close(fd)
     os.replace(tmp, path)
+
+
+def load_marshal(path, version) -> dict:
+    """A cache file of plain data (dicts, tuples, strings, numbers) in marshal's format,
+    or {} when it is missing, damaged or of another `version` or Python. (marshal loads in
+    two thirds and dumps in under half of pickle's time; its format is this Python's.)"""
+    try:
+        with open(path, "rb") as f:
+            data = marshal.loads(f.read())  # load(f) reads object by object: 5 times slower
+        return data["data"] if isinstance(data, dict) and data.get("version") == (version, sys.version) else {}
+    except Exception:  # a missing or damaged cache is only a cache miss
+        return {}
+
+
+def save_marshal(path, data: dict, version) -> None:
+    write_atomic(path, marshal.dumps({"version": (version, sys.version), "data": data}))
+
+
+def shown(path) -> str:
+    """A path as messages show it: relative to the working directory when possible."""
+    try:
+        return os.path.relpath(path, Path.cwd())
+    except ValueError:
+        return str(path)

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import marshal
 import os
 import pickle
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Config
 from .content import article_id, front_matter_text, make_summary
 from .errors import DigestError
-from .files import scan_tree, write_atomic
+from .files import load_marshal, save_marshal, scan_tree, write_atomic
 from .markup import paragraphs_to_markdown
 from .slugs import article_slug
 
@@ -378,21 +376,16 @@ def _scan_seeds(seeds_dir: Path):
     return sorted(entries, key=lambda e: e.name)
 
 
+INGEST_CACHE_VERSION = 1
+
+
 def _load_cache(path: Path) -> dict:
-    """Ingest's caches: plain data in marshal's format (fastest to load; written by this
-    Python only, any other version's file is a cache miss)."""
-    try:
-        with open(path, "rb") as f:
-            data = marshal.loads(f.read())  # load(f) reads object by object: 5 times slower
-        return data["data"] if isinstance(data, dict) and data.get("python") == sys.version else {}
-    except Exception:  # missing or damaged: the next run reads the seeds again
-        return {}
+    return load_marshal(path, INGEST_CACHE_VERSION)
 
 
 def _save_cache(path: Path, data: dict) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, marshal.dumps({"python": sys.version, "data": data}))
+        save_marshal(path, data, INGEST_CACHE_VERSION)
     except OSError:
         pass  # only a cache: the next run reads the seeds again
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from .config import Config
 from .content import Article, Tag
 from .errors import DigestError, Rejected
-from .files import scan_tree, write_atomic
+from .files import load_marshal, save_marshal, scan_tree, shown, write_atomic
 from .output import NewSite, put, update_site
 from .pages import PageInfo
 from .site import Articles
@@ -52,13 +52,6 @@ class BuildReport:
 
 def _sha(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
-
-
-def _relative(path: Path) -> str:
-    try:
-        return os.path.relpath(path, Path.cwd())
-    except ValueError:
-        return str(path)
 
 
 def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None = None):
@@ -228,11 +221,6 @@ class Fingerprints:
             self.deps.update(value.ids)
             return tuple([keys[i] for i in value.ids])
         if kind is tuple or kind is list:
-            if value and type(value[0]) is Article:  # lists of articles: the commonest case
-                keys = self.article_keys
-                if all(type(a) is Article for a in value):
-                    self.deps.update(a.id for a in value)
-                    return tuple([keys[a.id] for a in value])
             return tuple([self.of(v) for v in value])
         if kind is dict:
             return tuple([(k, self.of(v)) for k, v in sorted(value.items())])
@@ -289,26 +277,15 @@ def _load_pickle(config: Config, name: str):
 
 
 def _save_pickle(config: Config, name: str, data: dict) -> None:
-    config.cache_dir.mkdir(parents=True, exist_ok=True)
     _write_cache_file(config, name, pickle.dumps(dict(data, version=CACHE_VERSION), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _load_marshal(config: Config, name: str) -> dict:
-    """Plain data (dicts, tuples, strings, numbers) in marshal's format: it loads in two
-    thirds and dumps in under half of pickle's time. Written by this Python only: any
-    other version's file is simply a cache miss."""
-    try:
-        with open(_cache_file(config, name), "rb") as f:
-            data = marshal.loads(f.read())  # load(f) reads object by object: 5 times slower
-        ok = isinstance(data, dict) and data.get("version") == (CACHE_VERSION, sys.version)
-        return data if ok else {}
-    except Exception:  # a missing or damaged cache only costs a cold build
-        return {}
+    return load_marshal(_cache_file(config, name), CACHE_VERSION)
 
 
 def _save_marshal(config: Config, name: str, data: dict) -> None:
-    config.cache_dir.mkdir(parents=True, exist_ok=True)
-    _write_cache_file(config, name, marshal.dumps(dict(data, version=(CACHE_VERSION, sys.version))))
+    save_marshal(_cache_file(config, name), data, CACHE_VERSION)
 
 
 class BuildCache:
@@ -402,8 +379,7 @@ class ArticleStore:
     def get(self, sha: str) -> Article:
         article = self.loaded.get(sha) or self.delta.get(sha)
         if article is None:
-            offset, length = self.index[sha]
-            article = self.loaded[sha] = pickle.loads(os.pread(self.file.fileno(), length, self.blob + offset))
+            article = self.loaded[sha] = pickle.loads(self._raw(sha))
         return article
 
     def _raw(self, sha: str) -> bytes:
@@ -482,7 +458,7 @@ def check_output_dir(config: Config) -> None:
     for inside in (config.content_dir, config.seeds_dir, config.layouts_dir, config.path.parent):
         inside = inside.resolve()
         if out == inside or out in inside.parents:
-            raise Rejected([DigestError(_relative(config.path),
+            raise Rejected([DigestError(shown(config.path),
                                         f"paths.output: {out} would replace {inside}; choose a folder of its own")],
                            exit_code=2)
 
@@ -559,7 +535,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     try:
         layouts_hash, static = layouts_digest(config)
     except OSError as e:
-        errors.append(DigestError(_relative(config.layouts_dir), f"cannot read layouts: {e.strerror}"))
+        errors.append(DigestError(shown(config.layouts_dir), f"cannot read layouts: {e.strerror}"))
         layouts_hash, static = "", {}
     source_sha = {s.path: s.sha for s in sources}
     all_facts = [by_path[s.path] for s in sources if s.path in by_path]  # by path
@@ -587,7 +563,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     old_keys, old_related = cache.get("article_keys"), cache.get("related")
     old_shape = None
     if old_keys is not None and all(sha in known for sha in old_keys.values()):
-        old_shape = {i: tuple(known[sha][4:]) for i, sha in old_keys.items()}
+        old_shape = {i: known[sha][4:] for i, sha in old_keys.items()}  # Facts.shape of the tuples
     old_keys = old_keys or {}
     moved = None  # ids added, removed, re-dated, retagged, renamed or moved to another URL
     if old_shape is not None and old_related is not None:
@@ -674,7 +650,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     keys = dict(feed_keys, **sitemap_keys)
     for path, data in small.items():
         if path in new_files or path in keys:
-            raise Rejected([DigestError(_relative(config.layouts_dir / path),
+            raise Rejected([DigestError(shown(config.layouts_dir / path),
                                         f"static file collides with generated {path}")])
         old = old_files.get(path)
         if not old or old[1] != _sha(data):

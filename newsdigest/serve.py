@@ -39,6 +39,7 @@ from tornado.httpserver import HTTPServer
 
 from .config import Config, load_config
 from .errors import DigestError, Rejected
+from .files import shown
 
 QUIET_SECONDS = 0.15  # a burst of saves ends when nothing changed for this long
 MIN_POLL_SECONDS = 0.05  # the demo snapshots in well under 1 ms
@@ -229,7 +230,7 @@ class Preview:
                   f"serving {kept}, with the errors shown over every page", file=sys.stderr, flush=True)
         elif first:
             self.say(f"built {outcome.summary} ({outcome.written} files written) in {outcome.seconds:.2f} s "
-                     f"-> {_rel(self.site_config.output_dir)}/")
+                     f"-> {shown(self.site_config.output_dir)}/")
         else:
             self.say(f"rebuilt in {outcome.seconds:.2f} s ({outcome.written} files written)")
         if self.errors and not outcome.errors:
@@ -242,13 +243,6 @@ class Preview:
         """Tell every open page to reload, now (bypassing livereload's 3-second throttle)."""
         self.reloads += 1
         LiveReloadHandler.reload_waiters(path="*")
-
-
-def _rel(path: Path) -> str:
-    try:
-        return os.path.relpath(path, Path.cwd())
-    except ValueError:
-        return str(path)
 
 
 # ------------------------------------------------------------------ HTTP
@@ -413,7 +407,7 @@ async def _serve(config: Config, args, sockets, port: int) -> int:
     await asyncio.wait([asyncio.create_task(preview.first_build_done.wait()), stopped],
                        return_when=asyncio.FIRST_COMPLETED)
     if not stop.is_set():
-        print(f"serving {_rel(preview.site_config.output_dir)}/ at {preview.url} (Ctrl-C to stop)", flush=True)
+        print(f"serving {shown(preview.site_config.output_dir)}/ at {preview.url} (Ctrl-C to stop)", flush=True)
         if args.open:
             threading.Thread(target=webbrowser.open, args=(preview.url,), daemon=True).start()
     await asyncio.wait([watcher, stopped], return_when=asyncio.FIRST_COMPLETED)

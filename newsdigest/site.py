@@ -249,10 +249,6 @@ def article_facts(a: Article) -> Facts:
                  f"{d.year:04d}/{d.month:02d}/{d.day:02d}/", tuple([(t.slug, t.name) for t in a.tags]))
 
 
-def newest_first(a: Article):
-    return (-a.date.timestamp(), a.id)
-
-
 def select(articles, now: datetime, drafts: bool, future: bool):
     return [a for a in articles if (drafts or not a.draft) and (future or a.date <= now)]
 
@@ -323,7 +319,7 @@ def collect_facts(facts: dict, load, related_count: int = 5, related_ids=None) -
     `related_ids`, when given, works out related articles instead of computing them all:
     a function (ordered ids, by_tag, facts) -> {article id: related ids}, such as
     `update_related` with the previous build's result."""
-    order = tuple(sorted(facts, key=lambda i: (-facts[i].stamp, i)))  # newest_first
+    order = tuple(sorted(facts, key=lambda i: (-facts[i].stamp, i)))  # newest first, then by id
     by_day: dict[str, list] = defaultdict(list)
     by_tag: dict[str, list] = defaultdict(list)
     tag_name: dict[str, str] = {}
