@@ -17,11 +17,13 @@ class Seed:
 
     name: str  # file name, for provenance
     title: str
-    date: datetime  # aware
+    date: datetime | None  # aware; None: the seed states no date (ingest applies the date policy)
     source: str
     reporters: tuple[str, ...]
     paragraphs: tuple[str, ...]
     attribution: str
+    url: str = ""  # where the article was first published, when the seed says
+    line: int | None = None  # the record's line (JSON Lines) or row (CSV) in a records file
 
 
 _SPACE = re.compile(r"[ \t\u00a0\u3000\u200b\ufeff\f\v]+")
@@ -89,6 +91,41 @@ def choose_profile(first_line: str, sources) -> tuple[SourceProfile | None, bool
         if profile.detect is not None and profile.detect.search(first_line):
             return profile, True
     return None, False
+
+
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+RECORDS_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv")
+
+
+def seed_kind(path: Path, raw: bytes) -> str:
+    """What a seed file is, by content with its extension as a hint: "html", "records" or "text"."""
+    suffix = path.suffix.lower()
+    if suffix in RECORDS_SUFFIXES:
+        return "records"
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    head = raw[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "html"
+    return "text"
+
+
+def read_seeds(path: Path, config: Config, raw: bytes | None = None) -> list[Seed]:
+    """One seed file to its Seeds: a records file holds many articles, any other file one.
+    Raises DigestError naming the file (and line) when the file cannot be read as a whole."""
+    if raw is None:
+        try:
+            raw = path.read_bytes()
+        except OSError as e:
+            raise DigestError(_shown(path, config), f"cannot read: {e.strerror}")
+    kind = seed_kind(path, raw)
+    if kind == "html":
+        from .formats.html import read_html
+        return [read_html(path, config, raw)]
+    if kind == "records":
+        from .formats.records import read_records
+        return read_records(path, config, raw)
+    return [read_seed(path, config, raw)]
 
 
 def read_seed(path: Path, config: Config, raw: bytes | None = None) -> Seed:
