@@ -59,9 +59,13 @@ def sha(data: bytes) -> str:
 
 
 def parse_seed(path: Path, raw: bytes, config: Config, matcher) -> Parsed:
-    from .seeds import read_seed  # ingest-only modules: a run with no new seed skips them
+    from .seeds import _shown, read_seed, read_seeds, seed_kind  # ingest-only: a no-change run skips them
 
-    seed = read_seed(path, config, raw)
+    # HTML pages and wire files hold one article each, as text seeds do.
+    seed = read_seeds(path, config, raw)[0] if seed_kind(path, raw) in ("html", "wire") else \
+        read_seed(path, config, raw)
+    if seed.date is None:
+        raise DigestError(_shown(path, config), "missing date: the file states no publication date")
     aid = article_id(seed.source, seed.date, seed.title)
     meta = {
         "title": seed.title,

@@ -10,11 +10,14 @@ from ..errors import DigestError
 
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 # A detected encoding is trusted only when its text reads as a language (coherence, 0-1)
-# and is not full of odd characters (chaos, 0-1). On a few bytes of Western text with
-# one stray letter (a `ÿ` between spaces) the detector has coherence near 0.7; on a real
-# article with one `£` it has more than 0.95.
-_MIN_COHERENCE = 0.8
+# and is not full of odd characters (chaos, 0-1), as charset-normalizer measures them,
+# and when every character outside ASCII is one a text would hold (see _plausible).
+_MIN_COHERENCE = 0.5
 _MAX_CHAOS = 0.2
+# Letters that stand alone as words in some language (French `à`, Italian `è`, Swedish `å`);
+# any other non-ASCII letter between spaces, like the `ÿ` of a wrongly guessed byte, is
+# what a wrong guess looks like.
+_ONE_LETTER_WORDS = set("àèéìòùáíóúåäöæøçõã")
 # `<meta charset="...">` or `<meta http-equiv="Content-Type" content="text/html; charset=...">`,
 # looked for in the first bytes as HTML parsers do (the WHATWG "prescan" reads 1,024).
 _META_CHARSET = re.compile(rb"<meta\b[^>]*?\bcharset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.IGNORECASE)
@@ -96,12 +99,39 @@ def _korean(raw: bytes) -> str | None:
 
 
 def _detected(raw: bytes) -> str | None:
-    """The text in the encoding charset-normalizer finds most coherent, if it is sure."""
+    """The text in the encoding charset-normalizer finds most coherent, if it is sure.
+    Western text reads the same in every 8-bit code page but for its few non-ASCII bytes,
+    so Windows-1252, what such text nearly always is, wins among near-equals (a `£`
+    byte is `Ł` in Windows-1250)."""
     from charset_normalizer import from_bytes  # 40 ms to import: only for non-UTF-8 seeds
 
-    best = None
-    for match in from_bytes(raw):
-        if match.chaos <= _MAX_CHAOS and match.coherence >= _MIN_COHERENCE:
-            if best is None or match.coherence > best.coherence:
-                best = match
-    return str(best) if best is not None else None
+    matches = [m for m in from_bytes(raw) if m.chaos <= _MAX_CHAOS and m.coherence >= _MIN_COHERENCE]
+    if not matches:
+        return None
+    best = max(m.coherence for m in matches)
+    western = lambda m: "cp1252" in m.could_be_from_charset and m.coherence >= best - 0.1  # noqa: E731
+    matches.sort(key=lambda m: (not western(m), -m.coherence))
+    # Only the best guess: when it holds a stray letter, the next code page down the list
+    # turns the same bytes into other stray letters that merely look like words.
+    try:
+        text = raw.decode("cp1252") if western(matches[0]) else str(matches[0])
+    except UnicodeDecodeError:  # a byte Windows-1252 leaves undefined: the detector's own reading
+        text = str(matches[0])
+    return text if _plausible(text) else None
+
+
+def _plausible(text: str) -> bool:
+    """Every non-ASCII character is a letter within a word (or a one-letter word some
+    language has), or punctuation, a symbol, a number or a space: no control characters,
+    no stray letters."""
+    for i, ch in enumerate(text):
+        if ch < "\x80":
+            continue
+        kind = unicodedata.category(ch)
+        if kind[0] == "L":
+            if not (i > 0 and text[i - 1].isalpha()) and not (i + 1 < len(text) and text[i + 1].isalpha()) \
+                    and ch.lower() not in _ONE_LETTER_WORDS:
+                return False
+        elif kind[0] not in "PSNZM":
+            return False
+    return True

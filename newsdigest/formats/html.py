@@ -42,7 +42,7 @@ _DATE_META = ("article:published_time", "og:published_time", "datepublished", "p
               "publish-date", "date", "dc.date", "dc.date.issued", "dcterms.created", "sailthru.date",
               "parsely-pub-date", "article.published", "original-publish-date")
 _AGENCY_CREDIT = re.compile(r"^\((?P<agency>[A-Za-z][\w&.' -]{0,30})\)$")  # `(Yonhap)` alone on a line
-_REPORTER_LABEL = re.compile(r"^(?:by|reporters?|written by|author)\s*[:\-]?\s*", re.IGNORECASE)
+_REPORTER_LABEL = re.compile(r"^(?:(?:reporters?|written by|authors?)\s*:|by\s)\s*", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+")
 _YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 
@@ -179,7 +179,7 @@ def _read_with_profile(path: Path, shown: str, page: _Page, profile: SourceProfi
         who = _clean(" ".join(_lines(reporters_el[0])))
         if profile.reporter_line and (m := profile.reporter_line.search(who)):
             who = m.group("reporter")
-        who = _EMAIL.sub("", _REPORTER_LABEL.sub("", who)).strip(" ,;")
+        who = _REPORTER_LABEL.sub("", _EMAIL.sub("", who).strip()).strip(" ,;")
         reporters = _split_names(who) if who else []
     else:
         reporters = _structured_authors(page)
@@ -219,30 +219,40 @@ def _read_generic(path: Path, shown: str, page: _Page, config: Config):
 
 
 def _headline(page: _Page, site: str) -> str:
-    """The first headline candidate that is not the site's name, most trusted first."""
-    def not_site(candidate: str) -> str:
+    """The first headline candidate that is not the site's name, most trusted first:
+    JSON-LD, og:title (unless the page gives two different ones), the article's single
+    <h1>, the <title> with the site's name cut off."""
+    host = _host_label(page)
+
+    def usable(candidate: str, heuristic: bool) -> str:
         candidate = _clean(candidate)
-        if not candidate or not any(ch.isalnum() for ch in candidate):
+        key = _key(candidate)
+        if not key or key in (_key(site), _key(page.first_meta("og:site_name"))):
             return ""
-        if site and _key(candidate) in (_key(site), _key(page.first_meta("og:site_name"))):
-            return ""
-        if _key(candidate) == _key(_title_tag(page)) and _TITLE_SEPARATORS.search(candidate):
+        if heuristic and host and host in key:
+            return ""  # a heading naming the site is its logo or slogan, not the story
+        if key == _key(_title_tag(page)) and _TITLE_SEPARATORS.search(candidate):
             return ""  # `Story | Site` copied into og:title: let the <title> rule cut the name off
         return candidate
 
     for item in page.jsonld:
         for key in ("headline", "name"):
-            if isinstance(item.get(key), str) and (found := not_site(item[key])):
+            if isinstance(item.get(key), str) and (found := usable(item[key], False)):
                 return found
     for key in ("og:title", "twitter:title"):
-        for value in page.meta.get(key, ()):
-            if found := not_site(value):
-                return found
-    h1s = [_clean(" ".join(_lines(h))) for h in _main_scope(page.root).iter("h1")]
-    h1s = [h for h in h1s if h]
-    if len(set(h1s)) == 1 and (found := not_site(h1s[0])):
+        values = set(page.meta.get(key, ()))
+        if len(values) == 1 and (found := usable(values.pop(), False)):
+            return found
+    h1s = {_clean(" ".join(_lines(h))) for h in _main_scope(page.root).iter("h1")} - {""}
+    if len(h1s) == 1 and (found := usable(h1s.pop(), True)):
         return found
-    return _title_without_site(page, site)
+    return _title_without_site(page, site, host)
+
+
+def _host_label(page: _Page) -> str:
+    """`arirang` for www.arirang.com: the name a site's logo and <title> carry."""
+    labels = (urlsplit(page.url()).hostname or "").removeprefix("www.").split(".")
+    return _key(labels[0]) if labels and len(labels[0]) >= 3 else ""
 
 
 def _title_tag(page: _Page) -> str:
@@ -250,22 +260,17 @@ def _title_tag(page: _Page) -> str:
     return _clean(el.text_content()) if el is not None else ""
 
 
-def _title_without_site(page: _Page, site: str) -> str:
-    """<title> with the site's name cut off (`Story | Site`); nothing when what is left
-    could still be the site's name (no part of the title names the site)."""
-    title = _title_tag(page)
-    if not title:
+def _title_without_site(page: _Page, site: str, host: str) -> str:
+    """<title> with the site's name cut off (`Story | Site`); nothing when no part of it
+    names the site (which part would be the story?) or what is left is too short to be a
+    headline (`News View :: The World On Arirang`)."""
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(_title_tag(page)) if p.strip()]
+    names = {n for n in (_key(site), host) if n}
+    rest = [p for p in parts if not any(n in _key(p) for n in names)]
+    if not rest or len(rest) == len(parts) and (len(parts) > 1 or not names):
         return ""
-    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p.strip()]
-    host = (urlsplit(page.url()).hostname or "").removeprefix("www.").split(".")[0]
-    names = {_key(n) for n in (site, host) if n}
-    if len(parts) == 1:
-        return "" if not names or _key(title) in names else title
-    rest = [p for p in parts if _key(p) not in names and not any(n and n in _key(p) for n in names)
-            or len(p) > 3 * max((len(n) for n in names), default=0)]
-    if len(rest) == len(parts):
-        return ""  # which part is the site? do not guess
-    return max(rest, key=len) if rest else ""
+    found = max(rest, key=len)
+    return found if len(found.split()) >= 3 or len(found) >= 20 else ""
 
 
 def _main_scope(root):
