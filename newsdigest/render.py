@@ -6,6 +6,7 @@ import json
 import os
 import traceback
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -58,6 +59,7 @@ def make_env(config: Config, bytecode_dir: Path | None = None) -> jinja2.Environ
         absolute=absolute,
         longdate=longdate, shortdate=shortdate, clock=clock, monthname=monthname,
         isodate=lambda d: d.isoformat(), rfc822=rfc822, news_jsonld=news_jsonld,
+        host=lambda url: urlsplit(url).hostname or url,
     )
     return env
 
@@ -78,6 +80,8 @@ def news_jsonld(article, canonical: str, site_title: str) -> Markup:
         "publisher": {"@type": "Organization", "name": site_title},
         "keywords": [t.name for t in article.tags],
     }
+    if article.source_url:
+        data["isBasedOn"] = article.source_url
     text = json.dumps(data, ensure_ascii=False, sort_keys=True)
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
