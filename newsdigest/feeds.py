@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from .config import Config
 from .content import Article
-from .markup import absolutise
+from .markup import absolutise, script_safe_json
 from .pages import rfc822
 from .site import Site
 
@@ -135,7 +135,8 @@ def json_feed(articles, config: Config) -> str:
             for a in articles[: config.feed_items]
         ],
     }
-    return json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
+    # Escaped like the JSON-LD: headlines are plain text, but consumers paste them into HTML.
+    return script_safe_json(json.dumps(feed, ensure_ascii=False, indent=1)) + "\n"
 
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file, the protocol's limit
