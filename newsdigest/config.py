@@ -64,7 +64,6 @@ class Config:
     max_tags: int
     sources: tuple[SourceProfile, ...]
     tags: tuple[TagDef, ...]
-    news_publication: str = ""  # Google News publication name; empty: the title
     publisher_logo: str = ""  # absolute URL of the JSON-LD publisher logo, or ""
     digest: str = field(default="", compare=False)
 
@@ -91,7 +90,6 @@ TOP_KEYS = {
     "tagging": (dict, {}, "tag assignment thresholds"),
     "sources": (list, None, "source profiles, tried in order"),
     "tags": (dict, {}, "tag vocabulary: display name -> aliases"),
-    "news_publication": (str, "", "publication name in news-sitemap.xml (empty: the title)"),
     "publisher_logo": (str, "", "publisher logo in the articles' JSON-LD: URL or site path"),
 }
 PATH_KEYS = {"seeds": "seeds", "content": "content", "layouts": "layouts", "output": "site", "cache": ".cache"}
@@ -310,7 +308,7 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         page_size_budget_kb=get("page_size_budget_kb"), max_seed_kb=get("max_seed_kb"),
         title_hits=tagging["title_hits"], body_hits=tagging["body_hits"], max_tags=tagging["max_tags"],
         sources=tuple(sources), tags=tuple(tags),
-        news_publication=get("news_publication").strip() or get("title"), publisher_logo=logo,
+        publisher_logo=logo,
         digest=hashlib.sha1((text + "\0" + url).encode()).hexdigest(),
     )
 

@@ -132,9 +132,8 @@ def test_bad_new_config_keys(tmp_path, monkeypatch, value, message):
     assert [str(x) for x in e.value.errors] == [f"config.yaml:2: {message}"]
 
 
-def test_publisher_logo_url_and_news_publication_default(tmp_path):
+def test_publisher_logo_url(tmp_path):
     (tmp_path / "config.yaml").write_text("title: Morning Wire\nbase_url: https://x.example/sub/\n"
                                           "publisher_logo: https://cdn.example/logo.png\nsources: [{name: Wire}]\n")
     config = load_config(tmp_path / "config.yaml")
     assert config.publisher_logo == "https://cdn.example/logo.png"
-    assert config.news_publication == "Morning Wire"
