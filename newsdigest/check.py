@@ -33,6 +33,10 @@ NAV_TAGS = ("a", "area")
 META_URL_PROPERTIES = ("og:url", "og:image", "twitter:image")
 CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+NEWS_SITEMAP = "news-sitemap.xml"
+NEWS_SITEMAP_LIMIT = 1000  # URLs Google News reads from one news sitemap
+NEWS_LANGUAGE = re.compile(r"zh-cn|zh-tw|[a-z]{2,3}")
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
 CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -401,6 +405,8 @@ class SiteChecker:
             listed = [ln.split(":", 1)[1].strip() for ln in lines if ln.lower().startswith("sitemap:")]
             if sitemap_url not in listed:
                 self.problem("robots.txt", f"no 'Sitemap: {sitemap_url}' line")
+            if NEWS_SITEMAP in self.files and self.base_url + NEWS_SITEMAP not in listed:
+                self.problem("robots.txt", f"no 'Sitemap: {self.base_url}{NEWS_SITEMAP}' line")
         if "sitemap.xml" not in self.files:
             return
         root = self.parse_xml("sitemap.xml")
@@ -408,6 +414,7 @@ class SiteChecker:
             return
         # One urlset, or (for large sites) an index of urlsets in this site.
         sitemaps = [("sitemap.xml", root)]
+        news_listed = False
         if root.tag == SITEMAP_NS + "sitemapindex":
             sitemaps = []
             for loc_element in root.iter(SITEMAP_NS + "loc"):
@@ -415,6 +422,9 @@ class SiteChecker:
                 target = self.served_file(urlsplit(loc).path) if loc.startswith(self.base_url) else None
                 if target is None or not target.endswith(".xml"):
                     self.problem("sitemap.xml", f"<loc>{loc}</loc> is not a sitemap in this site")
+                    continue
+                if target == NEWS_SITEMAP:  # lists articles the other sitemaps list too
+                    news_listed = True
                     continue
                 child = self.parse_xml(target)
                 if child is not None:
@@ -442,6 +452,52 @@ class SiteChecker:
         for rel in self.html_files:
             if rel != "404.html" and rel not in listed:
                 self.problem("sitemap.xml", f"does not list {rel} ({self.public_url(rel)})")
+        if NEWS_SITEMAP in self.files:
+            if not news_listed:
+                self.problem("sitemap.xml", f"does not list {self.base_url}{NEWS_SITEMAP}")
+            self.check_news_sitemap()
+
+    def check_news_sitemap(self):
+        """Google's news sitemap rules (the schema's, and its 1,000-URL limit): every URL
+        an article page of the site, once, with publication name and language,
+        publication date with its offset, and title."""
+        root = self.parse_xml(NEWS_SITEMAP)
+        if root is None:
+            return
+        rel = NEWS_SITEMAP
+        if root.tag != SITEMAP_NS + "urlset":
+            self.problem(rel, f"root element is {root.tag}, expected {SITEMAP_NS}urlset")
+            return
+        urls = root.findall(SITEMAP_NS + "url")
+        if not urls:
+            self.problem(rel, "lists no URL (the sitemap schema wants at least one)")
+        if len(urls) > NEWS_SITEMAP_LIMIT:
+            self.problem(rel, f"lists {len(urls)} URLs; Google News reads at most {NEWS_SITEMAP_LIMIT:,}")
+        seen = set()
+        for n, url in enumerate(urls, 1):
+            loc = (url.findtext(SITEMAP_NS + "loc") or "").strip()
+            target = self.served_file(urlsplit(loc).path) if loc.startswith(self.base_url) else None
+            if target is None or target == "404.html" or self.page(target).og_type != "article":
+                self.problem(rel, f"<loc>{loc}</loc> is not an article page of the site")
+            elif target in seen:
+                self.problem(rel, f"{target} is listed twice")
+            else:
+                seen.add(target)
+            news = url.find(NEWS_NS + "news")
+            if news is None:
+                self.problem(rel, f"url {n} has no <news:news>")
+                continue
+            name = (news.findtext(f"{NEWS_NS}publication/{NEWS_NS}name") or "").strip()
+            language = (news.findtext(f"{NEWS_NS}publication/{NEWS_NS}language") or "").strip()
+            if not name:
+                self.problem(rel, f"url {n} has no <news:publication><news:name>")
+            if not NEWS_LANGUAGE.fullmatch(language):
+                self.problem(rel, f"url {n} news:language {language!r} is not an ISO 639 code (or zh-cn, zh-tw)")
+            date = (news.findtext(NEWS_NS + "publication_date") or "").strip()
+            if not parse_rfc3339(date):
+                self.problem(rel, f"url {n} news:publication_date {date!r} is not a date and time with its offset")
+            if not (news.findtext(NEWS_NS + "title") or "").strip():
+                self.problem(rel, f"url {n} has no <news:title>")
 
     def parse_xml(self, rel):
         try:

@@ -180,8 +180,10 @@ def sitemap(html_urls, lastmod: dict, config: Config) -> str:
     return "\n".join(out)
 
 
-def robots(config: Config) -> str:
-    return f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n"
+def robots(config: Config, more_sitemaps=()) -> str:
+    """Allows everything and names sitemap.xml, then `more_sitemaps` (site paths)."""
+    more = "".join(f"Sitemap: {config.base_url}{path}\n" for path in more_sitemaps)
+    return f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n{more}"
 
 
 def feed_sources(site: Site) -> dict[str, tuple]:
