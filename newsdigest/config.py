@@ -263,6 +263,9 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         err(("article_path",), "must contain {slug} or {id} so that every article gets its own page")
     elif not article_path.endswith("/") or article_path.startswith("/"):
         err(("article_path",), "expected a relative folder pattern ending in '/', like '{year}/{month}/{day}/{slug}/'")
+    elif "\\" in article_path or any(part in ("", ".", "..") for part in article_path[:-1].split("/")):
+        err(("article_path",), f"{article_path!r} has an empty, '.' or '..' folder (or a backslash); "
+                               "pages must stay inside the output folder")
 
     sources = []
     raw_sources = get("sources")

@@ -27,7 +27,7 @@ from .config import Config
 from .content import Article, Tag
 from .errors import DigestError, Rejected
 from .files import load_marshal, save_marshal, scan_tree, shown, write_atomic
-from .output import NewSite, put, update_site
+from .output import NewSite, outside_reason, put, update_site
 from .pages import PageInfo
 from .site import Articles
 
@@ -181,10 +181,8 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
 
 def _reread(source, config: Config):
     from .site import Source
-    path = Path(source.path)
-    if not path.is_absolute():
-        path = Path.cwd() / path
-    raw = path.read_bytes()
+    # source.path is relative to the project (see read_sources), not to the working directory
+    raw = (config.path.parent / source.path).read_bytes()
     return Source(source.path, raw.decode("utf-8"), _sha(raw))
 
 
@@ -599,7 +597,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         units = touched_units(site, old_shape, shape, moved, old_related, related_ids) if moved else set()
         wanted = lambda output, unit: output in affected or unit in units or output not in old_deps  # noqa: E731
     pages = plan_pages(site, config, wanted=wanted)
-    check_unique_outputs(pages)
+    check_unique_outputs(pages, config.output_dir)
     lap("plan")
 
     prints = Fingerprints(article_keys)
@@ -739,16 +737,23 @@ def _stages(laps) -> tuple:
     return tuple((name, t - laps[i][1]) for i, (name, t) in enumerate(laps[1:]))
 
 
-def check_unique_outputs(pages) -> None:
+def check_unique_outputs(pages, output_dir: Path | None = None) -> None:
+    """Every page writes its own file, inside the output folder; a problem names the page's
+    source (the writer proves each path again, see output.proven)."""
     seen: dict = {}
     errors = []
+
+    def source(page):
+        a = (page.context or {}).get("article")
+        return a.path if a else page.template
+
     for p in pages:
+        reason = outside_reason(p.output)
+        if reason:
+            where = f"outside {shown(output_dir)}/" if output_dir else "outside the output folder"
+            errors.append(DigestError(source(p), f"would write {p.output!r} {where}: the path {reason}"))
         if p.output in seen:
-            a = (p.context or {}).get("article")
-            b = (seen[p.output].context or {}).get("article")
-            where = a.path if a else p.template
-            other = b.path if b else seen[p.output].template
-            errors.append(DigestError(where, f"writes {p.output}, which {other} writes too"))
+            errors.append(DigestError(source(p), f"writes {p.output}, which {source(seen[p.output])} writes too"))
         seen[p.output] = p
     if errors:
         raise Rejected(errors)
