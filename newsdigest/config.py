@@ -32,6 +32,9 @@ class SourceProfile:
     source_line: re.Pattern | None
     drop: tuple[re.Pattern, ...]
     attribution: str
+    undated: str = "first-seen"  # what a seed with no date gets: one of UNDATED_POLICIES
+    file_name: re.Pattern | None = None  # seeds whose file name matches are read with this profile
+    fields: tuple[tuple[str, str], ...] = ()  # records files: (our field, the record's key)
     html: HtmlProfile | None = None
 
 
@@ -80,6 +83,7 @@ class Config:
     max_tags: int
     sources: tuple[SourceProfile, ...]
     tags: tuple[TagDef, ...]
+    publisher_logo: str = ""  # absolute URL of the JSON-LD publisher logo, or ""
     digest: str = field(default="", compare=False)
     max_html_kb: int = 10240
 
@@ -107,15 +111,23 @@ TOP_KEYS = {
     "tagging": (dict, {}, "tag assignment thresholds"),
     "sources": (list, None, "source profiles, tried in order"),
     "tags": (dict, {}, "tag vocabulary: display name -> aliases"),
+    "publisher_logo": (str, "", "publisher logo in the articles' JSON-LD: URL or site path"),
 }
 PATH_KEYS = {"seeds": "seeds", "content": "content", "layouts": "layouts", "output": "site", "cache": ".cache"}
 TAGGING_KEYS = {"title_hits": 1, "body_hits": 2, "max_tags": 5}
 SOURCE_KEYS = {
     "name": str, "detect": (str, type(None)), "header": bool, "date_line": (str, type(None)),
     "timezone": str, "signoff": (str, type(None)), "reporter_line": (str, type(None)),
-    "source_line": (str, type(None)), "drop": list, "attribution": str, "html": dict,
+    "source_line": (str, type(None)), "drop": list, "attribution": str,
+    "undated": str, "file_name": (str, type(None)), "fields": dict, "html": dict,
 }
 HTML_KEYS = {"url": str, "title": str, "date": str, "body": str, "reporter": str, "drop": list}
+# A seed that states no date: `first-seen` takes a date in the file name, else the time
+# ingest first saw the seed (kept in content/.ingest.json); `filename` only the file name;
+# `reject` refuses it.
+UNDATED_POLICIES = ("first-seen", "filename", "reject")
+# The fields of a records file's record that `fields:` may map to the record's own keys.
+RECORD_FIELDS = ("title", "date", "text", "url", "author", "source")
 ARTICLE_PATH_FIELDS = {"year", "month", "day", "slug", "id"}
 
 
@@ -232,6 +244,15 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
     elif not url.endswith("/"):
         url += "/"
 
+    logo = get("publisher_logo").strip()
+    logo_parts = urlsplit(logo)
+    if logo_parts.scheme or logo.startswith("/"):
+        if logo_parts.scheme not in ("http", "https") or not logo_parts.netloc:
+            err(("publisher_logo",), f"expected an absolute http(s) URL or a path inside the site "
+                                     f"(like static/logo.png), got {logo!r}")
+    elif logo:
+        logo = url + logo  # a path inside the site: absolute, under base_url
+
     tz_name = get("timezone")
     timezone = _zone(tz_name, ("timezone",), err)
 
@@ -271,6 +292,9 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         err(("article_path",), "must contain {slug} or {id} so that every article gets its own page")
     elif not article_path.endswith("/") or article_path.startswith("/"):
         err(("article_path",), "expected a relative folder pattern ending in '/', like '{year}/{month}/{day}/{slug}/'")
+    elif "\\" in article_path or any(part in ("", ".", "..") for part in article_path[:-1].split("/")):
+        err(("article_path",), f"{article_path!r} has an empty, '.' or '..' folder (or a backslash); "
+                               "pages must stay inside the output folder")
 
     sources = []
     raw_sources = get("sources")
@@ -317,6 +341,7 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         max_html_kb=get("max_html_kb"),
         title_hits=tagging["title_hits"], body_hits=tagging["body_hits"], max_tags=tagging["max_tags"],
         sources=tuple(sources), tags=tuple(tags),
+        publisher_logo=logo,
         digest=hashlib.sha1((text + "\0" + url).encode()).hexdigest(),
     )
 
@@ -374,6 +399,20 @@ def _source(raw, keypath, err) -> SourceProfile | None:
             drop.append(re.compile(value, re.IGNORECASE))
         except re.error as e:
             err(keypath + ("drop", j), f"bad regular expression: {e}")
+    undated = raw.get("undated", "first-seen")
+    if undated not in UNDATED_POLICIES:
+        err(keypath + ("undated",), f"expected one of {', '.join(UNDATED_POLICIES)}, got {undated!r}")
+        ok = False
+    fields = []
+    for key, value in raw.get("fields", {}).items():
+        if key not in RECORD_FIELDS:
+            err(keypath + ("fields", key), f"unknown record field (known: {', '.join(RECORD_FIELDS)})")
+            ok = False
+        elif not isinstance(value, str) or not value.strip():
+            err(keypath + ("fields", key), f"expected the record's key name (a string), got {value!r}")
+            ok = False
+        else:
+            fields.append((key, value.strip()))
     detect = pattern("detect")
     profile = SourceProfile(
         name=raw.get("name", "").strip(),
@@ -386,6 +425,9 @@ def _source(raw, keypath, err) -> SourceProfile | None:
         source_line=pattern("source_line", ("source",)),
         drop=tuple(drop),
         attribution=raw.get("attribution", "").strip(),
+        undated=undated,
+        file_name=pattern("file_name"),
+        fields=tuple(sorted(fields)),
         html=_html_profile(raw["html"], keypath + ("html",), err) if "html" in raw else None,
     )
     return profile if ok else None

@@ -24,7 +24,7 @@ from ..errors import DigestError
 from .datelines import parse_dateline, strip_signoffs
 from .encoding import check_size, decode_html
 from .selectors import select
-from .wire import _now, rejoin_wrapped_lines
+from .wire import rejoin_wrapped_lines
 
 # Elements whose text is never article text (scripts, forms, embedded media).
 _NO_TEXT = {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "button",
@@ -393,7 +393,7 @@ def _extracted_body(root, title: str) -> list[str]:
 def _read_fragment(path: Path, shown: str, page: _Page, config: Config):
     """A wire system's HTML fragment: the headline line, then hard-wrapped lines whose
     paragraphs start indented, a dateline naming the agency, sign-offs at the end."""
-    from ..seeds import Seed
+    from ..seeds import Seed, ingest_now
 
     lines = _lines(page.root)
     start = next((i for i, line in enumerate(lines) if _clean(line)), None)
@@ -416,7 +416,7 @@ def _read_fragment(path: Path, shown: str, page: _Page, config: Config):
     paragraphs = rejoin_wrapped_lines(strip_signoffs(body))
     date = None
     if paragraphs:
-        dateline_agency, date, rest = parse_dateline(paragraphs[0], _now(), config.timezone)
+        dateline_agency, date, rest = parse_dateline(paragraphs[0], ingest_now(), config.timezone)
         if dateline_agency:
             agency = dateline_agency
             paragraphs[0] = rest.strip()

@@ -71,7 +71,7 @@ def rejoin_wrapped_lines(lines) -> list[str]:
 
 def read_wire(path: Path, config: Config, raw: bytes) -> "Seed":  # noqa: F821 (seeds imports us)
     """One wire file to a Seed, or a DigestError naming the format and what is missing."""
-    from ..seeds import Seed, _shown, _split_names
+    from ..seeds import Seed, _shown, _split_names, ingest_now
 
     shown = _shown(path, config)
     fmt = wire_format(raw)
@@ -105,7 +105,7 @@ def read_wire(path: Path, config: Config, raw: bytes) -> "Seed":  # noqa: F821 (
     if not title or not paragraphs:
         raise DigestError(shown, "IPTC 7901 wire file: " + ("empty headline" if not title else "no story text")
                           + "; not read", offset + 1 + first)
-    now = _now()
+    now = ingest_now()
     agency, date, rest = parse_dateline(paragraphs[0], now)
     if agency and rest.strip():
         paragraphs[0] = rest.strip()
@@ -136,9 +136,3 @@ def _filing_time(m: re.Match, now: datetime) -> datetime | None:
             return date
     return None
 
-
-def _now() -> datetime:
-    """Ingest's "now": SOURCE_DATE_EPOCH when set (reproducible runs, tests), else the clock."""
-    from ..cli import now_from_env
-
-    return now_from_env() or datetime.now(timezone.utc)
