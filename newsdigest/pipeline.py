@@ -548,6 +548,7 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
     lap("stamp")
 
     from .feeds import feed_files, feed_sources, robots, sitemap, sitemap_groups, sitemap_index
+    from .news_sitemap import PATH as NEWS_PATH, news_articles, news_sitemap, window_closes
     from .pages import plan_pages
     from .site import check_collisions, collect_facts, related_articles, select_facts, update_related
 
@@ -671,9 +672,16 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
     stale = {path for path, key in feed_keys.items() if old_files.get(path, ("",))[0] != key}
     if stale:
         generated.update((path, text.encode("utf-8")) for path, text in feed_files(site, config, stale).items())
+    # The Google News sitemap: the last two days' articles (by "now"), when there are any.
+    news = news_articles(site, now)
+    news_maps = [NEWS_PATH] if news else []
+    if news:
+        feed_keys[NEWS_PATH] = _sha(repr((salt, NEWS_PATH, prints.of(news))).encode())
+        if old_files.get(NEWS_PATH, ("",))[0] != feed_keys[NEWS_PATH]:
+            generated[NEWS_PATH] = news_sitemap(news, config).encode("utf-8")
     # The sitemap: an index and one file per month (see feeds.sitemap_groups).
     old_maps = {path: v[0] for path, v in old_files.items() if path == "sitemap.xml" or path.startswith("sitemaps/")}
-    if old_deps is not None and not moved and old_maps and not damaged:
+    if old_deps is not None and not moved and old_maps and not damaged and (NEWS_PATH in old_files) == bool(news):
         sitemap_keys = old_maps  # the same pages at the same dates
     else:
         html_urls = sorted(p.output[: -len("index.html")] for p in pages if p.output.endswith("index.html"))
@@ -681,12 +689,13 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
         groups = sitemap_groups(html_urls, lastmod)
         sitemap_keys = {path: _sha(pickle.dumps((salt, path, urls, [lastmod.get(u) for u in urls]), protocol=5))
                         for path, urls in groups.items()}
-        sitemap_keys["sitemap.xml"] = _sha(pickle.dumps((salt, list(groups)), protocol=5))
+        sitemap_keys["sitemap.xml"] = _sha(pickle.dumps((salt, list(groups), news_maps), protocol=5))
         for path, key in sitemap_keys.items():
             if old_files.get(path, ("",))[0] != key:
-                text = sitemap_index(groups, config) if path == "sitemap.xml" else sitemap(groups[path], lastmod, config)
+                text = (sitemap_index(list(groups) + news_maps, config) if path == "sitemap.xml"
+                        else sitemap(groups[path], lastmod, config))
                 generated[path] = text.encode("utf-8")
-    small = {"robots.txt": robots(config).encode("utf-8"), ".nojekyll": b""}
+    small = {"robots.txt": robots(config, news_maps).encode("utf-8"), ".nojekyll": b""}
     if config.cname:
         small["CNAME"] = (config.cname + "\n").encode("utf-8")
     small.update(static)
@@ -767,14 +776,16 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
                                                     else tuple(f)) for f in all_facts for sha in (source_sha[f.path],)},
         })
     # The stamp holds while "now" stays between the newest article shown and the next one
-    # due: a future-dated article appears when its time comes, without any input changing.
+    # due: a future-dated article appears when its time comes, without any input changing,
+    # and an article leaves the news sitemap two days after its date.
     limit = now.timestamp()
     future_dates = [f.stamp for f in all_facts if f.stamp > limit and (drafts or not f.draft)]
+    news_leaves = window_closes(site, news)
     shown_dates = [chosen[site.articles.ids[0]].stamp] if site.articles else []  # newest first
     _write_cache_file(config, "stamp.json", json.dumps({
         "stamp": stamp, "articles": len(site.articles), "tags": len(site.tags), "pages": len(pages),
         "valid_from": max(shown_dates) if shown_dates and not future else -1e18,
-        "valid_until": min(future_dates) if future_dates and not future else 1e18,
+        "valid_until": min((future_dates if not future else []) + [news_leaves or 1e18]),
     }).encode())
     done_writing(config.cache_dir)  # the cache and stamp now describe site/
     lap("save cache")
