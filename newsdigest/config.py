@@ -64,6 +64,7 @@ class Config:
     max_tags: int
     sources: tuple[SourceProfile, ...]
     tags: tuple[TagDef, ...]
+    publisher_logo: str = ""  # absolute URL of the JSON-LD publisher logo, or ""
     digest: str = field(default="", compare=False)
 
     @property
@@ -89,6 +90,7 @@ TOP_KEYS = {
     "tagging": (dict, {}, "tag assignment thresholds"),
     "sources": (list, None, "source profiles, tried in order"),
     "tags": (dict, {}, "tag vocabulary: display name -> aliases"),
+    "publisher_logo": (str, "", "publisher logo in the articles' JSON-LD: URL or site path"),
 }
 PATH_KEYS = {"seeds": "seeds", "content": "content", "layouts": "layouts", "output": "site", "cache": ".cache"}
 TAGGING_KEYS = {"title_hits": 1, "body_hits": 2, "max_tags": 5}
@@ -213,6 +215,15 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
     elif not url.endswith("/"):
         url += "/"
 
+    logo = get("publisher_logo").strip()
+    logo_parts = urlsplit(logo)
+    if logo_parts.scheme or logo.startswith("/"):
+        if logo_parts.scheme not in ("http", "https") or not logo_parts.netloc:
+            err(("publisher_logo",), f"expected an absolute http(s) URL or a path inside the site "
+                                     f"(like static/logo.png), got {logo!r}")
+    elif logo:
+        logo = url + logo  # a path inside the site: absolute, under base_url
+
     tz_name = get("timezone")
     timezone = _zone(tz_name, ("timezone",), err)
 
@@ -252,6 +263,9 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         err(("article_path",), "must contain {slug} or {id} so that every article gets its own page")
     elif not article_path.endswith("/") or article_path.startswith("/"):
         err(("article_path",), "expected a relative folder pattern ending in '/', like '{year}/{month}/{day}/{slug}/'")
+    elif "\\" in article_path or any(part in ("", ".", "..") for part in article_path[:-1].split("/")):
+        err(("article_path",), f"{article_path!r} has an empty, '.' or '..' folder (or a backslash); "
+                               "pages must stay inside the output folder")
 
     sources = []
     raw_sources = get("sources")
@@ -297,6 +311,7 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         page_size_budget_kb=get("page_size_budget_kb"), max_seed_kb=get("max_seed_kb"),
         title_hits=tagging["title_hits"], body_hits=tagging["body_hits"], max_tags=tagging["max_tags"],
         sources=tuple(sources), tags=tuple(tags),
+        publisher_logo=logo,
         digest=hashlib.sha1((text + "\0" + url).encode()).hexdigest(),
     )
 

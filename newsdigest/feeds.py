@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from .config import Config
 from .content import Article
-from .markup import absolutise
+from .markup import absolutise, script_safe_json
 from .pages import rfc822
 from .site import Site
 
@@ -135,7 +135,8 @@ def json_feed(articles, config: Config) -> str:
             for a in articles[: config.feed_items]
         ],
     }
-    return json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
+    # Escaped like the JSON-LD: headlines are plain text, but consumers paste them into HTML.
+    return script_safe_json(json.dumps(feed, ensure_ascii=False, indent=1)) + "\n"
 
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file, the protocol's limit
@@ -179,8 +180,10 @@ def sitemap(html_urls, lastmod: dict, config: Config) -> str:
     return "\n".join(out)
 
 
-def robots(config: Config) -> str:
-    return f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n"
+def robots(config: Config, more_sitemaps=()) -> str:
+    """Allows everything and names sitemap.xml, then `more_sitemaps` (site paths)."""
+    more = "".join(f"Sitemap: {config.base_url}{path}\n" for path in more_sitemaps)
+    return f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n{more}"
 
 
 def feed_sources(site: Site) -> dict[str, tuple]:

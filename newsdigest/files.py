@@ -1,10 +1,13 @@
 """Files: listing folders in one scandir walk, atomic writes, cache files, paths for messages."""
 from __future__ import annotations
 
+import ctypes
 import marshal
 import os
 import sys
 from pathlib import Path
+
+from .errors import DigestError
 
 
 def scan_tree(root: Path, suffix: str = "") -> dict[str, tuple]:
@@ -29,21 +32,73 @@ def scan_tree(root: Path, suffix: str = "") -> dict[str, tuple]:
     return out
 
 
-def write_atomic(path, data: bytes) -> None:
-    """Write beside the target and rename over it: a reader never sees half a file."""
+def write_all(fd: int, data) -> None:
+    """Write every byte: os.write may write fewer than asked (a full disk, a signal), and
+    ignoring its count is how a cut file gets renamed into place."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def write_temp(path, data: bytes, sync: bool = True) -> str:
+    """Write data in full to a temp file beside `path` (fsync'd unless the caller syncs the
+    whole file system once) and return its name; on failure remove it and raise a
+    DigestError naming `path`."""
     path = str(path)
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.tmp{os.getpid()}")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    except FileNotFoundError:
-        os.makedirs(folder, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        try:
+            write_all(fd, data)
+            if sync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        remove_quietly(tmp)
+        raise DigestError(shown(path), f"cannot write: {e.strerror or e}") from e
+    return tmp
+
+
+def write_atomic(path, data: bytes) -> None:
+    """Write beside the target, fsync, rename over it: a reader never sees half a file, and
+    a failed write (its message names the path) leaves the old file and no temp file."""
+    tmp = write_temp(path, data)
     try:
-        os.write(fd, data)
+        os.replace(tmp, path)
+    except OSError as e:
+        remove_quietly(tmp)
+        raise DigestError(shown(path), f"cannot write: {e.strerror or e}") from e
+
+
+def remove_quietly(path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def sync_file_system(folder) -> None:
+    """Flush every file written under `folder` to disk in one call (Linux syncfs): cheaper
+    than an fsync per file when a whole tree was written, before it is renamed into place."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        os.sync()
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.syncfs(fd) != 0:
+            os.sync()
+    except (OSError, AttributeError):
+        os.sync()
     finally:
         os.close(fd)
-    os.replace(tmp, path)
 
 
 def load_marshal(path, version) -> dict:

@@ -451,7 +451,7 @@ def _load_cache(path: Path) -> dict:
 def _save_cache(path: Path, data: dict) -> None:
     try:
         save_marshal(path, data, INGEST_CACHE_VERSION)
-    except OSError:
+    except (OSError, DigestError):  # files.write_atomic reports a failed write as a DigestError
         pass  # only a cache: the next run reads the seeds again
 
 

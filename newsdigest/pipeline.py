@@ -27,7 +27,7 @@ from .config import Config
 from .content import Article, Tag
 from .errors import DigestError, Rejected
 from .files import load_marshal, save_marshal, scan_tree, shown, write_atomic
-from .output import NewSite, put, update_site
+from .output import NewSite, outside_reason, put, update_site
 from .pages import PageInfo
 from .site import Articles
 
@@ -181,10 +181,8 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
 
 def _reread(source, config: Config):
     from .site import Source
-    path = Path(source.path)
-    if not path.is_absolute():
-        path = Path.cwd() / path
-    raw = path.read_bytes()
+    # source.path is relative to the project (see read_sources), not to the working directory
+    raw = (config.path.parent / source.path).read_bytes()
     return Source(source.path, raw.decode("utf-8"), _sha(raw))
 
 
@@ -514,6 +512,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     lap("stamp")
 
     from .feeds import feed_files, feed_sources, robots, sitemap, sitemap_groups, sitemap_index
+    from .news_sitemap import PATH as NEWS_PATH, news_articles, news_sitemap, window_closes
     from .pages import plan_pages
     from .site import check_collisions, collect_facts, related_articles, select_facts, update_related
 
@@ -598,7 +597,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         units = touched_units(site, old_shape, shape, moved, old_related, related_ids) if moved else set()
         wanted = lambda output, unit: output in affected or unit in units or output not in old_deps  # noqa: E731
     pages = plan_pages(site, config, wanted=wanted)
-    check_unique_outputs(pages)
+    check_unique_outputs(pages, config.output_dir)
     lap("plan")
 
     prints = Fingerprints(article_keys)
@@ -628,9 +627,16 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     stale = {path for path, key in feed_keys.items() if old_files.get(path, ("",))[0] != key}
     if stale:
         generated.update((path, text.encode("utf-8")) for path, text in feed_files(site, config, stale).items())
+    # The Google News sitemap: the last two days' articles (by "now"), when there are any.
+    news = news_articles(site, now)
+    news_maps = [NEWS_PATH] if news else []
+    if news:
+        feed_keys[NEWS_PATH] = _sha(repr((salt, NEWS_PATH, prints.of(news))).encode())
+        if old_files.get(NEWS_PATH, ("",))[0] != feed_keys[NEWS_PATH]:
+            generated[NEWS_PATH] = news_sitemap(news, config).encode("utf-8")
     # The sitemap: an index and one file per month (see feeds.sitemap_groups).
     old_maps = {path: v[0] for path, v in old_files.items() if path == "sitemap.xml" or path.startswith("sitemaps/")}
-    if old_deps is not None and not moved and old_maps:
+    if old_deps is not None and not moved and old_maps and (NEWS_PATH in old_files) == bool(news):
         sitemap_keys = old_maps  # the same pages at the same dates
     else:
         html_urls = sorted(p.output[: -len("index.html")] for p in pages if p.output.endswith("index.html"))
@@ -638,12 +644,13 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         groups = sitemap_groups(html_urls, lastmod)
         sitemap_keys = {path: _sha(pickle.dumps((salt, path, urls, [lastmod.get(u) for u in urls]), protocol=5))
                         for path, urls in groups.items()}
-        sitemap_keys["sitemap.xml"] = _sha(pickle.dumps((salt, list(groups)), protocol=5))
+        sitemap_keys["sitemap.xml"] = _sha(pickle.dumps((salt, list(groups), news_maps), protocol=5))
         for path, key in sitemap_keys.items():
             if old_files.get(path, ("",))[0] != key:
-                text = sitemap_index(groups, config) if path == "sitemap.xml" else sitemap(groups[path], lastmod, config)
+                text = (sitemap_index(list(groups) + news_maps, config) if path == "sitemap.xml"
+                        else sitemap(groups[path], lastmod, config))
                 generated[path] = text.encode("utf-8")
-    small = {"robots.txt": robots(config).encode("utf-8"), ".nojekyll": b""}
+    small = {"robots.txt": robots(config, news_maps).encode("utf-8"), ".nojekyll": b""}
     if config.cname:
         small["CNAME"] = (config.cname + "\n").encode("utf-8")
     small.update(static)
@@ -710,14 +717,16 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
                                                     else tuple(f)) for f in all_facts for sha in (source_sha[f.path],)},
         })
     # The stamp holds while "now" stays between the newest article shown and the next one
-    # due: a future-dated article appears when its time comes, without any input changing.
+    # due: a future-dated article appears when its time comes, without any input changing,
+    # and an article leaves the news sitemap two days after its date.
     limit = now.timestamp()
     future_dates = [f.stamp for f in all_facts if f.stamp > limit and (drafts or not f.draft)]
+    news_leaves = window_closes(site, news)
     shown_dates = [chosen[site.articles.ids[0]].stamp] if site.articles else []  # newest first
     _write_cache_file(config, "stamp.json", json.dumps({
         "stamp": stamp, "articles": len(site.articles), "tags": len(site.tags), "pages": len(pages),
         "valid_from": max(shown_dates) if shown_dates and not future else -1e18,
-        "valid_until": min(future_dates) if future_dates and not future else 1e18,
+        "valid_until": min((future_dates if not future else []) + [news_leaves or 1e18]),
     }).encode())
     lap("save cache")
     return BuildReport(len(site.articles), len(site.tags), len(pages), len(todo) + len(generated),
@@ -728,16 +737,23 @@ def _stages(laps) -> tuple:
     return tuple((name, t - laps[i][1]) for i, (name, t) in enumerate(laps[1:]))
 
 
-def check_unique_outputs(pages) -> None:
+def check_unique_outputs(pages, output_dir: Path | None = None) -> None:
+    """Every page writes its own file, inside the output folder; a problem names the page's
+    source (the writer proves each path again, see output.proven)."""
     seen: dict = {}
     errors = []
+
+    def source(page):
+        a = (page.context or {}).get("article")
+        return a.path if a else page.template
+
     for p in pages:
+        reason = outside_reason(p.output)
+        if reason:
+            where = f"outside {shown(output_dir)}/" if output_dir else "outside the output folder"
+            errors.append(DigestError(source(p), f"would write {p.output!r} {where}: the path {reason}"))
         if p.output in seen:
-            a = (p.context or {}).get("article")
-            b = (seen[p.output].context or {}).get("article")
-            where = a.path if a else p.template
-            other = b.path if b else seen[p.output].template
-            errors.append(DigestError(where, f"writes {p.output}, which {other} writes too"))
+            errors.append(DigestError(source(p), f"writes {p.output}, which {source(seen[p.output])} writes too"))
         seen[p.output] = p
     if errors:
         raise Rejected(errors)
