@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from .errors import DigestError
-from .files import remove_quietly, shown, sync_file_system, write_all, write_temp
+from .files import remove_quietly, shown, sync_file_system, write_all, write_atomic, write_temp
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -77,6 +77,24 @@ def _prove_no_symlink_escape(root: str, dests) -> None:
             raise DigestError(shown(folder), f"refusing to write outside {shown(root)}/: it resolves to {real}")
 
 
+def remove_tree(path: Path) -> None:
+    """Remove a folder tree this build owns (an old site, a half-built one), making read-only
+    folders in it writable first; raise a DigestError naming it when it cannot go."""
+    def writable_then_retry(func, failed, _exc):
+        try:
+            os.chmod(os.path.dirname(failed), 0o755)
+            if func is not os.rmdir or os.path.lexists(failed):
+                func(failed)
+        except OSError:
+            pass  # reported below, once, if the tree is still there
+
+    if os.path.lexists(path):
+        shutil.rmtree(path, onerror=writable_then_retry)
+    if os.path.lexists(path):
+        raise DigestError(shown(path), "cannot remove this folder (left by a build; check its permissions "
+                                       "and remove it by hand)")
+
+
 class NewSite:
     """The next site, assembled in `site.new/` beside the current one and swapped in whole.
 
@@ -89,9 +107,11 @@ class NewSite:
         self.dir = self.out_dir.with_name(self.out_dir.name + ".new")
         self.old = self.out_dir.with_name(self.out_dir.name + ".old")
         for leftover in (self.dir, self.old):
-            if leftover.exists():
-                shutil.rmtree(leftover)
-        self.dir.mkdir(parents=True)
+            remove_tree(leftover)
+        try:
+            self.dir.mkdir(parents=True)
+        except OSError as e:
+            raise DigestError(shown(self.dir), f"cannot create the new site here: {e.strerror or e}") from e
 
     def write(self, rel: str, data: bytes) -> None:
         put(self.dir, rel, data)
@@ -107,7 +127,10 @@ class NewSite:
             shutil.copy2(source, dest, follow_symlinks=False)
 
     def abandon(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
+        try:
+            remove_tree(self.dir)
+        except DigestError:
+            pass  # the build is failing already; the next one removes it (and check reports it)
 
     def commit(self) -> None:
         sync_file_system(self.dir)  # every file on disk before the tree is renamed into place
@@ -117,7 +140,7 @@ class NewSite:
                 os.rename(self.out_dir, self.old)
                 os.rename(self.dir, self.out_dir)
                 leftover = self.old
-            shutil.rmtree(leftover, ignore_errors=True)
+            remove_tree(leftover)
         else:
             os.rename(self.dir, self.out_dir)
 
@@ -154,3 +177,44 @@ def update_site(out_dir: Path, changed: dict[str, bytes], removed) -> None:
                 folder.rmdir()  # only succeeds when empty
             except OSError:
                 pass
+
+
+# A marker in the cache folder while site/ is being changed, removed once the build's cache
+# and stamp describe the new site: a build that finds it knows the last one was interrupted
+# (kill -9, power loss) and site/ may hold a mix of old and new files or temp files, so it
+# rebuilds site/ in full as a new tree.
+WRITING_MARKER = "writing"
+
+
+def was_interrupted(cache_dir: Path) -> bool:
+    return os.path.lexists(cache_dir / WRITING_MARKER)
+
+
+def begin_writing(cache_dir: Path) -> None:
+    write_atomic(cache_dir / WRITING_MARKER, f"{os.getpid()}\n".encode())
+
+
+def done_writing(cache_dir: Path) -> None:
+    remove_quietly(cache_dir / WRITING_MARKER)
+
+
+def output_stats(out_dir: Path, rels) -> dict[str, tuple]:
+    """(size, mtime_ns, inode) of each output file that exists (symlinks not followed):
+    compared with what the last build recorded, it shows a file deleted, replaced or
+    altered since, at the cost of one stat per file."""
+    stats = {}
+    try:
+        fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return stats
+    try:
+        stat = os.stat
+        for rel in rels:
+            try:
+                st = stat(rel, dir_fd=fd, follow_symlinks=False)
+            except OSError:
+                continue
+            stats[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    finally:
+        os.close(fd)
+    return stats
