@@ -35,6 +35,8 @@ CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)|@impor
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 NEWS_SITEMAP = "news-sitemap.xml"
+ARCHIVE_FEED = re.compile(r"feeds/\d{4}/\d{2}\.xml")  # RFC 5005 month archives
+FH_ARCHIVE = "{http://purl.org/syndication/history/1.0}archive"
 NEWS_SITEMAP_LIMIT = 1000  # URLs Google News reads from one news sitemap
 NEWS_LANGUAGE = re.compile(r"zh-cn|zh-tw|[a-z]{2,3}")
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
@@ -171,6 +173,14 @@ def parse_rfc3339(value):
         return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def rss_links(channel):
+    """The channel's atom:link elements: rel -> href (the first of each rel)."""
+    links = {}
+    for link in channel.findall(ATOM_NS + "link"):
+        links.setdefault(link.get("rel", "alternate"), link.get("href", ""))
+    return links
 
 
 def news_article_problems(text, canonical):
@@ -679,9 +689,70 @@ class SiteChecker:
         for rel in sorted(self.files):
             name = rel.rsplit("/", 1)[-1]
             check = {"feed.xml": self.check_rss, "atom.xml": self.check_atom, "feed.json": self.check_json_feed}.get(name)
-            if check:
+            if ARCHIVE_FEED.fullmatch(rel):
+                self.check_rss(rel)  # a month archive: not counted among the subscription feeds
+            elif check:
                 self.report.feeds += 1
                 check(rel)
+        self.check_archive_chain()
+
+    def check_archive_chain(self):
+        """RFC 5005 archived feeds: prev-archive from feed.xml leads through every month
+        document once, each marked fh:archive with rel="current" and a next-archive back
+        to where the walk came from, and reaches every article page exactly once."""
+        archives = sorted(f for f in self.files if ARCHIVE_FEED.fullmatch(f))
+        root = self.parse_xml("feed.xml") if "feed.xml" in self.files else None
+        channel = root.find("channel") if root is not None else None
+        if channel is None:
+            return
+        start = rss_links(channel).get("prev-archive")
+        if "atom.xml" in self.files:
+            atom_root = self.parse_xml("atom.xml")
+            atom_links = [a.get("href") for a in atom_root.findall(ATOM_NS + "link")
+                          if a.get("rel") == "prev-archive"] if atom_root is not None else []
+            if atom_links != ([start] if start else []):
+                self.problem("atom.xml", f"prev-archive is {atom_links or 'missing'}, expected feed.xml's ({start})")
+        if not start:
+            if archives:
+                self.problem("feed.xml", 'no atom:link rel="prev-archive" to the newest month archive')
+            return
+        where, seen, came_from, href = {}, [], None, start
+        while href:
+            here = seen[-1] if seen else "feed.xml"
+            target = self.served_file(urlsplit(href).path) if href.startswith(self.base_url) else None
+            if target is None or not ARCHIVE_FEED.fullmatch(target):
+                self.problem(here, f"prev-archive {href} is not a month archive of this site")
+                break
+            if target in seen:
+                self.problem(here, f"prev-archive {href} loops back to an archive already visited")
+                break
+            seen.append(target)
+            doc = self.parse_xml(target)
+            channel = doc.find("channel") if doc is not None else None
+            if channel is None:
+                break
+            links = rss_links(channel)
+            if channel.find(FH_ARCHIVE) is None:
+                self.problem(target, "no <fh:archive/> (xmlns:fh=\"http://purl.org/syndication/history/1.0\")")
+            if links.get("current") != self.base_url + "feed.xml":
+                self.problem(target, f'rel="current" is {links.get("current")}, expected {self.base_url}feed.xml')
+            if links.get("next-archive") != came_from:
+                self.problem(target, f"next-archive is {links.get('next-archive')}, expected {came_from} "
+                                     f"(the document whose prev-archive leads here)")
+            for item in channel.findall("item"):
+                link = (item.findtext("link") or "").strip()
+                page = self.served_file(urlsplit(link).path) if link.startswith(self.base_url) else None
+                if page in where:
+                    self.problem(target, f"article {link} is also in {where[page]}")
+                elif page:
+                    where[page] = target
+            came_from, href = self.base_url + target, links.get("prev-archive")
+        for rel in archives:
+            if rel not in seen:
+                self.problem(rel, "not reached by following prev-archive from feed.xml")
+        for rel in self.html_files:
+            if self.page(rel).og_type == "article" and rel not in where:
+                self.problem("feed.xml", f"following prev-archive does not reach the article {self.public_url(rel)}")
 
     def check_total_size(self, total_budget_bytes):
         total = sum((self.site_dir / rel).stat().st_size for rel in self.files)

@@ -513,6 +513,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
 
     from .feeds import feed_files, feed_sources, robots, sitemap, sitemap_groups, sitemap_index
     from .news_sitemap import PATH as NEWS_PATH, news_articles, news_sitemap, window_closes
+    from .archives import archive_feed, month_archives
     from .pages import plan_pages
     from .site import check_collisions, collect_facts, related_articles, select_facts, update_related
 
@@ -634,6 +635,12 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         feed_keys[NEWS_PATH] = _sha(repr((salt, NEWS_PATH, prints.of(news))).encode())
         if old_files.get(NEWS_PATH, ("",))[0] != feed_keys[NEWS_PATH]:
             generated[NEWS_PATH] = news_sitemap(news, config).encode("utf-8")
+    # The month archives (RFC 5005), each keyed by its articles and neighbours: a month
+    # whose articles and links are as they were keeps its file.
+    for doc in month_archives(site):
+        feed_keys[doc.path] = _sha(repr((salt, doc.path, prints.of(doc.articles), doc.prev, doc.next)).encode())
+        if old_files.get(doc.path, ("",))[0] != feed_keys[doc.path]:
+            generated[doc.path] = archive_feed(doc, config).encode("utf-8")
     # The sitemap: an index and one file per month (see feeds.sitemap_groups).
     old_maps = {path: v[0] for path, v in old_files.items() if path == "sitemap.xml" or path.startswith("sitemaps/")}
     if old_deps is not None and not moved and old_maps and (NEWS_PATH in old_files) == bool(news):
