@@ -32,6 +32,9 @@ class SourceProfile:
     source_line: re.Pattern | None
     drop: tuple[re.Pattern, ...]
     attribution: str
+    undated: str = "first-seen"  # what a seed with no date gets: one of UNDATED_POLICIES
+    file_name: re.Pattern | None = None  # seeds whose file name matches are read with this profile
+    fields: tuple[tuple[str, str], ...] = ()  # records files: (our field, the record's key)
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,14 @@ SOURCE_KEYS = {
     "name": str, "detect": (str, type(None)), "header": bool, "date_line": (str, type(None)),
     "timezone": str, "signoff": (str, type(None)), "reporter_line": (str, type(None)),
     "source_line": (str, type(None)), "drop": list, "attribution": str,
+    "undated": str, "file_name": (str, type(None)), "fields": dict,
 }
+# A seed that states no date: `first-seen` takes a date in the file name, else the time
+# ingest first saw the seed (kept in content/.ingest.json); `filename` only the file name;
+# `reject` refuses it.
+UNDATED_POLICIES = ("first-seen", "filename", "reject")
+# The fields of a records file's record that `fields:` may map to the record's own keys.
+RECORD_FIELDS = ("title", "date", "text", "url", "author", "source")
 ARTICLE_PATH_FIELDS = {"year", "month", "day", "slug", "id"}
 
 
@@ -369,6 +379,20 @@ def _source(raw, keypath, err) -> SourceProfile | None:
             drop.append(re.compile(value, re.IGNORECASE))
         except re.error as e:
             err(keypath + ("drop", j), f"bad regular expression: {e}")
+    undated = raw.get("undated", "first-seen")
+    if undated not in UNDATED_POLICIES:
+        err(keypath + ("undated",), f"expected one of {', '.join(UNDATED_POLICIES)}, got {undated!r}")
+        ok = False
+    fields = []
+    for key, value in raw.get("fields", {}).items():
+        if key not in RECORD_FIELDS:
+            err(keypath + ("fields", key), f"unknown record field (known: {', '.join(RECORD_FIELDS)})")
+            ok = False
+        elif not isinstance(value, str) or not value.strip():
+            err(keypath + ("fields", key), f"expected the record's key name (a string), got {value!r}")
+            ok = False
+        else:
+            fields.append((key, value.strip()))
     detect = pattern("detect")
     profile = SourceProfile(
         name=raw.get("name", "").strip(),
@@ -381,6 +405,9 @@ def _source(raw, keypath, err) -> SourceProfile | None:
         source_line=pattern("source_line", ("source",)),
         drop=tuple(drop),
         attribution=raw.get("attribution", "").strip(),
+        undated=undated,
+        file_name=pattern("file_name"),
+        fields=tuple(sorted(fields)),
     )
     return profile if ok else None
 

@@ -9,6 +9,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -17,7 +18,7 @@ from .errors import DigestError
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
-FIELDS = ("title", "date", "source", "reporters", "tags", "summary", "slug", "id", "seed")
+FIELDS = ("title", "date", "source", "reporters", "tags", "summary", "slug", "id", "seed", "url")
 OPTIONAL = ("draft",)
 _SLUG_OK = re.compile(r"^[\w][\w-]*$")
 SUMMARY_LIMIT = 300
@@ -55,6 +56,7 @@ class Article:
     attribution: str
     draft: bool
     words: int
+    source_url: str = ""  # where the article was first published (front matter `url:`), or ""
 
     @property
     def reading_minutes(self) -> int:
@@ -81,6 +83,14 @@ def make_summary(paragraphs) -> str:
     if len(out) > SUMMARY_LIMIT:
         out = out[:SUMMARY_LIMIT].rsplit(" ", 1)[0] + "\u2026"
     return out
+
+
+def is_web_url(value) -> bool:
+    """An absolute http(s) URL with a host and no whitespace: one a reader can follow."""
+    if not isinstance(value, str) or any(ch.isspace() for ch in value.strip()):
+        return False
+    parts = urlsplit(value.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def front_matter_text(meta: dict, body_markdown: str) -> str:
@@ -197,6 +207,11 @@ def validate_meta(meta: dict, shown: str, text: str, tz) -> tuple[dict, list[Dig
         bad("draft", f"expected true or false, got {meta['draft']!r}")
     else:
         clean["draft"] = bool(meta.get("draft", False))
+    if "url" in meta and meta["url"] is not None:
+        if not is_web_url(meta["url"]):
+            bad("url", f"expected an absolute http(s) URL of the original article, got {meta['url']!r}")
+        else:
+            clean["url"] = meta["url"].strip()
     if clean.get("slug") is not None and not _SLUG_OK.match(clean["slug"]):
         bad("slug", f"expected letters, digits and dashes only, got {clean['slug']!r}")
     return clean, errors

@@ -83,6 +83,8 @@ def rss(articles, config: Config, title: str, page_url: str, feed_url: str, desc
         if a.reporters:  # one element: feed validators reject repeated dc:creator in an item
             out.append(f"<dc:creator>{escape(', '.join(a.reporters))}</dc:creator>")
         out += [f"<category>{escape(t.name)}</category>" for t in a.tags]
+        if a.source_url:  # RSS 2.0 <source>: where the item came from, named by its outlet
+            out.append(f"<source url={quoteattr(a.source_url)}>{escape(a.source)}</source>")
         out += [f"<description>{escape(a.summary)}</description>",
                 f"<content:encoded>{escape(_abs_html(a, config))}</content:encoded>",
                 "</item>"]
@@ -141,6 +143,7 @@ def json_feed(articles, config: Config) -> str:
                 "date_published": a.date.isoformat(),
                 "authors": [{"name": r} for r in (a.reporters or (a.source,))],
                 "tags": [t.name for t in a.tags],
+                **({"external_url": a.source_url} if a.source_url else {}),
             }
             for a in articles[: config.feed_items]
         ],

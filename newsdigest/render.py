@@ -7,6 +7,7 @@ import json
 import os
 import traceback
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -61,6 +62,7 @@ def make_env(config: Config, bytecode_dir: Path | None = None) -> jinja2.Environ
         longdate=longdate, shortdate=shortdate, clock=clock, monthname=monthname,
         isodate=lambda d: d.isoformat(), rfc822=rfc822,
         news_jsonld=functools.partial(news_jsonld, language=config.language, logo=config.publisher_logo),
+        host=lambda url: urlsplit(url).hostname or url,
     )
     return env
 
@@ -89,6 +91,8 @@ def news_jsonld(article, canonical: str, site_title: str, language: str = "", lo
         "inLanguage": language,
         "keywords": [t.name for t in article.tags],
     }
+    if article.source_url:
+        data["isBasedOn"] = article.source_url
     return Markup(script_safe_json(json.dumps(data, ensure_ascii=False, sort_keys=True)))
 
 
