@@ -233,6 +233,9 @@ def is_absolute_http(url):
     return bool(re.match(r"https?://[^/]", url))
 
 
+TEMP_FILE = re.compile(r"^\..+\.tmp\d+$")  # files.write_temp's names
+
+
 class SiteChecker:
     """Resolves URLs against the files of one built site and collects problems."""
 
@@ -754,6 +757,17 @@ class SiteChecker:
             if self.page(rel).og_type == "article" and rel not in where:
                 self.problem("feed.xml", f"following prev-archive does not reach the article {self.public_url(rel)}")
 
+    def check_leftovers(self):
+        """Temp files (`.name.tmpPID`) and a `site.new/` or `site.old/` beside the site are
+        what an interrupted build leaves; the next build removes them."""
+        for rel in sorted(self.files):
+            if TEMP_FILE.match(rel.rsplit("/", 1)[-1]):
+                self.problem(rel, "a temp file left by an interrupted build; build again")
+        for suffix in (".new", ".old"):
+            beside = self.site_dir.with_name(self.site_dir.name + suffix)
+            if beside.exists():
+                self.problem(beside.name, "a site folder left by an interrupted build; build again")
+
     def check_total_size(self, total_budget_bytes):
         total = sum((self.site_dir / rel).stat().st_size for rel in self.files)
         if total > total_budget_bytes:
@@ -769,6 +783,7 @@ def run_checks(site_dir, base_url, cname="", page_budget_bytes=512 * 1024, total
     checker.check_sitemap_and_robots()
     checker.check_feeds()
     checker.check_total_size(total_budget_bytes)
+    checker.check_leftovers()
     return report
 
 

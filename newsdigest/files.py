@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import marshal
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import DigestError
@@ -99,6 +101,38 @@ def sync_file_system(folder) -> None:
         os.sync()
     finally:
         os.close(fd)
+
+
+@contextmanager
+def exclusive_lock(cache_dir: Path, name: str, what: str):
+    """Hold `cache_dir/name` locked (fcntl.flock) for the block: one build of an output
+    folder (or one ingest of a content folder) at a time. A second process says it waits,
+    with the holder's pid, and goes on once the first is done; the lock goes with the
+    process, however it ends (kill -9 included)."""
+    if cache_dir.exists() and not cache_dir.is_dir():
+        raise DigestError(shown(cache_dir), "is not a folder; the build cache (paths.cache) needs a folder here: "
+                                            "remove or rename it")
+    path = cache_dir / name
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise DigestError(shown(path), f"cannot create the lock file: {e.strerror or e}") from e
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 20, 0).decode("ascii", "replace").strip() or "?"
+            print(f"waiting for another {what} (pid {holder})", file=sys.stderr, flush=True)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:
+            pass  # the pid is only for the waiting notice
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def load_marshal(path, version) -> dict:

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from .errors import DigestError
-from .files import remove_quietly, shown, sync_file_system, write_all, write_temp
+from .files import remove_quietly, shown, sync_file_system, write_all, write_atomic, write_temp
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -154,3 +154,44 @@ def update_site(out_dir: Path, changed: dict[str, bytes], removed) -> None:
                 folder.rmdir()  # only succeeds when empty
             except OSError:
                 pass
+
+
+# A marker in the cache folder while site/ is being changed, removed once the build's cache
+# and stamp describe the new site: a build that finds it knows the last one was interrupted
+# (kill -9, power loss) and site/ may hold a mix of old and new files or temp files, so it
+# rebuilds site/ in full as a new tree.
+WRITING_MARKER = "writing"
+
+
+def was_interrupted(cache_dir: Path) -> bool:
+    return os.path.lexists(cache_dir / WRITING_MARKER)
+
+
+def begin_writing(cache_dir: Path) -> None:
+    write_atomic(cache_dir / WRITING_MARKER, f"{os.getpid()}\n".encode())
+
+
+def done_writing(cache_dir: Path) -> None:
+    remove_quietly(cache_dir / WRITING_MARKER)
+
+
+def output_stats(out_dir: Path, rels) -> dict[str, tuple]:
+    """(size, mtime_ns, inode) of each output file that exists (symlinks not followed):
+    compared with what the last build recorded, it shows a file deleted, replaced or
+    altered since, at the cost of one stat per file."""
+    stats = {}
+    try:
+        fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return stats
+    try:
+        stat = os.stat
+        for rel in rels:
+            try:
+                st = stat(rel, dir_fd=fd, follow_symlinks=False)
+            except OSError:
+                continue
+            stats[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    finally:
+        os.close(fd)
+    return stats

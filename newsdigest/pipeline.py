@@ -26,13 +26,14 @@ from pathlib import Path
 from .config import Config
 from .content import Article, Tag
 from .errors import DigestError, Rejected
-from .files import load_marshal, save_marshal, scan_tree, shown, write_atomic
-from .output import NewSite, outside_reason, put, update_site
+from .files import exclusive_lock, load_marshal, save_marshal, scan_tree, shown, write_atomic
+from .output import (NewSite, begin_writing, done_writing, output_stats, outside_reason, put, update_site,
+                     was_interrupted)
 from .pages import PageInfo
 from .site import Articles
 
 
-CACHE_VERSION = 7  # 7: Article.source_url
+CACHE_VERSION = 8  # 7: Article.source_url; 8: output.marshal, the output record
 PARALLEL_MIN = 400  # below this many items, starting worker processes costs more than it saves
 IN_PLACE_LIMIT = 0.25  # above this share of files changed, assemble a whole new tree instead
 INCREMENTAL_SHARE = 0.05  # above this share of articles moved, fingerprint every page
@@ -48,6 +49,7 @@ class BuildReport:
     seconds: float
     output: Path
     stages: tuple = ()  # (stage, seconds) in order, for --debug
+    notices: tuple = ()  # one line each: a damaged cache discarded, output restored, ...
 
 
 def _sha(data: bytes) -> str:
@@ -286,6 +288,22 @@ def _save_marshal(config: Config, name: str, data: dict) -> None:
     save_marshal(_cache_file(config, name), data, CACHE_VERSION)
 
 
+CACHE_FILES = ("build.marshal", "build-delta.marshal", "articles.pickle", "articles-delta.pickle")
+
+
+def cache_signature(config: Config) -> tuple:
+    """Stats of the build cache files: a cache preloaded before the build lock was taken is
+    stale when they changed."""
+    signature = []
+    for name in CACHE_FILES:
+        try:
+            st = os.stat(_cache_file(config, name))
+            signature.append((st.st_size, st.st_mtime_ns, st.st_ino))
+        except OSError:
+            signature.append(None)
+    return tuple(signature)
+
+
 class BuildCache:
     """The build cache (plain data, see `build`) as a base file and a delta of what
     changed since it was written: an incremental build writes a few kilobytes instead of
@@ -293,6 +311,7 @@ class BuildCache:
 
     def __init__(self, config: Config):
         self.config = config
+        self.signature = cache_signature(config)  # before reading: a change while loading shows too
         base = _load_marshal(config, "build.marshal")
         delta = _load_marshal(config, "build-delta.marshal") if base else {}
         if delta.get("base") != base.get("id"):
@@ -490,22 +509,39 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
           preloaded: tuple | None = None) -> BuildReport:
     """content/ -> site/. Raises Rejected listing every problem; then site/ is untouched.
 
-    `fresh` and `listing` come from an ingest just run: the files it wrote (with their
-    text) and content/'s listing with stats (see IngestReport). `preloaded` is what
+    One build of an output folder at a time: a second one waits for the lock in the cache
+    folder. `fresh` and `listing` come from an ingest just run: the files it wrote (with
+    their text) and content/'s listing with stats (see IngestReport). `preloaded` is what
     `preload` returned, done while that ingest ran."""
     started = time.perf_counter()
+    check_output_dir(config)
+    with exclusive_lock(config.cache_dir, "build.lock", f"build of {shown(config.output_dir)}/"):
+        if preloaded and preloaded[0].signature != cache_signature(config):
+            preloaded = None  # another build rewrote the cache while this one waited
+        return _build_locked(config, drafts, future, now, jobs, fresh, listing, preloaded, started)
+
+
+def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | None, jobs: int | None,
+                  fresh: dict | None, listing: dict | None, preloaded: tuple | None, started: float) -> BuildReport:
     laps = [("start", started)]
     lap = lambda name: laps.append((name, time.perf_counter()))  # noqa: E731
     jobs = jobs or os.cpu_count() or 1
-    check_output_dir(config)
     now = now or datetime.now(config.timezone)
+    notices = []
+    out_dir = config.output_dir
+    interrupted = was_interrupted(config.cache_dir)
+    if interrupted:
+        notices.append(f"{shown(out_dir)}/: the last build stopped while writing it; rebuilding it in full")
+    # What the last build wrote, by stat: a file deleted, replaced or altered since differs.
+    recorded = _load_marshal(config, "output.marshal")
+    present = output_stats(out_dir, recorded)
 
     content_listing = listing if listing is not None else scan_tree(config.content_dir, ".md")
     layout_listing = scan_tree(config.layouts_dir)
     stamp = input_stamp(config, content_listing, layout_listing, drafts, future)
     last = _read_stamp(config)
     if (last.get("stamp") == stamp and last.get("valid_from", 1e18) <= now.timestamp() < last.get("valid_until", 0)
-            and (config.output_dir / "index.html").is_file()):
+            and not interrupted and present == recorded and (config.output_dir / "index.html").is_file()):
         lap("stamp")
         return BuildReport(last["articles"], last["tags"], last["pages"], 0,
                            time.perf_counter() - started, config.output_dir, _stages(laps))
@@ -585,9 +621,18 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     # Which files changed: a page whose fingerprint is the one its file was built from
     # keeps that file. site/ itself is not listed (12,000 stats): it is build output,
     # recorded in the cache; without its index.html the whole site is written again.
-    old_files = cache.get("files", {}) if (config.output_dir / "index.html").is_file() else {}
+    previous_files = cache.get("files", {})
+    old_files = previous_files if (config.output_dir / "index.html").is_file() and not interrupted else {}
+    # A file missing or changed since the last build wrote it is written again.
+    damaged = {rel for rel in old_files if rel not in present or present[rel] != recorded.get(rel)}
+    if damaged:
+        notices.append(f"{shown(out_dir)}/: {len(damaged)} file(s) missing or changed since the last build; "
+                       "writing them again")
+        old_files = {rel: v for rel, v in old_files.items() if rel not in damaged}
     salt = (config.digest, layouts_hash)
     old_deps = cache.get("deps") if old_files and cache.get("salt") == salt and moved is not None else None
+    if old_deps is not None and damaged:
+        old_deps = {rel: v for rel, v in old_deps.items() if rel not in damaged}
     changed_ids = {i for i, k in article_keys.items() if old_keys.get(i) != k}
     wanted = None
     if old_deps is not None:
@@ -643,7 +688,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
             generated[doc.path] = archive_feed(doc, config).encode("utf-8")
     # The sitemap: an index and one file per month (see feeds.sitemap_groups).
     old_maps = {path: v[0] for path, v in old_files.items() if path == "sitemap.xml" or path.startswith("sitemaps/")}
-    if old_deps is not None and not moved and old_maps and (NEWS_PATH in old_files) == bool(news):
+    if old_deps is not None and not moved and old_maps and not damaged and (NEWS_PATH in old_files) == bool(news):
         sitemap_keys = old_maps  # the same pages at the same dates
     else:
         html_urls = sorted(p.output[: -len("index.html")] for p in pages if p.output.endswith("index.html"))
@@ -677,18 +722,21 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     lap("feeds and sitemap")
 
     # Write: a small change set file by file into site/, anything larger as a new tree.
-    removed = set(old_files) - set(new_files) - {p.output for p in todo} - set(generated)
+    removed = set(previous_files if old_files else ()) - set(new_files) - {p.output for p in todo} - set(generated)
     changes = len(todo) + len(generated) + len(removed)
     total = len(pages) + len(keys)
     in_place = bool(old_files) and changes <= IN_PLACE_LIMIT * total
+    site_touched = False
+    if changes or not in_place:
+        begin_writing(config.cache_dir)
     stage = None if in_place else NewSite(config.output_dir)
+    changed: dict[str, bytes] = {}
     try:
         rendered = _in_parallel(_render_range, len(todo), jobs, config=config, pages=todo, env=env,
                                 stage=stage.dir if stage else None)
         render_errors = [r for r in rendered if isinstance(r, DigestError)]
         if render_errors:
             raise Rejected(render_errors)
-        changed: dict[str, bytes] = {}
         for p, key, result in zip(todo, todo_keys, rendered):
             if stage:
                 new_files[p.output] = (key, result)
@@ -706,15 +754,26 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
             for path in new_files:
                 if path not in fresh:
                     stage.keep(path)
+            site_touched = True
             stage.commit()
         elif changed or removed:
+            site_touched = True
             update_site(config.output_dir, changed, removed)
     except BaseException:
         if stage:
             stage.abandon()
+        if not site_touched:
+            done_writing(config.cache_dir)  # site/ is as the last build left it
         raise
+    if stage:
+        outputs = output_stats(out_dir, new_files)
+    else:
+        outputs = {rel: present[rel] for rel in new_files if rel in present and rel not in changed}
+        outputs.update(output_stats(out_dir, changed))
 
     lap(f"render and write {changes}")
+    if outputs != recorded:
+        _save_marshal(config, "output.marshal", outputs)
     if parsed or changes or new_files != old_files or not cache or cache.get("deps") is None:
         store.save({source_sha[f.path] for f in all_facts}, parsed)
         cache_files.save({
@@ -735,9 +794,10 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         "valid_from": max(shown_dates) if shown_dates and not future else -1e18,
         "valid_until": min((future_dates if not future else []) + [news_leaves or 1e18]),
     }).encode())
+    done_writing(config.cache_dir)  # the cache and stamp now describe site/
     lap("save cache")
     return BuildReport(len(site.articles), len(site.tags), len(pages), len(todo) + len(generated),
-                       time.perf_counter() - started, config.output_dir, _stages(laps))
+                       time.perf_counter() - started, config.output_dir, _stages(laps), tuple(notices))
 
 
 def _stages(laps) -> tuple:
