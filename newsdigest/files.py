@@ -152,8 +152,11 @@ def save_marshal(path, data: dict, version) -> None:
 
 
 def shown(path) -> str:
-    """A path as messages show it: relative to the working directory when possible."""
+    """A path as messages show it: relative to the working directory when possible, with
+    control characters escaped (a newline in a file name must not split a message line)."""
+    from .errors import printable
+
     try:
-        return os.path.relpath(path, Path.cwd())
+        return printable(os.path.relpath(path, Path.cwd()))
     except ValueError:
-        return str(path)
+        return printable(str(path))
