@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .config import Config
-from .feeds import archive_path, public_url, quoteattr, rss
+from .feeds import archive_path, hub_links, public_url, quoteattr, rss
 from .pages import MONTHS
 from .site import Articles, Site
 
@@ -62,9 +62,9 @@ def archive_links(config: Config, doc: MonthArchive) -> list[str]:
     return head + [f'<fh:archive xmlns:fh="{HISTORY_NS}"/>']
 
 
-def archive_feed(doc: MonthArchive, config: Config, hub_links=()) -> str:
+def archive_feed(doc: MonthArchive, config: Config) -> str:
     """The RSS 2.0 document of one month: all its articles, newest first."""
     name = f"{MONTHS[doc.month - 1]} {doc.year}"
     return rss(doc.articles, config, f"{config.title}: {name}", f"{doc.year:04d}/{doc.month:02d}/", doc.path,
                f"Every article of {name} (an archive of the site's feed)",
-               head=tuple(archive_links(config, doc)) + tuple(hub_links), limit=len(doc.articles))
+               head=archive_links(config, doc) + hub_links(config), limit=len(doc.articles))

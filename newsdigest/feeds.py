@@ -58,6 +58,11 @@ def archive_path(year: int, month: int) -> str:
     return f"feeds/{year:04d}/{month:02d}.xml"
 
 
+def hub_links(config: Config, element: str = "atom:link") -> list[str]:
+    """WebSub: the hub a subscriber should use, as an RSS atom:link or an Atom link."""
+    return [f'<{element} href={quoteattr(config.websub_hub)} rel="hub"/>'] if config.websub_hub else []
+
+
 def rss(articles, config: Config, title: str, page_url: str, feed_url: str, description: str,
         head=(), limit: int | None = None) -> str:
     """An RSS 2.0 channel; `articles` newest first, cut to `limit` (default feed_items).
@@ -133,6 +138,7 @@ def json_feed(articles, config: Config) -> str:
         "feed_url": base + "feed.json",
         "description": config.description,
         "language": config.language,
+        **({"hubs": [{"type": "WebSub", "url": config.websub_hub}]} if config.websub_hub else {}),
         "items": [
             {
                 "id": a.id,
@@ -215,10 +221,11 @@ def feed_files(site: Site, config: Config, wanted=None) -> dict[str, str]:
     if wanted is None or "feed.xml" in wanted:
         head = [f'<atom:link href={quoteattr(url)} rel="prev-archive" type="application/rss+xml"/>'
                 for url in prev_archive]
-        files["feed.xml"] = rss(site.articles, config, config.title, "", "feed.xml", config.description, head=head)
+        files["feed.xml"] = rss(site.articles, config, config.title, "", "feed.xml", config.description,
+                                head=head + hub_links(config))
     if wanted is None or "atom.xml" in wanted:
         head = [f'<link href={quoteattr(url)} rel="prev-archive" type="application/rss+xml"/>' for url in prev_archive]
-        files["atom.xml"] = atom(site.articles, config, head=head)
+        files["atom.xml"] = atom(site.articles, config, head=head + hub_links(config, "link"))
     if wanted is None or "feed.json" in wanted:
         files["feed.json"] = json_feed(site.articles, config)
     for group in site.tags:
@@ -226,5 +233,5 @@ def feed_files(site: Site, config: Config, wanted=None) -> dict[str, str]:
         path = f"{t.url}feed.xml"
         if wanted is None or path in wanted:
             files[path] = rss(group.articles, config, f"{config.title}: {t.name}", t.url, path,
-                              f"Articles tagged {t.name}")
+                              f"Articles tagged {t.name}", head=hub_links(config))
     return files
