@@ -9,28 +9,62 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import DigestError
+from .errors import DigestError, Rejected
+
+
+MAX_DEPTH = 32  # folders nested deeper are reported, never read (nor walked by recursion)
+
+
+def walk_files(root, keep=lambda name: not name.startswith("."), problems: list | None = None):
+    """(relative path with /, DirEntry) of every file under root whose name and whose
+    folders' names `keep` accepts (default: no dot-files or dot-folders), walked without
+    recursion and at most MAX_DEPTH folders deep. A folder that cannot be read, or lies
+    deeper, goes into `problems` as a DigestError (when given): never skipped silently.
+    A missing root is an empty folder."""
+    stack = [("", str(root), 0)]
+    while stack:
+        prefix, folder, depth = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except FileNotFoundError:
+            continue  # no such folder yet, or deleted while walking
+        except OSError as e:
+            if problems is not None:
+                problems.append(DigestError(shown(folder), f"cannot read this folder: {e.strerror or e}"))
+            continue
+        for e in entries:
+            if not keep(e.name):
+                continue
+            if e.is_dir(follow_symlinks=False):
+                if depth < MAX_DEPTH:
+                    stack.append((prefix + e.name + "/", e.path, depth + 1))
+                elif problems is not None:
+                    problems.append(DigestError(shown(e.path), f"folder nested more than {MAX_DEPTH} levels deep; "
+                                                               "not read (move its files up)"))
+            else:
+                yield prefix + e.name, e
 
 
 def scan_tree(root: Path, suffix: str = "") -> dict[str, tuple]:
     """Every file under root: relative path (with /) -> (size, mtime_ns, inode).
-    Dot-files and dot-folders are skipped."""
+    Dot-files and dot-folders are skipped. Raises Rejected listing every folder or file
+    that cannot be read (or is nested too deep): a build must not take a folder it cannot
+    see for an empty one."""
     out: dict[str, tuple] = {}
-    stack = [("", str(root))]
-    while stack:
-        prefix, folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for e in entries:
-            if e.name.startswith("."):
-                continue
-            if e.is_dir(follow_symlinks=False):
-                stack.append((prefix + e.name + "/", e.path))
-            elif e.name.endswith(suffix):
+    problems: list[DigestError] = []
+    for rel, e in walk_files(root, problems=problems):
+        if rel.endswith(suffix):
+            try:
                 st = e.stat()
-                out[prefix + e.name] = (st.st_size, st.st_mtime_ns, st.st_ino)
+            except FileNotFoundError:
+                continue  # deleted while walking
+            except OSError as err:
+                problems.append(DigestError(shown(e.path), f"cannot read: {err.strerror or err}"))
+                continue
+            out[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    if problems:
+        raise Rejected(problems)
     return out
 
 
@@ -152,8 +186,11 @@ def save_marshal(path, data: dict, version) -> None:
 
 
 def shown(path) -> str:
-    """A path as messages show it: relative to the working directory when possible."""
+    """A path as messages show it: relative to the working directory when possible, with
+    control characters escaped (a newline in a file name must not split a message line)."""
+    from .errors import printable
+
     try:
-        return os.path.relpath(path, Path.cwd())
+        return printable(os.path.relpath(path, Path.cwd()))
     except ValueError:
-        return str(path)
+        return printable(str(path))

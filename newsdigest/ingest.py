@@ -17,9 +17,11 @@ from pathlib import Path
 
 from .config import Config
 from .content import article_id, front_matter_text, make_summary
-from .errors import DigestError
-from .files import load_marshal, save_marshal, scan_tree, write_atomic
+from .errors import DigestError, printable
+from .files import load_marshal, save_marshal, scan_tree, shown, write_atomic
+from .ingest_record import content_path_ok, valid_entries
 from .markup import paragraphs_to_markdown
+from .safereplace import create_new, replace_unless_edited
 from .slugs import article_slug
 
 MANIFEST = ".ingest.json"
@@ -187,9 +189,13 @@ def load_manifest(content_dir: Path, report: IngestReport) -> tuple[dict, dict]:
     except FileNotFoundError:
         return {}, {}
     except (ValueError, OSError):
-        report.notices.append(f"{path}: unreadable ingest record; treating every existing content file as edited")
+        report.notices.append(f"{_shown_record(content_dir)}: unreadable ingest record; treating every existing "
+                              "content file as edited")
         return {}, {}
-    seeds = data["seeds"]
+    seeds, problems = valid_entries(data["seeds"], _shown_record(content_dir))
+    if problems:
+        report.notices.extend(problems)
+        return seeds, {}
     lines = text.split("\n")[1:-2]
     if len(lines) != len(seeds):
         return seeds, {}
@@ -200,6 +206,10 @@ def load_manifest(content_dir: Path, report: IngestReport) -> tuple[dict, dict]:
             return seeds, {}
         by_name[name] = line.rstrip(",")
     return seeds, by_name
+
+
+def _shown_record(content_dir: Path) -> str:
+    return shown(content_dir / MANIFEST)
 
 
 def manifest_text(manifest: dict, old: dict, old_lines: dict) -> str:
@@ -223,7 +233,13 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     # Nothing to do when every seed has the size, mtime and inode of the last clean run and
     # every content file that run accounted for is still there.
     seeds = []
-    for entry_os in _scan_seeds(config.seeds_dir):
+    try:
+        seed_entries = _scan_seeds(config.seeds_dir)
+    except OSError as e:  # an unreadable seeds/ is a problem, not an empty one
+        report.errors.append(DigestError(os.path.relpath(config.seeds_dir, root), f"cannot read the seeds folder: "
+                                                                                 f"{e.strerror}"))
+        return report
+    for entry_os in seed_entries:
         try:
             st = entry_os.stat()
         except OSError:
@@ -368,12 +384,15 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
             record_of[p.seed_name] = manifest[p.seed_name]
         elif p.id in orphans:
             record_of[p.seed_name] = manifest[orphans.pop(p.id)]
+    unmatched = [p for p in parsed if p.seed_name not in record_of]
+    if unmatched:
+        record_of.update(_adopt_unrecorded(unmatched, content_dir, existing, manifest))
     owner: dict[str, str] = {e["id"]: name for name, e in sorted(unchanged.items())}
     unique = []
     for p in sorted(parsed, key=lambda p: p.seed_name):
         if p.id in owner and owner[p.id] != p.seed_name:
-            report.notices.append(f"{shown_seed(p.seed_name)}: same article as {shown_seed(owner[p.id])} "
-                                  f"(id {p.id}); keeping one content file")
+            report.notices.append(printable(f"{shown_seed(p.seed_name)}: same article as {shown_seed(owner[p.id])} "
+                                            f"(id {p.id}); keeping one content file"))
             continue
         owner[p.id] = p.seed_name
         unique.append(p)
@@ -418,23 +437,26 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
             current = _read(target) if rel in existing else None
         except FileNotFoundError:
             current = None
+        # The replace itself verifies that nobody saved the file meanwhile (safereplace).
         if current is None:
-            write_atomic(target, data)
-            _listed(listing, rel, target)
-            report.written.append(shown_content(rel))
-            report.fresh[target] = (record["written_sha"], text, dict(p.meta, slug=slug))
+            written = create_new(target, data)
         elif current == data:
             report.unchanged += 1
-        elif entry and sha(current) == entry.get("written_sha"):
-            write_atomic(target, data)  # not edited since ingest wrote it: follow the seed
+            written = None
+        elif entry and entry.get("written_sha") and sha(current) == entry["written_sha"]:
+            written = replace_unless_edited(target, data, entry["written_sha"])  # follow the seed
+        else:
+            written = False
+        if written:
             _listed(listing, rel, target)
             report.written.append(shown_content(rel))
             report.fresh[target] = (record["written_sha"], text, dict(p.meta, slug=slug))
-        else:
-            report.kept_edits.append(f"{shown_content(rel)}: edited by hand; keeping your edit "
-                                     f"(seed {shown_seed(p.seed_name)} differs)")
+        elif written is False:
+            report.kept_edits.append(printable(f"{shown_content(rel)}: edited by hand; keeping your edit "
+                                               f"(seed {shown_seed(p.seed_name)} differs)"))
             # An adopted file (its record lost) may hold edits: treat it as edited from now on.
             record["written_sha"] = entry.get("written_sha") if entry else ""
+            _listed(listing, rel, target)
         new_manifest[p.seed_name] = record
 
     adopted = {id(e) for e in record_of.values()}
@@ -526,8 +548,50 @@ def _file_id(path: str) -> str | None:
     return m.group(1).strip() if m else None
 
 
+def _adopt_unrecorded(unmatched: list[Parsed], content_dir: Path, existing, manifest: dict) -> dict:
+    """Records for seeds the ingest record does not know, from content files it does not
+    know either (a lost or damaged record): matched by the file's `seed:` field, then by
+    its id, so that a seed retitled meanwhile does not get a second article. Such a file
+    may hold edits, so it counts as edited (written_sha '')."""
+    known = {e["content"] for e in manifest.values()}
+    by_seed, by_id = {}, {}
+    for rel in sorted(existing):
+        if rel in known or not content_path_ok(rel):
+            continue
+        meta = _front_matter(os.path.join(content_dir, rel))
+        seed, aid = meta.get("seed"), meta.get("id")
+        if isinstance(seed, str):
+            by_seed.setdefault(seed, rel)
+        if isinstance(aid, str):
+            by_id.setdefault(aid, rel)
+    adopted, used = {}, set()
+    for p in sorted(unmatched, key=lambda p: p.seed_name):
+        rel = by_seed.get(p.seed_name) or by_id.get(p.id)
+        if rel and rel not in used:
+            used.add(rel)
+            slug = rel.rsplit("/", 1)[1][:-3]
+            adopted[p.seed_name] = {"seed_sha": "", "id": p.id, "slug": slug, "content": rel, "written_sha": ""}
+    return adopted
+
+
+def _front_matter(path: str) -> dict:
+    """A content file's front matter, or {} when it cannot be read (only for a lost record)."""
+    from .content import split_front_matter
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            meta, _, _ = split_front_matter(f.read(), path)
+        return meta
+    except (OSError, UnicodeDecodeError, DigestError):
+        return {}
+
+
 def _listed(listing: dict, rel: str, path: str) -> None:
-    st = os.stat(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:  # removed by someone else since: the build lists it again
+        listing.pop(rel, None)
+        return
     listing[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
@@ -537,9 +601,10 @@ def _read(path: str) -> bytes:
 
 
 def _scan_seeds(seeds_dir: Path):
+    """The seed files, sorted; none when there is no seeds folder (OSError when unreadable)."""
     try:
         entries = [e for e in os.scandir(seeds_dir) if not e.name.startswith(".") and e.is_file()]
-    except OSError:
+    except FileNotFoundError:
         return []
     return sorted(entries, key=lambda e: e.name)
 

@@ -536,8 +536,17 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
     recorded = _load_marshal(config, "output.marshal")
     present = output_stats(out_dir, recorded)
 
-    content_listing = listing if listing is not None else scan_tree(config.content_dir, ".md")
-    layout_listing = scan_tree(config.layouts_dir)
+    unreadable = []  # folders that cannot be listed: the build refuses rather than drop their files
+    try:
+        content_listing = listing if listing is not None else scan_tree(config.content_dir, ".md")
+    except Rejected as e:
+        unreadable += e.errors
+    try:
+        layout_listing = scan_tree(config.layouts_dir)
+    except Rejected as e:
+        unreadable += e.errors
+    if unreadable:
+        raise Rejected(unreadable)
     stamp = input_stamp(config, content_listing, layout_listing, drafts, future)
     last = _read_stamp(config)
     if (last.get("stamp") == stamp and last.get("valid_from", 1e18) <= now.timestamp() < last.get("valid_until", 0)

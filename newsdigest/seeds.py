@@ -32,7 +32,7 @@ _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d
 _FILENAME_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _EMAIL = re.compile(r"\S+@\S+")
 _ODD_SPACE = re.compile(r"[\t\u00a0\u3000\u200b\ufeff\f\v]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")  # and what XML forbids
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 _PATHLIKE = re.compile(r"(^|[/\\])\.\.([/\\]|$)|^[/\\~]")
 
