@@ -33,7 +33,7 @@ from .pages import PageInfo
 from .site import Articles
 
 
-CACHE_VERSION = 8  # 7: Article.source_url; 8: output.marshal, the output record
+CACHE_VERSION = 9  # 7: Article.source_url; 8: output.marshal, the output record; 9: feeds link their archives and hub
 PARALLEL_MIN = 400  # below this many items, starting worker processes costs more than it saves
 IN_PLACE_LIMIT = 0.25  # above this share of files changed, assemble a whole new tree instead
 INCREMENTAL_SHARE = 0.05  # above this share of articles moved, fingerprint every page
