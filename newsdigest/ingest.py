@@ -502,7 +502,9 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
             if cached[4] != done_in:
                 new_stat_cache[name] = cached[:4] + [done_in]
     else:
-        report.unchanged = len(done)
+        # A records file's articles each count, as when they were written.
+        report.unchanged = sum(1 if isinstance(new_stat_cache[name][4], str) else len(new_stat_cache[name][4])
+                               for name in done)
     if new_stat_cache != stat_cache:
         _save_stat_cache(config, new_stat_cache)
     if not report.errors:

@@ -296,3 +296,12 @@ def test_the_filename_policy_dates_an_undated_record_from_its_file_name(project)
         "seeds/daily-nodate.jsonl:1: missing date: the seed states no date (source 'Daily Example' has "
         "undated: filename) and no YYYY-MM-DD in the file name"]
     assert articles(project)["daily-2019-11-05.jsonl#1"][0]["date"] == "2019-11-05T00:00:00+09:00"
+
+
+def test_no_change_runs_count_each_record(project):
+    add(project, "kcna.jsonl", jsonl(story(1), story(2), story(3)))
+    ingest_ok(project)
+    assert "ingested 0 new or changed, 3 unchanged" in ingest_ok(project).stdout  # the quick stamp check
+    text = (project / "config.yaml").read_text()
+    (project / "config.yaml").write_text(text.replace("title: Newsdigest", "title: Another Digest"))
+    assert "ingested 0 new or changed, 3 unchanged" in ingest_ok(project).stdout  # every seed only stat'ed
