@@ -37,7 +37,14 @@ serve: $(RUNTIME_STAMP) ## serve site/ with live reload while you edit
 check: $(RUNTIME_STAMP) ## verify the built site/ for GitHub Pages and feed readers (BASE_URL as for site)
 	$(PY) build.py check $(BUILD_ARGS)
 
-bench: $(RUNTIME_STAMP) ## run the benchmarks (BENCH_ARGS=...)
+bench: $(RUNTIME_STAMP) ## run the benchmarks side by side with Hugo (BENCH_ARGS=...)
+	@command -v hugo >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "hugo is missing; installing Debian's hugo with apt-get for the side-by-side runs"; \
+	    apt-get update -qq && apt-get install -y -qq hugo; \
+	  else \
+	    echo "note: hugo is not installed (sudo apt-get install hugo); the benchmark runs without it"; \
+	  fi; }
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 # Removes everything make and the build create. Never content/: that is the
