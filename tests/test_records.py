@@ -321,3 +321,12 @@ def test_a_damaged_first_seen_in_the_ingest_record_is_ignored_with_a_notice(proj
     # The content file is found again by its `seed:` field and kept; its date has not moved.
     meta, _ = articles(project)["243.txt"]
     assert meta["date"] == NOW_KST
+
+
+def test_a_json_file_of_one_object_is_one_record(project):
+    add(project, "one.json", json.dumps({"title": "Single", "date": "2019-11-01", "text": "Body."}, indent=2))
+    add(project, "broken.json", '{"title": "Broken",\n "text": }\n')
+    result = run_cli(project, "ingest")
+    assert result.stderr.splitlines() == [
+        "seeds/broken.json:2: not a JSON array of records, nor one record: Expecting value"]
+    assert articles(project)["one.json#1"][0]["title"] == "Single"
