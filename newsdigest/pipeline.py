@@ -81,6 +81,10 @@ def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None 
             sources.append(Source(shown, text, digest, meta))
             stats[rel] = (signature, digest)
             continue
+        if signature[0] > config.max_content_kb * 1024:  # like seeds: no input is too big to refuse
+            errors.append(DigestError(shown, f"file is too large ({signature[0] / 1024:,.0f} KB; the limit is "
+                                             f"{config.max_content_kb:,} KB, max_content_kb in config.yaml)"))
+            continue
         try:
             with open(path, "rb") as f:
                 raw = f.read()
