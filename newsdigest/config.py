@@ -92,11 +92,11 @@ TOP_KEYS = {
     "cname": (str, "", "custom domain written to CNAME (empty: no CNAME)"),
     "page_size_budget_kb": (int, 512, "largest HTML page `check` accepts, in KB"),
     "max_seed_kb": (int, 1024, "largest seed file ingest accepts, in KB"),
-    "max_content_kb": (int, 1024, "largest content file the build accepts, in KB"),
     "tagging": (dict, {}, "tag assignment thresholds"),
     "sources": (list, None, "source profiles, tried in order"),
     "tags": (dict, {}, "tag vocabulary: display name -> aliases"),
     "publisher_logo": (str, "", "publisher logo in the articles' JSON-LD: URL or site path"),
+    "max_content_kb": (int, 1024, "largest content file the build accepts, in KB"),
 }
 PATH_KEYS = {"seeds": "seeds", "content": "content", "layouts": "layouts", "output": "site", "cache": ".cache"}
 TAGGING_KEYS = {"title_hits": 1, "body_hits": 2, "max_tags": 5}
