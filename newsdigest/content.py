@@ -226,6 +226,11 @@ def validate_meta(meta: dict, shown: str, text: str, tz) -> tuple[dict, list[Dig
                         "in UTC and in the site's time zone)")
         else:
             clean["date"] = dt
+    for key, value in meta.items():  # a YAML escape ("\x01") gets past the check of the file's text
+        for item in (value if isinstance(value, list) else [value]):
+            if isinstance(item, str) and (m := _XML_ILLEGAL.search(item)):
+                bad(key, f"character U+{ord(m.group()):04X} is not allowed (feeds must be well-formed XML); remove it")
+                break
     for key in ("source", "summary", "slug", "id", "seed"):
         if key in meta and meta[key] is not None:
             if not isinstance(meta[key], str):

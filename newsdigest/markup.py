@@ -88,7 +88,7 @@ def _time_limit(seconds: float):
         return
 
     def expired(signum, frame):
-        raise MarkdownTooSlow
+        raise MarkdownTooSlow(seconds)
 
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)

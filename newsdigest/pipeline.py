@@ -144,6 +144,8 @@ def _in_parallel(fn, count: int, jobs: int, **work):
             return fn((0, count))
         import multiprocessing  # 10 ms to import: only when there is work to share
 
+        from .workers import ignore_interrupts
+
         if "fork" not in multiprocessing.get_all_start_methods():
             return fn((0, count))
         step = -(-count // (jobs * 4))
@@ -152,7 +154,7 @@ def _in_parallel(fn, count: int, jobs: int, **work):
         # collector then leaves them (and their copy-on-write memory pages) alone.
         gc.freeze()
         try:
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            with multiprocessing.get_context("fork").Pool(jobs, initializer=ignore_interrupts) as pool:
                 return [r for part in pool.map(fn, ranges) for r in part]
         finally:
             gc.unfreeze()

@@ -15,7 +15,7 @@ from .config import Config
 from .content import (Article, Tag, article_id, key_line, make_summary, split_front_matter, validate_meta,
                       xml_illegal_character)
 from .errors import DigestError
-from .markup import MARKDOWN_SECONDS, MarkdownTooSlow, html_to_text
+from .markup import MarkdownTooSlow, html_to_text
 from .paragraphs import render_body
 from .slugs import article_slug, tag_slug
 
@@ -74,8 +74,8 @@ def parse_article(source: Source, config: Config) -> Article:
     slug = clean.get("slug") or article_slug(title, f"article-{aid[:8]}")
     try:
         body_html = render_body(body)
-    except MarkdownTooSlow:
-        raise DigestError(source.path, f"the body took over {MARKDOWN_SECONDS:.0f} s to render as Markdown "
+    except MarkdownTooSlow as e:
+        raise DigestError(source.path, f"the body took over {e.args[0]:g} s to render as Markdown "
                                        "(Python-Markdown is slow on some input); simplify or shorten it")
     text = html_to_text(body_html)
     summary = clean.get("summary") or make_summary(text.split("\n"))
