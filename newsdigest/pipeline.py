@@ -144,7 +144,7 @@ def _in_parallel(fn, count: int, jobs: int, **work):
             return fn((0, count))
         import multiprocessing  # 10 ms to import: only when there is work to share
 
-        from .workers import ignore_interrupts
+        from .workers import reset_signals
 
         if "fork" not in multiprocessing.get_all_start_methods():
             return fn((0, count))
@@ -154,7 +154,7 @@ def _in_parallel(fn, count: int, jobs: int, **work):
         # collector then leaves them (and their copy-on-write memory pages) alone.
         gc.freeze()
         try:
-            with multiprocessing.get_context("fork").Pool(jobs, initializer=ignore_interrupts) as pool:
+            with multiprocessing.get_context("fork").Pool(jobs, initializer=reset_signals) as pool:
                 return [r for part in pool.map(fn, ranges) for r in part]
         finally:
             gc.unfreeze()
