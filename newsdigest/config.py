@@ -36,6 +36,22 @@ class SourceProfile:
     undated: str = "first-seen"  # what a seed with no date gets: one of UNDATED_POLICIES
     file_name: re.Pattern | None = None  # seeds whose file name matches are read with this profile
     fields: tuple[tuple[str, str], ...] = ()  # records files: (our field, the record's key)
+    html: HtmlProfile | None = None
+
+
+@dataclass(frozen=True)
+class HtmlProfile:
+    """How to read one outlet's HTML article pages (README, "HTML article pages").
+
+    Selectors are kept as text (CSS, or XPath when they start with `/` or `(`): compiled
+    selectors cannot be sent to the worker processes that read seeds."""
+
+    url: re.Pattern  # chooses the profile: matched against the page's canonical URL and og:url
+    title: str
+    date: str | None
+    body: str | None
+    reporter: str | None
+    drop: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -70,7 +86,9 @@ class Config:
     sources: tuple[SourceProfile, ...]
     tags: tuple[TagDef, ...]
     publisher_logo: str = ""  # absolute URL of the JSON-LD publisher logo, or ""
+    websub_hub: str = ""  # WebSub hub URL, or "" for none
     digest: str = field(default="", compare=False)
+    max_html_kb: int = 10240
 
     @property
     def base_path(self) -> str:
@@ -92,11 +110,13 @@ TOP_KEYS = {
     "cname": (str, "", "custom domain written to CNAME (empty: no CNAME)"),
     "page_size_budget_kb": (int, 512, "largest HTML page `check` accepts, in KB"),
     "max_seed_kb": (int, 1024, "largest seed file ingest accepts, in KB"),
+    "max_html_kb": (int, 10240, "largest HTML seed (article page) ingest accepts, in KB"),
+    "max_content_kb": (int, 1024, "largest content file the build accepts, in KB"),
     "tagging": (dict, {}, "tag assignment thresholds"),
     "sources": (list, None, "source profiles, tried in order"),
     "tags": (dict, {}, "tag vocabulary: display name -> aliases"),
     "publisher_logo": (str, "", "publisher logo in the articles' JSON-LD: URL or site path"),
-    "max_content_kb": (int, 1024, "largest content file the build accepts, in KB"),
+    "websub_hub": (str, "", "WebSub hub the feeds name and `ping` notifies (empty: none)"),
 }
 PATH_KEYS = {"seeds": "seeds", "content": "content", "layouts": "layouts", "output": "site", "cache": ".cache"}
 TAGGING_KEYS = {"title_hits": 1, "body_hits": 2, "max_tags": 5}
@@ -104,8 +124,9 @@ SOURCE_KEYS = {
     "name": str, "detect": (str, type(None)), "header": bool, "date_line": (str, type(None)),
     "timezone": str, "signoff": (str, type(None)), "reporter_line": (str, type(None)),
     "source_line": (str, type(None)), "drop": list, "attribution": str,
-    "undated": str, "file_name": (str, type(None)), "fields": dict,
+    "undated": str, "file_name": (str, type(None)), "fields": dict, "html": dict,
 }
+HTML_KEYS = {"url": str, "title": str, "date": str, "body": str, "reporter": str, "drop": list}
 # A seed that states no date: `first-seen` takes a date in the file name, else the time
 # ingest first saw the seed (kept in content/.ingest.json); `filename` only the file name;
 # `reject` refuses it.
@@ -230,6 +251,9 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
     elif not url.endswith("/"):
         url += "/"
 
+    hub = get("websub_hub").strip()
+    if hub and (urlsplit(hub).scheme not in ("http", "https") or not urlsplit(hub).netloc):
+        err(("websub_hub",), f"expected an absolute http(s) URL or empty, got {hub!r}")
     logo = get("publisher_logo").strip()
     logo_parts = urlsplit(logo)
     if logo_parts.scheme or logo.startswith("/"):
@@ -261,7 +285,8 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         else:
             tagging[key] = value
 
-    for key in ("articles_per_page", "feed_items", "page_size_budget_kb", "max_seed_kb", "max_content_kb"):
+    for key in ("articles_per_page", "feed_items", "page_size_budget_kb", "max_seed_kb", "max_html_kb",
+                "max_content_kb"):
         if key in values and values[key] < 1:
             err((key,), f"expected a positive integer, got {brief(values[key])}")
 
@@ -324,10 +349,10 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         articles_per_page=get("articles_per_page"), feed_items=get("feed_items"),
         article_path=article_path, cname=get("cname").strip(),
         page_size_budget_kb=get("page_size_budget_kb"), max_seed_kb=get("max_seed_kb"),
-        max_content_kb=get("max_content_kb"),
+        max_html_kb=get("max_html_kb"), max_content_kb=get("max_content_kb"),
         title_hits=tagging["title_hits"], body_hits=tagging["body_hits"], max_tags=tagging["max_tags"],
         sources=tuple(sources), tags=tuple(tags),
-        publisher_logo=logo,
+        publisher_logo=logo, websub_hub=hub,
         digest=hashlib.sha1((text + "\0" + url).encode()).hexdigest(),
     )
 
@@ -432,8 +457,48 @@ def _source(raw, keypath, err) -> SourceProfile | None:
         undated=undated,
         file_name=pattern("file_name"),
         fields=tuple(sorted(fields)),
+        html=_html_profile(raw["html"], keypath + ("html",), err) if "html" in raw else None,
     )
     return profile if ok else None
+
+
+def _html_profile(raw: dict, keypath, err) -> HtmlProfile | None:
+    ok = True
+    for key, value in raw.items():
+        if key not in HTML_KEYS:
+            err(keypath + (key,), f"unknown key (known: {', '.join(HTML_KEYS)})")
+            ok = False
+        elif not _is(value, HTML_KEYS[key]) or (isinstance(value, str) and not value.strip()):
+            err(keypath + (key,), f"expected {'a list of selectors' if HTML_KEYS[key] is list else 'a non-empty string'}, "
+                                  f"got {value!r}")
+            ok = False
+    for key in ("url", "title"):
+        if key not in raw:
+            err(keypath, f"{key}: required (" + ("a regular expression matching the outlet's article URLs"
+                                                 if key == "url" else "the selector of the headline") + ")")
+            ok = False
+    url = None
+    if isinstance(raw.get("url"), str):
+        try:
+            url = re.compile(raw["url"], re.IGNORECASE)
+        except re.error as e:
+            err(keypath + ("url",), f"bad regular expression: {e}")
+            ok = False
+    selectors = [(key, raw[key]) for key in ("title", "date", "body", "reporter") if isinstance(raw.get(key), str)]
+    drop = raw.get("drop") if isinstance(raw.get("drop"), list) else []
+    selectors += [(("drop", i), value) for i, value in enumerate(drop)]
+    from .formats.selectors import selector_problem  # lxml: only for configs that use HTML profiles
+
+    for key, value in selectors:
+        problem = selector_problem(value) if isinstance(value, str) and value.strip() else \
+            f"expected a selector string, got {value!r}"
+        if problem:
+            err(keypath + (key if isinstance(key, tuple) else (key,)), problem)
+            ok = False
+    if not ok:
+        return None
+    return HtmlProfile(url=url, title=raw["title"], date=raw.get("date"), body=raw.get("body"),
+                       reporter=raw.get("reporter"), drop=tuple(drop))
 
 
 def _display(path: Path) -> str:

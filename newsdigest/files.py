@@ -3,34 +3,69 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import hashlib
 import marshal
 import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import DigestError
+from .errors import DigestError, Rejected
+
+
+MAX_DEPTH = 32  # folders nested deeper are reported, never read (nor walked by recursion)
+
+
+def walk_files(root, keep=lambda name: not name.startswith("."), problems: list | None = None):
+    """(relative path with /, DirEntry) of every file under root whose name and whose
+    folders' names `keep` accepts (default: no dot-files or dot-folders), walked without
+    recursion and at most MAX_DEPTH folders deep. A folder that cannot be read, or lies
+    deeper, goes into `problems` as a DigestError (when given): never skipped silently.
+    A missing root is an empty folder."""
+    stack = [("", str(root), 0)]
+    while stack:
+        prefix, folder, depth = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except FileNotFoundError:
+            continue  # no such folder yet, or deleted while walking
+        except OSError as e:
+            if problems is not None:
+                problems.append(DigestError(shown(folder), f"cannot read this folder: {e.strerror or e}"))
+            continue
+        for e in entries:
+            if not keep(e.name):
+                continue
+            if e.is_dir(follow_symlinks=False):
+                if depth < MAX_DEPTH:
+                    stack.append((prefix + e.name + "/", e.path, depth + 1))
+                elif problems is not None:
+                    problems.append(DigestError(shown(e.path), f"folder nested more than {MAX_DEPTH} levels deep; "
+                                                               "not read (move its files up)"))
+            else:
+                yield prefix + e.name, e
 
 
 def scan_tree(root: Path, suffix: str = "") -> dict[str, tuple]:
     """Every file under root: relative path (with /) -> (size, mtime_ns, inode).
-    Dot-files and dot-folders are skipped."""
+    Dot-files and dot-folders are skipped. Raises Rejected listing every folder or file
+    that cannot be read (or is nested too deep): a build must not take a folder it cannot
+    see for an empty one."""
     out: dict[str, tuple] = {}
-    stack = [("", str(root))]
-    while stack:
-        prefix, folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for e in entries:
-            if e.name.startswith("."):
-                continue
-            if e.is_dir(follow_symlinks=False):
-                stack.append((prefix + e.name + "/", e.path))
-            elif e.name.endswith(suffix):
+    problems: list[DigestError] = []
+    for rel, e in walk_files(root, problems=problems):
+        if rel.endswith(suffix):
+            try:
                 st = e.stat()
-                out[prefix + e.name] = (st.st_size, st.st_mtime_ns, st.st_ino)
+            except FileNotFoundError:
+                continue  # deleted while walking
+            except OSError as err:
+                problems.append(DigestError(shown(e.path), f"cannot read: {err.strerror or err}"))
+                continue
+            out[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    if problems:
+        raise Rejected(problems)
     return out
 
 
@@ -42,10 +77,10 @@ def write_all(fd: int, data) -> None:
         view = view[os.write(fd, view):]
 
 
-def write_temp(path, data: bytes, sync: bool = True) -> str:
-    """Write data in full to a temp file beside `path` (fsync'd unless the caller syncs the
-    whole file system once) and return its name; on failure remove it and raise a
-    DigestError naming `path`."""
+def write_temp(path, data, sync: bool = True) -> str:
+    """Write data (bytes, or a list of bytes to write one after the other) in full to a
+    temp file beside `path`, fsync'd unless `sync` is false, and return its name; on
+    failure remove it and raise a DigestError naming `path`."""
     path = str(path)
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.tmp{os.getpid()}")
@@ -56,7 +91,8 @@ def write_temp(path, data: bytes, sync: bool = True) -> str:
             os.makedirs(folder, exist_ok=True)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
         try:
-            write_all(fd, data)
+            for part in (data if isinstance(data, list) else [data]):
+                write_all(fd, part)
             if sync:
                 os.fsync(fd)
         finally:
@@ -67,7 +103,7 @@ def write_temp(path, data: bytes, sync: bool = True) -> str:
     return tmp
 
 
-def write_atomic(path, data: bytes) -> None:
+def write_atomic(path, data) -> None:
     """Write beside the target, fsync, rename over it: a reader never sees half a file, and
     a failed write (its message names the path) leaves the old file and no temp file."""
     tmp = write_temp(path, data)
@@ -135,20 +171,56 @@ def exclusive_lock(cache_dir: Path, name: str, what: str):
         os.close(fd)  # releases the lock
 
 
-def load_marshal(path, version) -> dict:
-    """A cache file of plain data (dicts, tuples, strings, numbers) in marshal's format,
-    or {} when it is missing, damaged or of another `version` or Python. (marshal loads in
-    two thirds and dumps in under half of pickle's time; its format is this Python's.)"""
+SEAL = b"NDSEAL1\n"  # then the SHA-256 of the file's name and payload, then the payload
+
+
+def seal(name: str, payload: bytes) -> bytes:
+    """A cache file's bytes that check themselves: a truncated, flipped, or swapped file
+    (the hash covers its name) fails `unseal`, so no loader ever sees bytes this program
+    did not write for that file."""
+    return SEAL + hashlib.sha256(name.encode() + b"\0" + payload).digest() + payload
+
+
+def unseal(name: str, blob: bytes) -> bytes | None:
+    """The payload `seal` wrapped, or None when the bytes are not exactly that."""
+    head = len(SEAL) + 32
+    if len(blob) < head or not blob.startswith(SEAL):
+        return None
+    payload = memoryview(blob)[head:]
+    if hashlib.sha256(name.encode() + b"\0" + payload).digest() != blob[len(SEAL):head]:
+        return None
+    return payload
+
+
+def load_marshal(path, version, notices: list | None = None) -> dict:
+    """A sealed cache file of plain data (dicts, tuples, strings, numbers) in marshal's
+    format, or {} when it is missing, damaged or of another `version` or Python; a file
+    that is there but unusable adds a one-line notice to `notices` (when given). (marshal
+    loads in two thirds and dumps in under half of pickle's time; its format is this
+    Python's, and it is only ever given bytes whose seal holds.)"""
     try:
         with open(path, "rb") as f:
-            data = marshal.loads(f.read())  # load(f) reads object by object: 5 times slower
-        return data["data"] if isinstance(data, dict) and data.get("version") == (version, sys.version) else {}
-    except Exception:  # a missing or damaged cache is only a cache miss
-        return {}
+            blob = f.read()
+    except OSError:
+        return {}  # no cache yet
+    payload = unseal(os.path.basename(path), blob)
+    try:
+        data = marshal.loads(payload) if payload is not None else None  # load(f): 5 times slower
+    except (ValueError, EOFError, TypeError):
+        data = None
+    if isinstance(data, dict) and data.get("version") == (version, sys.version) and isinstance(data.get("data"), dict):
+        return data["data"]
+    if notices is not None:
+        notices.append(discarded(path))
+    return {}
+
+
+def discarded(path) -> str:
+    return f"{shown(path)}: damaged, or written by another version; discarded (the build runs without it)"
 
 
 def save_marshal(path, data: dict, version) -> None:
-    write_atomic(path, marshal.dumps({"version": (version, sys.version), "data": data}))
+    write_atomic(path, seal(os.path.basename(path), marshal.dumps({"version": (version, sys.version), "data": data})))
 
 
 def shown(path) -> str:

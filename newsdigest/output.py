@@ -77,6 +77,24 @@ def _prove_no_symlink_escape(root: str, dests) -> None:
             raise DigestError(shown(folder), f"refusing to write outside {shown(root)}/: it resolves to {real}")
 
 
+def remove_tree(path: Path) -> None:
+    """Remove a folder tree this build owns (an old site, a half-built one), making read-only
+    folders in it writable first; raise a DigestError naming it when it cannot go."""
+    def writable_then_retry(func, failed, _exc):
+        try:
+            os.chmod(os.path.dirname(failed), 0o755)
+            if func is not os.rmdir or os.path.lexists(failed):
+                func(failed)
+        except OSError:
+            pass  # reported below, once, if the tree is still there
+
+    if os.path.lexists(path):
+        shutil.rmtree(path, onerror=writable_then_retry)
+    if os.path.lexists(path):
+        raise DigestError(shown(path), "cannot remove this folder (left by a build; check its permissions "
+                                       "and remove it by hand)")
+
+
 class NewSite:
     """The next site, assembled in `site.new/` beside the current one and swapped in whole.
 
@@ -89,9 +107,11 @@ class NewSite:
         self.dir = self.out_dir.with_name(self.out_dir.name + ".new")
         self.old = self.out_dir.with_name(self.out_dir.name + ".old")
         for leftover in (self.dir, self.old):
-            if leftover.exists():
-                shutil.rmtree(leftover)
-        self.dir.mkdir(parents=True)
+            remove_tree(leftover)
+        try:
+            self.dir.mkdir(parents=True)
+        except OSError as e:
+            raise DigestError(shown(self.dir), f"cannot create the new site here: {e.strerror or e}") from e
 
     def write(self, rel: str, data: bytes) -> None:
         put(self.dir, rel, data)
@@ -107,7 +127,10 @@ class NewSite:
             shutil.copy2(source, dest, follow_symlinks=False)
 
     def abandon(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
+        try:
+            remove_tree(self.dir)
+        except DigestError:
+            pass  # the build is failing already; the next one removes it (and check reports it)
 
     def commit(self) -> None:
         sync_file_system(self.dir)  # every file on disk before the tree is renamed into place
@@ -117,7 +140,7 @@ class NewSite:
                 os.rename(self.out_dir, self.old)
                 os.rename(self.dir, self.out_dir)
                 leftover = self.old
-            shutil.rmtree(leftover, ignore_errors=True)
+            remove_tree(leftover)
         else:
             os.rename(self.dir, self.out_dir)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .config import Config, SourceProfile
 from .errors import DigestError
+from .formats.encoding import check_size, decode_text
 from .formats.datelines import parse_dateline, strip_signoffs
 
 
@@ -33,34 +34,13 @@ _FILENAME_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _EMAIL = re.compile(r"\S+@\S+")
 _ODD_SPACE = re.compile(r"[\t\u00a0\u3000\u200b\ufeff\f\v]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")  # and what XML forbids
-_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 _PATHLIKE = re.compile(r"(^|[/\\])\.\.([/\\]|$)|^[/\\~]")
 
 
-def decode_seed(raw: bytes, shown: str, max_bytes: int) -> str:
-    """Bytes to text: UTF-8 (BOM or not), UTF-16 with BOM, or Korean CP949/EUC-KR."""
-    if len(raw) > max_bytes:
-        raise DigestError(shown, f"file is too large ({len(raw) / 1024:,.0f} KB; the limit is "
-                                 f"{max_bytes // 1024:,} KB, max_seed_kb in config.yaml)")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            raise DigestError(shown, "undecodable bytes: starts with a UTF-16 mark but is not UTF-16")
-    controls = len(raw) - len(raw.translate(None, _CONTROL_BYTES))
-    if controls > max(2, len(raw) // 100):
-        raise DigestError(shown, f"binary file ({controls} control bytes), not a text article")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as utf8_error:
-        try:
-            return raw.decode("cp949")
-        except UnicodeDecodeError:
-            line = raw[: utf8_error.start].count(b"\n") + 1
-            raise DigestError(shown, f"undecodable bytes at offset {utf8_error.start} "
-                                     "(neither UTF-8 nor CP949/EUC-KR)", line)
+def decode_seed(raw: bytes, shown: str, max_bytes: int, limit_key: str = "max_seed_kb") -> str:
+    """Bytes to text within the size limit (see formats.encoding.decode_text for the encodings)."""
+    check_size(raw, shown, max_bytes, limit_key)
+    return decode_text(raw, shown)
 
 
 def normalise_lines(text: str) -> list[tuple[int, str]]:
@@ -145,7 +125,12 @@ RECORDS_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv")
 
 
 def seed_kind(path: Path, raw: bytes) -> str:
-    """What a seed file is, by content with its extension as a hint: "html", "records" or "text"."""
+    """What a seed file is, by content with its extension as a hint: "wire", "html",
+    "records" or "text"."""
+    from .formats.wire import wire_format
+
+    if wire_format(raw):  # before anything else: its control bytes would read as a binary file
+        return "wire"
     suffix = path.suffix.lower()
     if suffix in RECORDS_SUFFIXES:
         return "records"
@@ -166,6 +151,9 @@ def read_seeds(path: Path, config: Config, raw: bytes | None = None) -> list[See
         except OSError as e:
             raise DigestError(_shown(path, config), f"cannot read: {e.strerror}")
     kind = seed_kind(path, raw)
+    if kind == "wire":
+        from .formats.wire import read_wire
+        return [read_wire(path, config, raw)]
     if kind == "html":
         from .formats.html import read_html
         return [read_html(path, config, raw)]
@@ -190,7 +178,8 @@ def read_seed(path: Path, config: Config, raw: bytes | None = None, now: datetim
         raise DigestError(shown, "empty file: no article text")
 
     profile, detected = choose_profile(content[0][1], config.sources, path.name)
-    candidates = [profile] if detected else [p for p in config.sources if p.detect is None]
+    # A profile with only an `html:` part reads HTML pages, not text: no text fallback.
+    candidates = [profile] if detected else [p for p in config.sources if p.detect is None and p.html is None]
     if not candidates:
         raise DigestError(shown, f"no source profile recognises this file (first line: {content[0][1][:60]!r}); "
                                  "add one under `sources:` in config.yaml", content[0][0])

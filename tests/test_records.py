@@ -107,12 +107,18 @@ def test_a_profile_maps_the_fields_and_names_the_outlet(project):
 def test_config_validates_the_new_profile_keys_in_one_pass(project):
     config = yaml.safe_load((project / "config.yaml").read_text())
     config["sources"][0].update({"undated": "sometimes", "fields": {"headline": "h"}})
-    (project / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+    (project / "config.yaml").write_text(text)
+    # The lines of the two keys in the file as written (the bundled profile may grow keys).
+    line = {key: next(n for n, s in enumerate(text.splitlines(), 1) if s.strip() == key)
+            for key in ("undated: sometimes", "headline: h")}
     result = run_cli(project, "ingest")
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "config.yaml:29: sources.0.undated: expected one of first-seen, filename, reject, got 'sometimes'",
-        "config.yaml:33: sources.0.fields.headline: unknown record field (known: title, date, text, url, author, source)",
+        f"config.yaml:{line['undated: sometimes']}: sources.0.undated: expected one of first-seen, filename, reject, "
+        "got 'sometimes'",
+        f"config.yaml:{line['headline: h']}: sources.0.fields.headline: unknown record field (known: title, date, text, "
+        "url, author, source)",
         "failed: 2 problem(s); nothing was written"]
 
 
@@ -254,3 +260,26 @@ def test_a_bad_url_in_front_matter_is_a_problem_with_its_line(project):
     assert result.returncode == 1
     assert "content/2019/11/a.md:4: url: expected an absolute http(s) URL of the original article, " \
            "got 'javascript:alert(1)'" in result.stderr
+
+
+def test_a_large_records_file_shared_by_two_processes_gives_what_one_gives(project, tmp_path, monkeypatch):
+    """The parts path (every core takes every k-th record) against one process, in-process
+    so the split size can be lowered: same content files, same messages."""
+    import shutil
+
+    from newsdigest import ingest as ingest_module
+    from newsdigest.config import load_config
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1574208000")
+    records = [story(n) for n in range(1, 9)] + [story(3, headline="Told twice")]
+    add(project, "big.jsonl", jsonl(*records) + "not json\n" + jsonl({"title": "Undated", "text": "Body."}))
+    other = tmp_path / "other"
+    shutil.copytree(project, other)
+    one = ingest_module.ingest(load_config(project / "config.yaml"), jobs=1)
+    monkeypatch.setattr(ingest_module, "RECORDS_SPLIT_BYTES", 100)
+    two = ingest_module.ingest(load_config(other / "config.yaml"), jobs=2)
+    assert [str(e) for e in two.errors] == [str(e) for e in one.errors] == [
+        f"{project / 'seeds/big.jsonl'}:10: not a JSON record: Expecting value"
+        .replace(str(project / 'seeds/big.jsonl'), 'seeds/big.jsonl')]
+    assert two.notices == one.notices == ["seeds/big.jsonl:9: same story as seeds/big.jsonl:3; keeping one article"]
+    assert content_files(other) == content_files(project) and len(content_files(project)) == 9
