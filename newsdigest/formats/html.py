@@ -50,6 +50,7 @@ _DATE_META = ("article:published_time", "og:published_time", "datepublished", "p
               "publish-date", "date", "dc.date", "dc.date.issued", "dcterms.created", "sailthru.date",
               "parsely-pub-date", "article.published", "original-publish-date")
 _AGENCY_CREDIT = re.compile(r"^\((?P<agency>[A-Za-z][\w&.' -]{0,30})\)$")  # `(Yonhap)` alone on a line
+_SAVED_FROM = re.compile(r"saved from url=\(\d+\)(\S+)")
 _REPORTER_LABEL = re.compile(r"^(?:(?:reporters?|written by|authors?)\s*:|by\s)\s*", re.IGNORECASE)
 
 
@@ -82,6 +83,9 @@ class _Page:
         self.jsonld = _jsonld_articles(root)
         self.canonical = [_clean(el.get("href", "")) for el in root.iter("link")
                           if "canonical" in (el.get("rel") or "").lower().split() and el.get("href")]
+        # `<!-- saved from url=(0052)https://... -->`, which browsers write into a saved page.
+        self.saved_from = [m.group(1) for c in root.itersiblings(etree.Comment, preceding=True)
+                           if (m := _SAVED_FROM.search(c.text or ""))]
 
     def first_meta(self, *keys) -> str:
         for key in keys:
@@ -100,6 +104,7 @@ class _Page:
                 if isinstance(value, str):
                     found.append(value.strip())
         found += self.meta.get("og:url", []) + self.meta.get("twitter:url", [])
+        found += self.saved_from
         return [u for u in dict.fromkeys(found) if urlsplit(u).scheme in ("http", "https")]
 
     def url(self) -> str:
