@@ -14,7 +14,6 @@ import json
 import re
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -45,6 +44,9 @@ def read_records(path: Path, config: Config, raw: bytes, part: tuple[int, int] |
     With `part` (i, k), only every k-th record from the i-th: k processes share a large
     file. Raises DigestError when the file as a whole cannot be read."""
     shown = _shown(path, config)
+    if len(raw) > MAX_RECORDS_BYTES:  # not max_seed_kb: that limits each record's text
+        raise DigestError(shown, f"records file is too large ({len(raw) / 1024:,.0f} KB; the limit for "
+                                 f"records files is {MAX_RECORDS_BYTES // 1024:,} KB)")
     text = decode_seed(raw, shown, MAX_RECORDS_BYTES)
     profile = profile_for_file(path.name, config.sources)
     zone = profile.timezone if profile else config.timezone
@@ -74,6 +76,13 @@ def _records(suffix: str, text: str, shown: str):
         return
     if suffix == ".json" and text.lstrip().startswith("["):
         yield from _array_records(text, shown)
+        return
+    if suffix == ".json":  # one object, however it is laid out: one record
+        try:
+            yield 1 + len(text) - len(text.lstrip("\r\n")), json.loads(text)
+        except ValueError as e:
+            yield getattr(e, "lineno", 1), DigestError(shown, "not a JSON array of records, nor one record: "
+                                                              f"{getattr(e, 'msg', e)}", getattr(e, "lineno", 1))
         return
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -217,38 +226,12 @@ def _paragraphs(body: str) -> list[str]:
     return [line for _, line in normalise_lines(body) if line]
 
 
-class _TextOfHTML(HTMLParser):
-    """Text of an HTML fragment with a line break at each block and <br>."""
-
-    BREAKS = {"p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
-    HIDDEN = {"script", "style"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts, self.hidden = [], 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.HIDDEN:
-            self.hidden += 1
-        elif tag in self.BREAKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag in self.HIDDEN:
-            self.hidden = max(0, self.hidden - 1)
-        elif tag in self.BREAKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if not self.hidden:
-            self.parts.append(data.replace("\n", " "))
-
-
 def _html_text(fragment: str) -> str:
-    parser = _TextOfHTML()
-    parser.feed(fragment)
-    parser.close()
-    return "".join(parser.parts)
+    """Text of an HTML fragment with a line break at each block and <br> (the HTML
+    reader's own rules)."""
+    from .html import fragment_lines  # lxml: only for records whose text is HTML
+
+    return "\n".join(fragment_lines(fragment))
 
 
 def _date(value, zone, shown: str, line: int) -> datetime:
