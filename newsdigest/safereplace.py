@@ -44,30 +44,12 @@ def replace_unless_edited(path: str, data: bytes, expected_sha: str) -> bool:
             return False
         os.replace(tmp, path)
         return True
-    # path now holds data; tmp holds the old file.
-    fd = os.open(tmp, os.O_RDONLY)
-    lease = _lease(fd)
-    try:
-        if lease is not None and _sha(_read_fd(fd)) == expected_sha and not _breaking(fd, lease):
-            os.unlink(tmp)
-            if not _breaking(fd, lease):
-                return True
-            # A writer opened the old file in the very moment it went (it waits on the
-            # lease): let it finish, then keep what it wrote.
-            _unlease(fd, lease)
-            lease = _wait_for_writers(fd)
-            old = _read_fd(fd)
-            if _sha(old) == expected_sha:
-                return True
-            back = _beside(path)
-            write_atomic(back, old)
-            _swap_back(back, path, data)
-            return False
-        _swap_back(tmp, path, data)  # the editor's bytes: put them back
-        return False
-    finally:
-        _unlease(fd, lease)
-        os.close(fd)
+    # path now holds data; tmp holds the old file. Drop it only if it is what ingest
+    # expected and no writer is at work in it; else the editor's bytes go back.
+    if _drop_if(tmp, lambda old: _sha(old) == expected_sha) is None:
+        return True
+    _swap_back(tmp, path, data)
+    return False
 
 
 def _swap_back(old: str, path: str, data: bytes) -> None:
@@ -75,12 +57,55 @@ def _swap_back(old: str, path: str, data: bytes) -> None:
     if not _exchange(old, path):
         os.replace(old, path)  # path was deleted meanwhile
         return
-    if _read(old) != data:
-        # A second editor saved into ingest's version in the moment it was in place:
-        # keep that too, beside the file, rather than lose it.
-        os.replace(old, path + ".conflict")
-    else:
-        os.unlink(old)
+    # An editor that opened path while ingest's version was in place wrote into that
+    # version: keep what it wrote beside the file rather than lose it.
+    if _drop_if(old, lambda mine: mine == data) is not None:
+        _keep_beside(old, path + ".conflict")
+
+
+def _drop_if(path: str, expected) -> bytes | None:
+    """Delete the file at path if `expected(its bytes)` once no process has it open for
+    writing; None when it was deleted, else its bytes (left at path).
+
+    A writer that found the file just before it went may open it just after: the read
+    lease makes that open wait for us, so each one is seen, let finish and read again."""
+    fd = os.open(path, os.O_RDONLY)
+    lease = None
+    try:
+        lease = _wait_for_writers(fd)
+        data = _read_fd(fd)
+        if lease is None or not expected(data):
+            return data
+        os.unlink(path)
+        for _ in range(100):  # writers that opened it in that moment: let them finish
+            if not _breaking(fd, lease):
+                break
+            _unlease(fd, lease)
+            lease = _wait_for_writers(fd)
+        _unlease(fd, lease)
+        lease = _wait_for_writers(fd)  # and one last look, after the lease was let go
+        data = _read_fd(fd)
+        if expected(data):
+            return None
+        write_atomic(path, data)  # a writer's bytes: back under the name, for the caller
+        return data
+    finally:
+        _unlease(fd, lease)
+        os.close(fd)
+
+
+def _keep_beside(src: str, name: str) -> None:
+    """Move src to `name`, or `name-2`, `name-3`, ...: never over an earlier one."""
+    n = 1
+    while True:
+        target = name if n == 1 else f"{name}-{n}"
+        try:
+            os.link(src, target)
+        except FileExistsError:
+            n += 1
+            continue
+        os.unlink(src)
+        return
 
 
 def _lease(fd: int) -> bool | None:
