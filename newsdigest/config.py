@@ -64,6 +64,7 @@ class Config:
     max_tags: int
     sources: tuple[SourceProfile, ...]
     tags: tuple[TagDef, ...]
+    search: bool = True
     digest: str = field(default="", compare=False)
 
     @property
@@ -89,6 +90,7 @@ TOP_KEYS = {
     "tagging": (dict, {}, "tag assignment thresholds"),
     "sources": (list, None, "source profiles, tried in order"),
     "tags": (dict, {}, "tag vocabulary: display name -> aliases"),
+    "search": (bool, True, "build the Pagefind search index and the /search/ page"),
 }
 PATH_KEYS = {"seeds": "seeds", "content": "content", "layouts": "layouts", "output": "site", "cache": ".cache"}
 TAGGING_KEYS = {"title_hits": 1, "body_hits": 2, "max_tags": 5}
@@ -296,7 +298,7 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         article_path=article_path, cname=get("cname").strip(),
         page_size_budget_kb=get("page_size_budget_kb"), max_seed_kb=get("max_seed_kb"),
         title_hits=tagging["title_hits"], body_hits=tagging["body_hits"], max_tags=tagging["max_tags"],
-        sources=tuple(sources), tags=tuple(tags),
+        sources=tuple(sources), tags=tuple(tags), search=get("search"),
         digest=hashlib.sha1((text + "\0" + url).encode()).hexdigest(),
     )
 

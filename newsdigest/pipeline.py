@@ -29,6 +29,7 @@ from .errors import DigestError, Rejected
 from .files import load_marshal, save_marshal, scan_tree, shown, write_atomic
 from .output import NewSite, put, update_site
 from .pages import PageInfo
+from .search import update_index
 from .site import Articles
 
 
@@ -507,7 +508,8 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     stamp = input_stamp(config, content_listing, layout_listing, drafts, future)
     last = _read_stamp(config)
     if (last.get("stamp") == stamp and last.get("valid_from", 1e18) <= now.timestamp() < last.get("valid_until", 0)
-            and (config.output_dir / "index.html").is_file()):
+            and (config.output_dir / "index.html").is_file()
+            and (not config.search or (config.output_dir / "pagefind" / "pagefind-entry.json").is_file())):
         lap("stamp")
         return BuildReport(last["articles"], last["tags"], last["pages"], 0,
                            time.perf_counter() - started, config.output_dir, _stages(laps))
@@ -692,6 +694,8 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
             for path in new_files:
                 if path not in fresh:
                     stage.keep(path)
+            lap(f"render and write {changes}")
+            reindexed = update_index(config, stage.dir, article_files(pages, new_files))  # swapped in with the tree
             stage.commit()
         elif changed or removed:
             update_site(config.output_dir, changed, removed)
@@ -700,7 +704,10 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
             stage.abandon()
         raise
 
-    lap(f"render and write {changes}")
+    if not stage:
+        lap(f"render and write {changes}")
+        reindexed = update_index(config, config.output_dir, article_files(pages, new_files))
+    lap("search index" + (" (re-indexed)" if reindexed else " (unchanged)"))
     if parsed or changes or new_files != old_files or not cache or cache.get("deps") is None:
         store.save({source_sha[f.path] for f in all_facts}, parsed)
         cache_files.save({
@@ -722,6 +729,11 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     lap("save cache")
     return BuildReport(len(site.articles), len(site.tags), len(pages), len(todo) + len(generated),
                        time.perf_counter() - started, config.output_dir, _stages(laps))
+
+
+def article_files(pages, files: dict) -> dict[str, str]:
+    """Article page -> hash of its bytes: what the search index is made from."""
+    return {p.output: files[p.output][1] for p in pages if p.template == "article.html"}
 
 
 def _stages(laps) -> tuple:

@@ -14,7 +14,7 @@ from .config import Config
 from .errors import DigestError
 from .pages import Page, clock, longdate, monthname, rfc822, shortdate
 
-TEMPLATES = ("base.html", "index.html", "article.html", "tag.html", "tags.html", "archive.html", "404.html")
+TEMPLATES = ("base.html", "index.html", "article.html", "tag.html", "tags.html", "archive.html", "404.html", "search.html")
 
 
 def make_env(config: Config, bytecode_dir: Path | None = None) -> jinja2.Environment:
