@@ -18,7 +18,6 @@ content, so the same site gives the same bundle bytes on every build.
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
@@ -30,6 +29,7 @@ from pathlib import Path
 from .config import Config
 from .errors import DigestError
 from .files import shown, write_atomic
+from .pagefind_files import data_file_bytes, read_data_file
 
 BUNDLE_DIR = "pagefind"
 STATE_FILE = "search.json"
@@ -37,7 +37,6 @@ STATE_FILE = "search.json"
 # (pagefind.js and its worker, the WebAssembly and the index) and none of these.
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
-SIGNATURE = b"pagefind_dcd"  # what every decompressed Pagefind data file starts with
 
 
 def index_state(article_files: dict[str, str]) -> str:
@@ -73,84 +72,6 @@ def run_pagefind(config: Config, site_dir: Path, out_dir: Path) -> None:
 
 
 # ---------------------------------------------------------------- canonical bundle bytes
-# Pagefind's data files are gzipped CBOR after a signature. Only what Pagefind writes is
-# handled: unsigned and negative integers, byte and text strings, arrays and maps.
-
-def cbor_decode(data: bytes, i: int = 0):
-    """(value, next offset) of the CBOR item at data[i]."""
-    head = data[i]
-    major, info = head >> 5, head & 31
-    i += 1
-    if info < 24:
-        n = info
-    elif info <= 27:
-        size = 1 << (info - 24)
-        n = int.from_bytes(data[i:i + size], "big")
-        i += size
-    else:
-        raise ValueError(f"unsupported CBOR item {head:#04x}")
-    if major == 0:
-        return n, i
-    if major == 1:
-        return -1 - n, i
-    if major == 2:
-        return bytes(data[i:i + n]), i + n
-    if major == 3:
-        return data[i:i + n].decode("utf-8"), i + n
-    if major == 4:
-        items = []
-        for _ in range(n):
-            item, i = cbor_decode(data, i)
-            items.append(item)
-        return items, i
-    if major == 5:
-        pairs = {}
-        for _ in range(n):
-            key, i = cbor_decode(data, i)
-            pairs[key], i = cbor_decode(data, i)
-        return pairs, i
-    raise ValueError(f"unsupported CBOR item {head:#04x}")
-
-
-def _cbor_head(major: int, n: int) -> bytes:
-    if n < 24:
-        return bytes([major << 5 | n])
-    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
-        if n < 1 << (8 * size):
-            return bytes([major << 5 | info]) + n.to_bytes(size, "big")
-    raise ValueError(f"integer too large for CBOR: {n}")
-
-
-def cbor_encode(value) -> bytes:
-    if isinstance(value, bool) or value is None:
-        raise ValueError(f"unsupported value in a Pagefind file: {value!r}")
-    if isinstance(value, int):
-        return _cbor_head(0, value) if value >= 0 else _cbor_head(1, -1 - value)
-    if isinstance(value, bytes):
-        return _cbor_head(2, len(value)) + value
-    if isinstance(value, str):
-        raw = value.encode("utf-8")
-        return _cbor_head(3, len(raw)) + raw
-    if isinstance(value, list):
-        return _cbor_head(4, len(value)) + b"".join(cbor_encode(v) for v in value)
-    if isinstance(value, dict):
-        return _cbor_head(5, len(value)) + b"".join(cbor_encode(k) + cbor_encode(v) for k, v in value.items())
-    raise ValueError(f"unsupported value in a Pagefind file: {value!r}")
-
-
-def read_data_file(path: Path):
-    raw = gzip.decompress(path.read_bytes())
-    if not raw.startswith(SIGNATURE):
-        raise ValueError(f"{path.name} is not a Pagefind data file")
-    value, end = cbor_decode(raw, len(SIGNATURE))
-    if end != len(raw):
-        raise ValueError(f"{path.name} has trailing bytes")
-    return value
-
-
-def data_file_bytes(value) -> bytes:
-    return gzip.compress(SIGNATURE + cbor_encode(value), compresslevel=9, mtime=0)
-
 
 def _hash_name(prefix: str, data: bytes, length: int) -> str:
     return f"{prefix}_{hashlib.sha256(data).hexdigest()[:length]}"
