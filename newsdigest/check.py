@@ -28,8 +28,7 @@ URL_ATTRS = {
     "video": ("src", "poster"), "audio": ("src",), "track": ("src",), "object": ("data",),
     "input": ("src",), "form": ("action",), "blockquote": ("cite",), "q": ("cite",),
 }
-# A form leads where it is submitted (the masthead search box leads to the search page).
-NAV_TAGS = ("a", "area", "form")
+NAV_TAGS = ("a", "area")
 # Social-card metadata that crawlers fetch as absolute URLs.
 META_URL_PROPERTIES = ("og:url", "og:image", "twitter:image")
 CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)

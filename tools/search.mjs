@@ -4,7 +4,8 @@
 //   {url, status, results: [{href, title, meta, excerpt}], errors: [...], bundleBytes, bundleFiles}
 // where errors are console errors, page errors and failed requests, and bundleBytes the bytes
 // of the search bundle (pagefind/) the query downloaded. Options: --width N (viewport),
-// --screenshot FILE (a full-page PNG of the result list). Exit 0 when the run itself worked
+// --screenshot FILE (a PNG of the result list), --front-screenshot FILE (the page typed
+// into), --full-page no (only the viewport in both). Exit 0 when the run itself worked
 // (the caller judges the result); 2 when the browser could not run.
 // Used by tests/test_search.py and bench/run.py; needs tools/install-test-tools.sh.
 import { chromium } from 'playwright-core';
@@ -25,6 +26,8 @@ const option = (name, fallback) => {
 };
 const width = Number(option('--width', '1280'));
 const screenshot = option('--screenshot', '');
+const frontShot = option('--front-screenshot', '');  // the page typed into, before the search
+const full = option('--full-page', 'yes') === 'yes';
 const [url, query] = args;
 
 const profile = mkdtempSync(join(tmpdir(), 'search-chromium-'));
@@ -46,6 +49,7 @@ try {
   });
   await page.goto(url, { waitUntil: 'load', timeout: 30000 });
   await page.fill('form[role=search] input[name=q]', query);
+  if (frontShot) await page.screenshot({ path: frontShot, fullPage: full });
   await Promise.all([page.waitForURL(/\/search\/\?q=/, { timeout: 30000 }), page.press('form[role=search] input[name=q]', 'Enter')]);
   await page.waitForFunction(() => {
     const s = document.querySelector('.search-status');
@@ -60,7 +64,7 @@ try {
     marks: li.querySelectorAll('.search-excerpt mark').length,
   })));
   const status = await page.textContent('.search-status');
-  if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+  if (screenshot) await page.screenshot({ path: screenshot, fullPage: full });
   const files = await Promise.all(bundle);
   console.log(JSON.stringify({ url: page.url(), status, results, errors,
     bundleBytes: files.reduce((n, f) => n + f.bytes, 0), bundleFiles: files }));
