@@ -305,14 +305,15 @@ def test_a_word_in_no_article_says_so(browser_site):
 def test_korean_words_are_found_by_their_beginning_only(tmp_path):
     # What README says about Korean (measured with Pagefind 1.5.2): text is split on spaces
     # only, and every query word matches the beginning of a word. So 서울 finds 서울은
-    # (Seoul + particle), but 시청 does not find 서울시청 and 했다 not 발표했다.
+    # (Seoul + particle) and 정책 finds 정책을, but 시청 does not find 서울시청, nor 했다 발표했다.
     project = searchable_project(tmp_path / "ko")
     set_config(project, "language", "ko")
     write_article(project, "seoul", "시장 발표", "서울은 오늘 새 정책을 발표했다. 서울시청 앞에서 열렸다.\n")
     assert run_build(project).returncode == 0
     assert list(entry(project / "site")["languages"]) == ["ko"]
     site = project / "site"
-    queries = ("서울은", "서울", "서울 정책", "시청", "했다", "서울특별시")
+    queries = ("서울은", "서울", "정책", "서울 정책", "시청", "했다", "서울특별시")
     found = {q: [r["href"] for r in search_in_chromium(site, q)["results"]] for q in queries}
     seoul = [BASE_PATH + "2024/01/06/seoul/"]
-    assert found == {"서울은": seoul, "서울": seoul, "서울 정책": seoul, "시청": [], "했다": [], "서울특별시": []}
+    assert found == {"서울은": seoul, "서울": seoul, "정책": seoul, "서울 정책": seoul, "시청": [], "했다": [],
+                     "서울특별시": []}
