@@ -33,6 +33,10 @@ NAV_TAGS = ("a", "area")
 META_URL_PROPERTIES = ("og:url", "og:image", "twitter:image")
 CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+NEWS_SITEMAP = "news-sitemap.xml"
+NEWS_SITEMAP_LIMIT = 1000  # URLs Google News reads from one news sitemap
+NEWS_LANGUAGE = re.compile(r"zh-cn|zh-tw|[a-z]{2,3}")
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
 CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -69,9 +73,11 @@ class PageParser(HTMLParser):
         self.title = None
         self.charset = False
         self.viewport = False
+        self.og_type = None
+        self.json_ld = []       # text of each <script type="application/ld+json">
         self.search_bundle = None  # data-search-bundle: the Pagefind bundle the page loads
         self.indexed = False       # data-pagefind-body: the page is in the search index
-        self._in = None         # "title" or "style" while inside one
+        self._in = None         # "title", "style" or "json_ld" while inside one
 
     def handle_starttag(self, tag, attrs):
         a = {k: (v or "") for k, v in attrs}
@@ -93,7 +99,12 @@ class PageParser(HTMLParser):
             self._in, self.title = "title", self.title or ""
         elif tag == "style":
             self._in = "style"
+        elif tag == "script" and a.get("type", "").strip().lower() == "application/ld+json":
+            self._in = "json_ld"
+            self.json_ld.append("")
         elif tag == "meta":
+            if a.get("property") == "og:type":
+                self.og_type = a.get("content", "")
             self.charset = self.charset or "charset" in a
             self.viewport = self.viewport or a.get("name", "").lower() == "viewport"
             if a.get("property", a.get("name", "")).lower() in META_URL_PROPERTIES and a.get("content"):
@@ -108,7 +119,7 @@ class PageParser(HTMLParser):
                 self.refs.append((tag, value))
 
     def handle_endtag(self, tag):
-        if tag == self._in:
+        if tag == self._in or (tag == "script" and self._in == "json_ld"):
             self._in = None
 
     def handle_data(self, data):
@@ -116,6 +127,8 @@ class PageParser(HTMLParser):
             self.title += data
         elif self._in == "style":
             self.css.append(data)
+        elif self._in == "json_ld":
+            self.json_ld[-1] += data
 
 
 def srcset_urls(value):
@@ -166,8 +179,57 @@ def parse_rfc3339(value):
         return None
 
 
+def news_article_problems(text, canonical):
+    """What a NewsArticle JSON-LD text lacks (Google's article properties), as phrases."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        return [f"is not valid JSON: {e}"]
+    if not isinstance(data, dict) or data.get("@type") != "NewsArticle":
+        return ["is not a schema.org NewsArticle object"]
+    problems = []
+    if data.get("@context") not in ("https://schema.org", "http://schema.org"):
+        problems.append(f"@context is {data.get('@context')!r}, expected 'https://schema.org'")
+    if not isinstance(data.get("headline"), str) or not data["headline"].strip():
+        problems.append("has no headline")
+    for name in ("datePublished", "dateModified"):
+        value = data.get(name)
+        if not isinstance(value, str) or not parse_rfc3339(value) or parse_rfc3339(value).tzinfo is None:
+            problems.append(f"{name} {value!r} is not a date and time with its offset")
+    authors = data.get("author")
+    authors = [authors] if isinstance(authors, dict) else authors
+    if not isinstance(authors, list) or not authors:
+        problems.append("has no author")
+    else:
+        for n, author in enumerate(authors, 1):
+            if (not isinstance(author, dict) or author.get("@type") not in ("Person", "Organization")
+                    or not isinstance(author.get("name"), str) or not author["name"].strip()):
+                problems.append(f"author {n} is not a Person or Organization with a name")
+    publisher = data.get("publisher")
+    if (not isinstance(publisher, dict) or publisher.get("@type") != "Organization"
+            or not isinstance(publisher.get("name"), str) or not publisher["name"].strip()):
+        problems.append("publisher is not an Organization with a name")
+    elif "logo" in publisher:
+        logo = publisher["logo"]
+        url = logo.get("url") if isinstance(logo, dict) else logo
+        if not isinstance(url, str) or not is_absolute_http(url):
+            problems.append(f"publisher logo {url!r} is not an absolute URL")
+    page = data.get("mainEntityOfPage")
+    page = page.get("@id") if isinstance(page, dict) else page
+    if page != canonical:
+        problems.append(f"mainEntityOfPage is {page!r}, expected {canonical}")
+    if not isinstance(data.get("isAccessibleForFree"), bool):
+        problems.append("isAccessibleForFree is not true or false")
+    if not isinstance(data.get("inLanguage"), str) or not data["inLanguage"].strip():
+        problems.append("has no inLanguage")
+    return problems
+
+
 def is_absolute_http(url):
     return bool(re.match(r"https?://[^/]", url))
+
+
+TEMP_FILE = re.compile(r"^\..+\.tmp\d+$")  # files.write_temp's names
 
 
 class SiteChecker:
@@ -291,10 +353,25 @@ class SiteChecker:
         if size > page_budget_bytes:
             self.problem(rel, f"{size:,} bytes, over the {page_budget_bytes:,}-byte page budget")
 
+    def check_article_json_ld(self, rel):
+        """An article page (og:type article) carries one schema.org NewsArticle with the
+        properties Google's article documentation asks for, escaped for a <script>."""
+        page = self.page(rel)
+        if page.og_type != "article":
+            return
+        if len(page.json_ld) != 1:
+            self.problem(rel, f"article page has {len(page.json_ld)} JSON-LD scripts, expected one NewsArticle")
+            return
+        for wrong in sorted({c for c in page.json_ld[0] if c in "<>&"}):
+            self.problem(rel, f"JSON-LD has a raw {wrong!r} (write it as \\u{ord(wrong):04x})")
+        for problem in news_article_problems(page.json_ld[0], self.public_url(rel)):
+            self.problem(rel, f"JSON-LD {problem}")
+
     def check_pages(self, page_budget_bytes):
         edges = {}
         for rel in self.html_files:
             self.check_page_basics(rel, page_budget_bytes)
+            self.check_article_json_ld(rel)
             if rel == "404.html":
                 self.check_html_links(rel, self.base_url + DEEP_404_PATH)
             else:
@@ -383,6 +460,8 @@ class SiteChecker:
             listed = [ln.split(":", 1)[1].strip() for ln in lines if ln.lower().startswith("sitemap:")]
             if sitemap_url not in listed:
                 self.problem("robots.txt", f"no 'Sitemap: {sitemap_url}' line")
+            if NEWS_SITEMAP in self.files and self.base_url + NEWS_SITEMAP not in listed:
+                self.problem("robots.txt", f"no 'Sitemap: {self.base_url}{NEWS_SITEMAP}' line")
         if "sitemap.xml" not in self.files:
             return
         root = self.parse_xml("sitemap.xml")
@@ -390,6 +469,7 @@ class SiteChecker:
             return
         # One urlset, or (for large sites) an index of urlsets in this site.
         sitemaps = [("sitemap.xml", root)]
+        news_listed = False
         if root.tag == SITEMAP_NS + "sitemapindex":
             sitemaps = []
             for loc_element in root.iter(SITEMAP_NS + "loc"):
@@ -397,6 +477,9 @@ class SiteChecker:
                 target = self.served_file(urlsplit(loc).path) if loc.startswith(self.base_url) else None
                 if target is None or not target.endswith(".xml"):
                     self.problem("sitemap.xml", f"<loc>{loc}</loc> is not a sitemap in this site")
+                    continue
+                if target == NEWS_SITEMAP:  # lists articles the other sitemaps list too
+                    news_listed = True
                     continue
                 child = self.parse_xml(target)
                 if child is not None:
@@ -424,6 +507,52 @@ class SiteChecker:
         for rel in self.html_files:
             if rel != "404.html" and rel not in listed:
                 self.problem("sitemap.xml", f"does not list {rel} ({self.public_url(rel)})")
+        if NEWS_SITEMAP in self.files:
+            if not news_listed:
+                self.problem("sitemap.xml", f"does not list {self.base_url}{NEWS_SITEMAP}")
+            self.check_news_sitemap()
+
+    def check_news_sitemap(self):
+        """Google's news sitemap rules (the schema's, and its 1,000-URL limit): every URL
+        an article page of the site, once, with publication name and language,
+        publication date with its offset, and title."""
+        root = self.parse_xml(NEWS_SITEMAP)
+        if root is None:
+            return
+        rel = NEWS_SITEMAP
+        if root.tag != SITEMAP_NS + "urlset":
+            self.problem(rel, f"root element is {root.tag}, expected {SITEMAP_NS}urlset")
+            return
+        urls = root.findall(SITEMAP_NS + "url")
+        if not urls:
+            self.problem(rel, "lists no URL (the sitemap schema wants at least one)")
+        if len(urls) > NEWS_SITEMAP_LIMIT:
+            self.problem(rel, f"lists {len(urls)} URLs; Google News reads at most {NEWS_SITEMAP_LIMIT:,}")
+        seen = set()
+        for n, url in enumerate(urls, 1):
+            loc = (url.findtext(SITEMAP_NS + "loc") or "").strip()
+            target = self.served_file(urlsplit(loc).path) if loc.startswith(self.base_url) else None
+            if target is None or target == "404.html" or self.page(target).og_type != "article":
+                self.problem(rel, f"<loc>{loc}</loc> is not an article page of the site")
+            elif target in seen:
+                self.problem(rel, f"{target} is listed twice")
+            else:
+                seen.add(target)
+            news = url.find(NEWS_NS + "news")
+            if news is None:
+                self.problem(rel, f"url {n} has no <news:news>")
+                continue
+            name = (news.findtext(f"{NEWS_NS}publication/{NEWS_NS}name") or "").strip()
+            language = (news.findtext(f"{NEWS_NS}publication/{NEWS_NS}language") or "").strip()
+            if not name:
+                self.problem(rel, f"url {n} has no <news:publication><news:name>")
+            if not NEWS_LANGUAGE.fullmatch(language):
+                self.problem(rel, f"url {n} news:language {language!r} is not an ISO 639 code (or zh-cn, zh-tw)")
+            date = (news.findtext(NEWS_NS + "publication_date") or "").strip()
+            if not parse_rfc3339(date):
+                self.problem(rel, f"url {n} news:publication_date {date!r} is not a date and time with its offset")
+            if not (news.findtext(NEWS_NS + "title") or "").strip():
+                self.problem(rel, f"url {n} has no <news:title>")
 
     def parse_xml(self, rel):
         try:
@@ -609,6 +738,17 @@ class SiteChecker:
                 self.report.feeds += 1
                 check(rel)
 
+    def check_leftovers(self):
+        """Temp files (`.name.tmpPID`) and a `site.new/` or `site.old/` beside the site are
+        what an interrupted build leaves; the next build removes them."""
+        for rel in sorted(self.files):
+            if TEMP_FILE.match(rel.rsplit("/", 1)[-1]):
+                self.problem(rel, "a temp file left by an interrupted build; build again")
+        for suffix in (".new", ".old"):
+            beside = self.site_dir.with_name(self.site_dir.name + suffix)
+            if beside.exists():
+                self.problem(beside.name, "a site folder left by an interrupted build; build again")
+
     def check_total_size(self, total_budget_bytes):
         total = sum((self.site_dir / rel).stat().st_size for rel in self.files)
         if total > total_budget_bytes:
@@ -625,6 +765,7 @@ def run_checks(site_dir, base_url, cname="", page_budget_bytes=512 * 1024, total
     checker.check_search()
     checker.check_feeds()
     checker.check_total_size(total_budget_bytes)
+    checker.check_leftovers()
     return report
 
 

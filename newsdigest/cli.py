@@ -69,9 +69,11 @@ def say(args, message: str) -> None:
 
 
 def run_ingest(config, args) -> int:
+    from .files import exclusive_lock
     from .ingest import ingest
     started = time.perf_counter()
-    report = ingest(config, jobs=args.jobs or os.cpu_count() or 1)
+    with exclusive_lock(config.cache_dir, "ingest.lock", f"ingest into {shown(config.content_dir)}/"):
+        report = ingest(config, jobs=args.jobs or os.cpu_count() or 1)
     if args.debug:
         print(f"[debug] ingest: {time.perf_counter() - started:.3f} s", file=sys.stderr)
     for line in report.notices + report.kept_edits:
@@ -91,6 +93,8 @@ def run_build(config, args, preloaded=None) -> int:
     report = build(config, drafts=args.drafts, future=args.future, now=now_from_env(), jobs=args.jobs,
                    fresh=vars(args).pop("fresh", None), listing=vars(args).pop("listing", None),
                    preloaded=preloaded)
+    for line in report.notices:
+        print(line, file=sys.stderr)
     say(args, f"built {report.articles} articles, {report.tags} tags, {report.pages} pages "
               f"({report.written} files written) in {report.seconds:.2f} s -> {shown(report.output)}/")
     if args.debug:

@@ -32,6 +32,25 @@ class SourceProfile:
     source_line: re.Pattern | None
     drop: tuple[re.Pattern, ...]
     attribution: str
+    undated: str = "first-seen"  # what a seed with no date gets: one of UNDATED_POLICIES
+    file_name: re.Pattern | None = None  # seeds whose file name matches are read with this profile
+    fields: tuple[tuple[str, str], ...] = ()  # records files: (our field, the record's key)
+    html: HtmlProfile | None = None
+
+
+@dataclass(frozen=True)
+class HtmlProfile:
+    """How to read one outlet's HTML article pages (README, "HTML article pages").
+
+    Selectors are kept as text (CSS, or XPath when they start with `/` or `(`): compiled
+    selectors cannot be sent to the worker processes that read seeds."""
+
+    url: re.Pattern  # chooses the profile: matched against the page's canonical URL and og:url
+    title: str
+    date: str | None
+    body: str | None
+    reporter: str | None
+    drop: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -64,8 +83,10 @@ class Config:
     max_tags: int
     sources: tuple[SourceProfile, ...]
     tags: tuple[TagDef, ...]
+    publisher_logo: str = ""  # absolute URL of the JSON-LD publisher logo, or ""
     search: bool = True
     digest: str = field(default="", compare=False)
+    max_html_kb: int = 10240
 
     @property
     def base_path(self) -> str:
@@ -87,9 +108,11 @@ TOP_KEYS = {
     "cname": (str, "", "custom domain written to CNAME (empty: no CNAME)"),
     "page_size_budget_kb": (int, 512, "largest HTML page `check` accepts, in KB"),
     "max_seed_kb": (int, 1024, "largest seed file ingest accepts, in KB"),
+    "max_html_kb": (int, 10240, "largest HTML seed (article page) ingest accepts, in KB"),
     "tagging": (dict, {}, "tag assignment thresholds"),
     "sources": (list, None, "source profiles, tried in order"),
     "tags": (dict, {}, "tag vocabulary: display name -> aliases"),
+    "publisher_logo": (str, "", "publisher logo in the articles' JSON-LD: URL or site path"),
     "search": (bool, True, "build the Pagefind search index and the /search/ page"),
 }
 PATH_KEYS = {"seeds": "seeds", "content": "content", "layouts": "layouts", "output": "site", "cache": ".cache"}
@@ -98,7 +121,15 @@ SOURCE_KEYS = {
     "name": str, "detect": (str, type(None)), "header": bool, "date_line": (str, type(None)),
     "timezone": str, "signoff": (str, type(None)), "reporter_line": (str, type(None)),
     "source_line": (str, type(None)), "drop": list, "attribution": str,
+    "undated": str, "file_name": (str, type(None)), "fields": dict, "html": dict,
 }
+HTML_KEYS = {"url": str, "title": str, "date": str, "body": str, "reporter": str, "drop": list}
+# A seed that states no date: `first-seen` takes a date in the file name, else the time
+# ingest first saw the seed (kept in content/.ingest.json); `filename` only the file name;
+# `reject` refuses it.
+UNDATED_POLICIES = ("first-seen", "filename", "reject")
+# The fields of a records file's record that `fields:` may map to the record's own keys.
+RECORD_FIELDS = ("title", "date", "text", "url", "author", "source")
 ARTICLE_PATH_FIELDS = {"year", "month", "day", "slug", "id"}
 
 
@@ -215,6 +246,15 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
     elif not url.endswith("/"):
         url += "/"
 
+    logo = get("publisher_logo").strip()
+    logo_parts = urlsplit(logo)
+    if logo_parts.scheme or logo.startswith("/"):
+        if logo_parts.scheme not in ("http", "https") or not logo_parts.netloc:
+            err(("publisher_logo",), f"expected an absolute http(s) URL or a path inside the site "
+                                     f"(like static/logo.png), got {logo!r}")
+    elif logo:
+        logo = url + logo  # a path inside the site: absolute, under base_url
+
     tz_name = get("timezone")
     timezone = _zone(tz_name, ("timezone",), err)
 
@@ -237,7 +277,7 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         else:
             tagging[key] = value
 
-    for key in ("articles_per_page", "feed_items", "page_size_budget_kb", "max_seed_kb"):
+    for key in ("articles_per_page", "feed_items", "page_size_budget_kb", "max_seed_kb", "max_html_kb"):
         if key in values and values[key] < 1:
             err((key,), f"expected a positive integer, got {values[key]!r}")
 
@@ -254,6 +294,9 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         err(("article_path",), "must contain {slug} or {id} so that every article gets its own page")
     elif not article_path.endswith("/") or article_path.startswith("/"):
         err(("article_path",), "expected a relative folder pattern ending in '/', like '{year}/{month}/{day}/{slug}/'")
+    elif "\\" in article_path or any(part in ("", ".", "..") for part in article_path[:-1].split("/")):
+        err(("article_path",), f"{article_path!r} has an empty, '.' or '..' folder (or a backslash); "
+                               "pages must stay inside the output folder")
 
     sources = []
     raw_sources = get("sources")
@@ -297,8 +340,10 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         articles_per_page=get("articles_per_page"), feed_items=get("feed_items"),
         article_path=article_path, cname=get("cname").strip(),
         page_size_budget_kb=get("page_size_budget_kb"), max_seed_kb=get("max_seed_kb"),
+        max_html_kb=get("max_html_kb"),
         title_hits=tagging["title_hits"], body_hits=tagging["body_hits"], max_tags=tagging["max_tags"],
         sources=tuple(sources), tags=tuple(tags), search=get("search"),
+        publisher_logo=logo,
         digest=hashlib.sha1((text + "\0" + url).encode()).hexdigest(),
     )
 
@@ -356,6 +401,20 @@ def _source(raw, keypath, err) -> SourceProfile | None:
             drop.append(re.compile(value, re.IGNORECASE))
         except re.error as e:
             err(keypath + ("drop", j), f"bad regular expression: {e}")
+    undated = raw.get("undated", "first-seen")
+    if undated not in UNDATED_POLICIES:
+        err(keypath + ("undated",), f"expected one of {', '.join(UNDATED_POLICIES)}, got {undated!r}")
+        ok = False
+    fields = []
+    for key, value in raw.get("fields", {}).items():
+        if key not in RECORD_FIELDS:
+            err(keypath + ("fields", key), f"unknown record field (known: {', '.join(RECORD_FIELDS)})")
+            ok = False
+        elif not isinstance(value, str) or not value.strip():
+            err(keypath + ("fields", key), f"expected the record's key name (a string), got {value!r}")
+            ok = False
+        else:
+            fields.append((key, value.strip()))
     detect = pattern("detect")
     profile = SourceProfile(
         name=raw.get("name", "").strip(),
@@ -368,8 +427,51 @@ def _source(raw, keypath, err) -> SourceProfile | None:
         source_line=pattern("source_line", ("source",)),
         drop=tuple(drop),
         attribution=raw.get("attribution", "").strip(),
+        undated=undated,
+        file_name=pattern("file_name"),
+        fields=tuple(sorted(fields)),
+        html=_html_profile(raw["html"], keypath + ("html",), err) if "html" in raw else None,
     )
     return profile if ok else None
+
+
+def _html_profile(raw: dict, keypath, err) -> HtmlProfile | None:
+    ok = True
+    for key, value in raw.items():
+        if key not in HTML_KEYS:
+            err(keypath + (key,), f"unknown key (known: {', '.join(HTML_KEYS)})")
+            ok = False
+        elif not _is(value, HTML_KEYS[key]) or (isinstance(value, str) and not value.strip()):
+            err(keypath + (key,), f"expected {'a list of selectors' if HTML_KEYS[key] is list else 'a non-empty string'}, "
+                                  f"got {value!r}")
+            ok = False
+    for key in ("url", "title"):
+        if key not in raw:
+            err(keypath, f"{key}: required (" + ("a regular expression matching the outlet's article URLs"
+                                                 if key == "url" else "the selector of the headline") + ")")
+            ok = False
+    url = None
+    if isinstance(raw.get("url"), str):
+        try:
+            url = re.compile(raw["url"], re.IGNORECASE)
+        except re.error as e:
+            err(keypath + ("url",), f"bad regular expression: {e}")
+            ok = False
+    selectors = [(key, raw[key]) for key in ("title", "date", "body", "reporter") if isinstance(raw.get(key), str)]
+    drop = raw.get("drop") if isinstance(raw.get("drop"), list) else []
+    selectors += [(("drop", i), value) for i, value in enumerate(drop)]
+    from .formats.selectors import selector_problem  # lxml: only for configs that use HTML profiles
+
+    for key, value in selectors:
+        problem = selector_problem(value) if isinstance(value, str) and value.strip() else \
+            f"expected a selector string, got {value!r}"
+        if problem:
+            err(keypath + (key if isinstance(key, tuple) else (key,)), problem)
+            ok = False
+    if not ok:
+        return None
+    return HtmlProfile(url=url, title=raw["title"], date=raw.get("date"), body=raw.get("body"),
+                       reporter=raw.get("reporter"), drop=tuple(drop))
 
 
 def _display(path: Path) -> str:

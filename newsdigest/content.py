@@ -9,17 +9,22 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import yaml
 
-from .errors import DigestError
+from .errors import DigestError, brief
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
-FIELDS = ("title", "date", "source", "reporters", "tags", "summary", "slug", "id", "seed")
+FIELDS = ("title", "date", "source", "reporters", "tags", "summary", "slug", "id", "seed", "url")
 OPTIONAL = ("draft",)
-_SLUG_OK = re.compile(r"^[\w][\w-]*$")
+# Front-matter values that become parts of paths (article_path, content/ file names): only
+# these characters, so that no `../` or `/` ever reaches a path.
+_SLUG_OK = re.compile(r"\w[\w-]*")  # letters (any script), digits, `_` and `-`
+_ID_OK = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_SLUG_BYTES = 200  # a folder name must stay under the usual 255-byte limit
 SUMMARY_LIMIT = 300
 
 
@@ -55,10 +60,19 @@ class Article:
     attribution: str
     draft: bool
     words: int
+    source_url: str = ""  # where the article was first published (front matter `url:`), or ""
 
     @property
     def reading_minutes(self) -> int:
         return max(1, round(self.words / 200))
+
+
+def is_slug(text) -> bool:
+    return isinstance(text, str) and bool(_SLUG_OK.fullmatch(text)) and len(text.encode()) <= MAX_SLUG_BYTES
+
+
+def is_id(text) -> bool:
+    return isinstance(text, str) and bool(_ID_OK.fullmatch(text))
 
 
 def article_id(source: str, date: datetime, title: str) -> str:
@@ -81,6 +95,14 @@ def make_summary(paragraphs) -> str:
     if len(out) > SUMMARY_LIMIT:
         out = out[:SUMMARY_LIMIT].rsplit(" ", 1)[0] + "\u2026"
     return out
+
+
+def is_web_url(value) -> bool:
+    """An absolute http(s) URL with a host and no whitespace: one a reader can follow."""
+    if not isinstance(value, str) or any(ch.isspace() for ch in value.strip()):
+        return False
+    parts = urlsplit(value.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def front_matter_text(meta: dict, body_markdown: str) -> str:
@@ -197,6 +219,14 @@ def validate_meta(meta: dict, shown: str, text: str, tz) -> tuple[dict, list[Dig
         bad("draft", f"expected true or false, got {meta['draft']!r}")
     else:
         clean["draft"] = bool(meta.get("draft", False))
-    if clean.get("slug") is not None and not _SLUG_OK.match(clean["slug"]):
-        bad("slug", f"expected letters, digits and dashes only, got {clean['slug']!r}")
+    if "url" in meta and meta["url"] is not None:
+        if not is_web_url(meta["url"]):
+            bad("url", f"expected an absolute http(s) URL of the original article, got {brief(meta['url'])}")
+        else:
+            clean["url"] = meta["url"].strip()
+    if clean.get("slug") is not None and not is_slug(clean["slug"]):
+        bad("slug", f"expected letters, digits, '-' and '_' only (at most {MAX_SLUG_BYTES} bytes), "
+                    f"got {brief(clean['slug'])}")
+    if clean.get("id") and not is_id(clean["id"]):  # empty: the default id
+        bad("id", f"expected 1 to 64 ASCII letters, digits, '-' and '_', got {brief(clean['id'])}")
     return clean, errors

@@ -1,6 +1,28 @@
 """The one error type: a problem with an input file, located by path and line."""
 from __future__ import annotations
 
+import re
+
+MESSAGE_LIMIT = 1000  # characters of one message: no input makes a megabyte-long line
+VALUE_LIMIT = 200  # characters of a value quoted in a message (see `brief`)
+# Characters that would split or garble a one-line message: control characters (a newline
+# in a seed's file name), line and paragraph separators, and lone surrogates.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """Text for a one-line message: unprintable characters escaped (`\\n`, `\\x01`)."""
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
+
+
+def brief(value) -> str:
+    """A value quoted in a message: its repr, cut to VALUE_LIMIT characters."""
+    text = repr(value)
+    return text if len(text) <= VALUE_LIMIT else text[:VALUE_LIMIT] + f"... ({len(text):,} characters)"
+
+
 
 class DigestError(Exception):
     """A problem in one input (seed, content file, config, layout), printed `path:line: message`."""
@@ -12,9 +34,13 @@ class DigestError(Exception):
         self.message = message
 
     def __str__(self) -> str:
+        message = self.message
+        if len(message) > MESSAGE_LIMIT:
+            message = message[:MESSAGE_LIMIT] + f"... ({len(message):,} characters)"
+        path, message = printable(self.path), printable(message)
         if self.line:
-            return f"{self.path}:{self.line}: {self.message}"
-        return f"{self.path}: {self.message}"
+            return f"{path}:{self.line}: {message}"
+        return f"{path}: {message}"
 
     def sort_key(self):
         return (self.path, self.line or 0, self.message)

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from .config import Config
 from .content import Article
-from .markup import absolutise
+from .markup import absolutise, script_safe_json
 from .pages import rfc822
 from .site import Site
 
@@ -75,6 +75,8 @@ def rss(articles, config: Config, title: str, page_url: str, feed_url: str, desc
         if a.reporters:  # one element: feed validators reject repeated dc:creator in an item
             out.append(f"<dc:creator>{escape(', '.join(a.reporters))}</dc:creator>")
         out += [f"<category>{escape(t.name)}</category>" for t in a.tags]
+        if a.source_url:  # RSS 2.0 <source>: where the item came from, named by its outlet
+            out.append(f"<source url={quoteattr(a.source_url)}>{escape(a.source)}</source>")
         out += [f"<description>{escape(a.summary)}</description>",
                 f"<content:encoded>{escape(_abs_html(a, config))}</content:encoded>",
                 "</item>"]
@@ -131,11 +133,13 @@ def json_feed(articles, config: Config) -> str:
                 "date_published": a.date.isoformat(),
                 "authors": [{"name": r} for r in (a.reporters or (a.source,))],
                 "tags": [t.name for t in a.tags],
+                **({"external_url": a.source_url} if a.source_url else {}),
             }
             for a in articles[: config.feed_items]
         ],
     }
-    return json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
+    # Escaped like the JSON-LD: headlines are plain text, but consumers paste them into HTML.
+    return script_safe_json(json.dumps(feed, ensure_ascii=False, indent=1)) + "\n"
 
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file, the protocol's limit
@@ -179,8 +183,10 @@ def sitemap(html_urls, lastmod: dict, config: Config) -> str:
     return "\n".join(out)
 
 
-def robots(config: Config) -> str:
-    return f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n"
+def robots(config: Config, more_sitemaps=()) -> str:
+    """Allows everything and names sitemap.xml, then `more_sitemaps` (site paths)."""
+    more = "".join(f"Sitemap: {config.base_url}{path}\n" for path in more_sitemaps)
+    return f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n{more}"
 
 
 def feed_sources(site: Site) -> dict[str, tuple]:

@@ -1,49 +1,172 @@
 """Files: listing folders in one scandir walk, atomic writes, cache files, paths for messages."""
 from __future__ import annotations
 
+import ctypes
+import fcntl
 import marshal
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+
+from .errors import DigestError, Rejected
+
+
+MAX_DEPTH = 32  # folders nested deeper are reported, never read (nor walked by recursion)
+
+
+def walk_files(root, keep=lambda name: not name.startswith("."), problems: list | None = None):
+    """(relative path with /, DirEntry) of every file under root whose name and whose
+    folders' names `keep` accepts (default: no dot-files or dot-folders), walked without
+    recursion and at most MAX_DEPTH folders deep. A folder that cannot be read, or lies
+    deeper, goes into `problems` as a DigestError (when given): never skipped silently.
+    A missing root is an empty folder."""
+    stack = [("", str(root), 0)]
+    while stack:
+        prefix, folder, depth = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except FileNotFoundError:
+            continue  # no such folder yet, or deleted while walking
+        except OSError as e:
+            if problems is not None:
+                problems.append(DigestError(shown(folder), f"cannot read this folder: {e.strerror or e}"))
+            continue
+        for e in entries:
+            if not keep(e.name):
+                continue
+            if e.is_dir(follow_symlinks=False):
+                if depth < MAX_DEPTH:
+                    stack.append((prefix + e.name + "/", e.path, depth + 1))
+                elif problems is not None:
+                    problems.append(DigestError(shown(e.path), f"folder nested more than {MAX_DEPTH} levels deep; "
+                                                               "not read (move its files up)"))
+            else:
+                yield prefix + e.name, e
 
 
 def scan_tree(root: Path, suffix: str = "") -> dict[str, tuple]:
     """Every file under root: relative path (with /) -> (size, mtime_ns, inode).
-    Dot-files and dot-folders are skipped."""
+    Dot-files and dot-folders are skipped. Raises Rejected listing every folder or file
+    that cannot be read (or is nested too deep): a build must not take a folder it cannot
+    see for an empty one."""
     out: dict[str, tuple] = {}
-    stack = [("", str(root))]
-    while stack:
-        prefix, folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for e in entries:
-            if e.name.startswith("."):
-                continue
-            if e.is_dir(follow_symlinks=False):
-                stack.append((prefix + e.name + "/", e.path))
-            elif e.name.endswith(suffix):
+    problems: list[DigestError] = []
+    for rel, e in walk_files(root, problems=problems):
+        if rel.endswith(suffix):
+            try:
                 st = e.stat()
-                out[prefix + e.name] = (st.st_size, st.st_mtime_ns, st.st_ino)
+            except FileNotFoundError:
+                continue  # deleted while walking
+            except OSError as err:
+                problems.append(DigestError(shown(e.path), f"cannot read: {err.strerror or err}"))
+                continue
+            out[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    if problems:
+        raise Rejected(problems)
     return out
 
 
-def write_atomic(path, data: bytes) -> None:
-    """Write beside the target and rename over it: a reader never sees half a file."""
+def write_all(fd: int, data) -> None:
+    """Write every byte: os.write may write fewer than asked (a full disk, a signal), and
+    ignoring its count is how a cut file gets renamed into place."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def write_temp(path, data: bytes, sync: bool = True) -> str:
+    """Write data in full to a temp file beside `path` (fsync'd unless the caller syncs the
+    whole file system once) and return its name; on failure remove it and raise a
+    DigestError naming `path`."""
     path = str(path)
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.tmp{os.getpid()}")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    except FileNotFoundError:
-        os.makedirs(folder, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        try:
+            write_all(fd, data)
+            if sync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        remove_quietly(tmp)
+        raise DigestError(shown(path), f"cannot write: {e.strerror or e}") from e
+    return tmp
+
+
+def write_atomic(path, data: bytes) -> None:
+    """Write beside the target, fsync, rename over it: a reader never sees half a file, and
+    a failed write (its message names the path) leaves the old file and no temp file."""
+    tmp = write_temp(path, data)
     try:
-        os.write(fd, data)
+        os.replace(tmp, path)
+    except OSError as e:
+        remove_quietly(tmp)
+        raise DigestError(shown(path), f"cannot write: {e.strerror or e}") from e
+
+
+def remove_quietly(path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def sync_file_system(folder) -> None:
+    """Flush every file written under `folder` to disk in one call (Linux syncfs): cheaper
+    than an fsync per file when a whole tree was written, before it is renamed into place."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        os.sync()
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.syncfs(fd) != 0:
+            os.sync()
+    except (OSError, AttributeError):
+        os.sync()
     finally:
         os.close(fd)
-    os.replace(tmp, path)
+
+
+@contextmanager
+def exclusive_lock(cache_dir: Path, name: str, what: str):
+    """Hold `cache_dir/name` locked (fcntl.flock) for the block: one build of an output
+    folder (or one ingest of a content folder) at a time. A second process says it waits,
+    with the holder's pid, and goes on once the first is done; the lock goes with the
+    process, however it ends (kill -9 included)."""
+    if cache_dir.exists() and not cache_dir.is_dir():
+        raise DigestError(shown(cache_dir), "is not a folder; the build cache (paths.cache) needs a folder here: "
+                                            "remove or rename it")
+    path = cache_dir / name
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise DigestError(shown(path), f"cannot create the lock file: {e.strerror or e}") from e
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 20, 0).decode("ascii", "replace").strip() or "?"
+            print(f"waiting for another {what} (pid {holder})", file=sys.stderr, flush=True)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:
+            pass  # the pid is only for the waiting notice
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def load_marshal(path, version) -> dict:
@@ -63,8 +186,11 @@ def save_marshal(path, data: dict, version) -> None:
 
 
 def shown(path) -> str:
-    """A path as messages show it: relative to the working directory when possible."""
+    """A path as messages show it: relative to the working directory when possible, with
+    control characters escaped (a newline in a file name must not split a message line)."""
+    from .errors import printable
+
     try:
-        return os.path.relpath(path, Path.cwd())
+        return printable(os.path.relpath(path, Path.cwd()))
     except ValueError:
-        return str(path)
+        return printable(str(path))

@@ -11,14 +11,17 @@ import json
 import os
 import pickle
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from .config import Config
 from .content import article_id, front_matter_text, make_summary
-from .errors import DigestError
-from .files import load_marshal, save_marshal, scan_tree, write_atomic
+from .errors import DigestError, printable
+from .files import load_marshal, save_marshal, scan_tree, shown, write_atomic
+from .ingest_record import content_path_ok, valid_entries
 from .markup import paragraphs_to_markdown
+from .safereplace import create_new, replace_unless_edited
 from .slugs import article_slug
 
 MANIFEST = ".ingest.json"
@@ -44,7 +47,7 @@ class IngestReport:
 class Parsed:
     """A seed read and tagged: everything for its content file except the slug."""
 
-    seed_name: str
+    seed_name: str  # its key in the ingest record: file name, or `name#line` for a record
     seed_sha: str
     id: str
     title: str
@@ -52,16 +55,84 @@ class Parsed:
     year_month: tuple[str, str]
     base_slug: str  # from the title; the final slug may get a -2 suffix
     text: str  # the whole content file, with base_slug as its slug (emitted in the worker)
+    first_seen: str | None = None  # ISO time ingest first saw an undated seed (its date)
 
 
 def sha(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
 
 
-def parse_seed(path: Path, raw: bytes, config: Config, matcher) -> Parsed:
-    from .seeds import read_seed  # ingest-only modules: a run with no new seed skips them
+@dataclass(frozen=True)
+class Prior:
+    """What earlier runs decided that parsing must reuse: when each undated seed or record
+    was first seen (by its key, and by its hash for a record that moved to another line),
+    and the hash of each record whose content file is in place (such a record is skipped)."""
 
-    seed = read_seed(path, config, raw)
+    now: datetime
+    first_seen: dict
+    first_seen_by_sha: dict
+    record_sha: dict
+
+
+@dataclass
+class FileResult:
+    """One seed file read: its articles, its problems, and (records files) the keys of the
+    records left as they were and the duplicates dropped."""
+
+    parsed: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    same: list = field(default_factory=list)
+    notices: list = field(default_factory=list)
+
+
+def record_key(seed) -> str:
+    """A seed's key in the ingest record: the file name, or `name#line` for a record."""
+    return seed.name if seed.line is None else f"{seed.name}#{seed.line}"
+
+
+def shown_seed(key: str) -> str:
+    """`seeds/x.txt`, or `seeds/x.jsonl:7` for a record, as messages name it."""
+    name, _, line = key.rpartition("#")
+    return f"seeds/{name}:{line}" if name and line.isdigit() else f"seeds/{key}"
+
+
+def parse_seeds(path: Path, raw: bytes, config: Config, matcher, prior: Prior) -> FileResult:
+    from .seeds import read_seeds  # ingest-only modules: a run with no new seed skips them
+
+    result = FileResult()
+    try:
+        seeds = read_seeds(path, config, raw)
+    except DigestError as e:
+        result.errors.append(e)
+        return result
+    first_of_text = {}
+    for seed in seeds:
+        if isinstance(seed, DigestError):
+            result.errors.append(seed)
+            continue
+        key = record_key(seed)
+        if seed.line is None:
+            seed_sha = sha(raw)
+        else:
+            # A record's own hash, whatever its line: a record that moved is the same record.
+            seed_sha = sha(repr(replace(seed, line=None)).encode())
+            other = first_of_text.setdefault(seed.paragraphs, key)
+            if other != key:
+                result.notices.append(f"{shown_seed(key)}: same story as {shown_seed(other)}; keeping one article")
+                continue
+            if prior.record_sha.get(key) == seed_sha:
+                result.same.append(key)
+                continue
+        first_seen = None
+        if seed.date is None:  # the undated policy said: date it when first seen, once
+            first_seen = prior.first_seen.get(key) or prior.first_seen_by_sha.get(seed_sha) \
+                or prior.now.astimezone(config.timezone).replace(microsecond=0).isoformat()
+            seed = replace(seed, date=datetime.fromisoformat(first_seen))
+        result.parsed.append(_parsed(seed, key, seed_sha, matcher, first_seen))
+    return result
+
+
+def _parsed(seed, key: str, seed_sha: str, matcher, first_seen: str | None) -> Parsed:
     aid = article_id(seed.source, seed.date, seed.title)
     meta = {
         "title": seed.title,
@@ -72,13 +143,15 @@ def parse_seed(path: Path, raw: bytes, config: Config, matcher) -> Parsed:
         "summary": make_summary(seed.paragraphs),
         "slug": None,  # decided once every seed is read
         "id": aid,
-        "seed": seed.name,
+        "seed": key,
     }
+    if seed.url:
+        meta["url"] = seed.url
     body = paragraphs_to_markdown(seed.paragraphs)
     base_slug = article_slug(seed.title, f"article-{aid[:8]}")
-    return Parsed(seed.name, sha(raw), aid, seed.title, meta,
+    return Parsed(key, seed_sha, aid, seed.title, meta,
                   (f"{seed.date.year:04d}", f"{seed.date.month:02d}"), base_slug,
-                  front_matter_text(dict(meta, slug=base_slug), body))
+                  front_matter_text(dict(meta, slug=base_slug), body), first_seen)
 
 
 def with_slug(p: Parsed, slug: str) -> str:
@@ -93,15 +166,9 @@ def with_slug(p: Parsed, slug: str) -> str:
 def _parse_batch(args):
     from .tagging import build_matcher
 
-    config, items = args
+    config, items, prior = args
     matcher = build_matcher(config)
-    out = []
-    for path, raw in items:
-        try:
-            out.append(parse_seed(path, raw, config, matcher))
-        except DigestError as e:
-            out.append(e)
-    return out
+    return [parse_seeds(path, raw, config, matcher, prior) for path, raw in items]
 
 
 def load_manifest(content_dir: Path, report: IngestReport) -> tuple[dict, dict]:
@@ -116,9 +183,13 @@ def load_manifest(content_dir: Path, report: IngestReport) -> tuple[dict, dict]:
     except FileNotFoundError:
         return {}, {}
     except (ValueError, OSError):
-        report.notices.append(f"{path}: unreadable ingest record; treating every existing content file as edited")
+        report.notices.append(f"{_shown_record(content_dir)}: unreadable ingest record; treating every existing "
+                              "content file as edited")
         return {}, {}
-    seeds = data["seeds"]
+    seeds, problems = valid_entries(data["seeds"], _shown_record(content_dir))
+    if problems:
+        report.notices.extend(problems)
+        return seeds, {}
     lines = text.split("\n")[1:-2]
     if len(lines) != len(seeds):
         return seeds, {}
@@ -129,6 +200,10 @@ def load_manifest(content_dir: Path, report: IngestReport) -> tuple[dict, dict]:
             return seeds, {}
         by_name[name] = line.rstrip(",")
     return seeds, by_name
+
+
+def _shown_record(content_dir: Path) -> str:
+    return shown(content_dir / MANIFEST)
 
 
 def manifest_text(manifest: dict, old: dict, old_lines: dict) -> str:
@@ -152,7 +227,13 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     # Nothing to do when every seed has the size, mtime and inode of the last clean run and
     # every content file that run accounted for is still there.
     seeds = []
-    for entry_os in _scan_seeds(config.seeds_dir):
+    try:
+        seed_entries = _scan_seeds(config.seeds_dir)
+    except OSError as e:  # an unreadable seeds/ is a problem, not an empty one
+        report.errors.append(DigestError(os.path.relpath(config.seeds_dir, root), f"cannot read the seeds folder: "
+                                                                                 f"{e.strerror}"))
+        return report
+    for entry_os in seed_entries:
         try:
             st = entry_os.stat()
         except OSError:
@@ -192,7 +273,7 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
         if cached and len(cached) == 5 and cached[0] == st.st_size and cached[1] == st.st_mtime_ns \
                 and cached[2] == st.st_ino:
             new_stat_cache[name] = cached
-            if cached[4] is not None and cached[4] in existing:
+            if _contents_exist(cached[4], existing):
                 done.append(name)
                 continue
         pending.append((entry_os, st))
@@ -203,16 +284,34 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     manifest, manifest_lines = load_manifest(content_dir, report) if pending else ({}, {})
     unchanged = {}
     to_parse = []
+    records_of = _records_by_file(manifest)  # records file name -> {key: entry}
     if pending:
         by_name = {e.name: (e, st) for e, st in seeds}
         for name in done:
             entry = manifest.get(name)
-            if entry and entry.get("seed_sha") == new_stat_cache[name][3] and entry["content"] in existing:
+            if is_records_file(name):
+                done_in = set(new_stat_cache[name][4])
+                kept = {k: e for k, e in records_of.get(name, {}).items() if e["content"] in done_in}
+                if len(kept) == len(done_in):
+                    unchanged.update(kept)
+                else:
+                    pending.append(by_name[name])
+            elif entry and entry.get("seed_sha") == new_stat_cache[name][3] and entry["content"] in existing:
                 unchanged[name] = entry
             else:  # the record says otherwise: read the seed again
                 pending.append(by_name[name])
     for entry_os, st in pending:
         name, path, raw = entry_os.name, entry_os.path, None
+        if is_records_file(name):
+            # Many articles in one file: read it again, and let each record's hash say
+            # which of them changed.
+            try:
+                raw = _read(path)
+                new_stat_cache[name] = [st.st_size, st.st_mtime_ns, st.st_ino, sha(raw), None]
+                to_parse.append((Path(path), raw))
+            except OSError as e:
+                report.errors.append(DigestError(os.path.relpath(path, root), f"cannot read: {e.strerror}"))
+            continue
         try:
             cached = new_stat_cache.get(name)
             if cached:
@@ -230,31 +329,53 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
             report.errors.append(DigestError(os.path.relpath(path, root), f"cannot read: {e.strerror}"))
 
     parsed: list[Parsed] = []
-    results = _parse_all(config, to_parse, jobs)
+    from .seeds import ingest_now
+
+    prior = Prior(
+        now=ingest_now(),
+        first_seen={k: e["first_seen"] for k, e in manifest.items() if e.get("first_seen")},
+        first_seen_by_sha={e["seed_sha"]: e["first_seen"] for k, e in manifest.items() if e.get("first_seen")},
+        record_sha={k: e["seed_sha"] for entries in records_of.values() for k, e in entries.items()
+                    if e["content"] in existing},
+    )
+    results = _parse_all(config, to_parse, jobs, prior)
+    read_ok = {}  # records file name -> the keys of its articles, when every record was read
+    for (path, _), result in zip(to_parse, results):
+        report.errors.extend(result.errors)
+        report.notices.extend(result.notices)
+        parsed.extend(result.parsed)
+        unchanged.update((key, manifest[key]) for key in result.same)
+        if is_records_file(path.name) and not result.errors:
+            read_ok[path.name] = [p.seed_name for p in result.parsed] + result.same
     del to_parse  # the seeds' bytes: 40 MB at 10,000 seeds, no longer needed
-    for result in results:
-        if isinstance(result, DigestError):
-            report.errors.append(result)
-        else:
-            parsed.append(result)
 
     # 2. Identity: the same article from two seeds gives one content file.
     # A seed renamed, or deleted and later restored, is still the same article: its record
     # (under the old name) keeps the content file and slug, found by id.
-    present = {e.name for e, _ in seeds}
-    orphans = {e["id"]: name for name, e in sorted(manifest.items()) if name not in present}
+    # A key that now holds another article (a record moved to another line, and another
+    # record took its line) frees its entry for that article, found by id.
+    present = {e.name for e, _ in seeds} | set(unchanged)
+    ids_now = {p.id for p in parsed} | {e["id"] for e in unchanged.values()}
+    claimed = {p.seed_name for p in parsed if p.seed_name in manifest
+               and (manifest[p.seed_name]["id"] == p.id or manifest[p.seed_name]["id"] not in ids_now)}
+    parsed_keys = {p.seed_name for p in parsed}
+    orphans = {e["id"]: name for name, e in sorted(manifest.items())
+               if name not in claimed and name not in unchanged and (name not in present or name in parsed_keys)}
     record_of = {}
     for p in parsed:
-        if p.seed_name in manifest:
+        if p.seed_name in claimed:
             record_of[p.seed_name] = manifest[p.seed_name]
         elif p.id in orphans:
             record_of[p.seed_name] = manifest[orphans.pop(p.id)]
+    unmatched = [p for p in parsed if p.seed_name not in record_of]
+    if unmatched:
+        record_of.update(_adopt_unrecorded(unmatched, content_dir, existing, manifest))
     owner: dict[str, str] = {e["id"]: name for name, e in sorted(unchanged.items())}
     unique = []
     for p in sorted(parsed, key=lambda p: p.seed_name):
         if p.id in owner and owner[p.id] != p.seed_name:
-            report.notices.append(f"seeds/{p.seed_name}: same article as seeds/{owner[p.id]} "
-                                  f"(id {p.id}); keeping one content file")
+            report.notices.append(printable(f"{shown_seed(p.seed_name)}: same article as {shown_seed(owner[p.id])} "
+                                            f"(id {p.id}); keeping one content file"))
             continue
         owner[p.id] = p.seed_name
         unique.append(p)
@@ -293,27 +414,32 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
         rel = entry["content"] if entry else f"{p.year_month[0]}/{p.year_month[1]}/{slug}.md"
         target = os.path.join(content_dir, rel)
         record = {"seed_sha": p.seed_sha, "id": p.id, "slug": slug, "content": rel, "written_sha": sha(data)}
+        if p.first_seen:
+            record["first_seen"] = p.first_seen
         try:
             current = _read(target) if rel in existing else None
         except FileNotFoundError:
             current = None
+        # The replace itself verifies that nobody saved the file meanwhile (safereplace).
         if current is None:
-            write_atomic(target, data)
-            _listed(listing, rel, target)
-            report.written.append(shown_content(rel))
-            report.fresh[target] = (record["written_sha"], text, dict(p.meta, slug=slug))
+            written = create_new(target, data)
         elif current == data:
             report.unchanged += 1
-        elif entry and sha(current) == entry.get("written_sha"):
-            write_atomic(target, data)  # not edited since ingest wrote it: follow the seed
+            written = None
+        elif entry and entry.get("written_sha") and sha(current) == entry["written_sha"]:
+            written = replace_unless_edited(target, data, entry["written_sha"])  # follow the seed
+        else:
+            written = False
+        if written:
             _listed(listing, rel, target)
             report.written.append(shown_content(rel))
             report.fresh[target] = (record["written_sha"], text, dict(p.meta, slug=slug))
-        else:
-            report.kept_edits.append(f"{shown_content(rel)}: edited by hand; keeping your edit "
-                                     f"(seed seeds/{p.seed_name} differs)")
+        elif written is False:
+            report.kept_edits.append(printable(f"{shown_content(rel)}: edited by hand; keeping your edit "
+                                               f"(seed {shown_seed(p.seed_name)} differs)"))
             # An adopted file (its record lost) may hold edits: treat it as edited from now on.
             record["written_sha"] = entry.get("written_sha") if entry else ""
+            _listed(listing, rel, target)
         new_manifest[p.seed_name] = record
 
     adopted = {id(e) for e in record_of.values()}
@@ -323,12 +449,17 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
         if name not in new_manifest and id(entry) not in adopted:
             new_manifest[name] = entry
     if pending:
+        done_names = set(done)
         manifest_path = content_dir / MANIFEST
         if new_manifest != manifest or (new_manifest and not manifest_path.exists()):
             write_atomic(manifest_path, manifest_text(new_manifest, manifest, manifest_lines).encode())
         for name, cached in new_stat_cache.items():  # remember which seeds are done, and where
             entry = new_manifest.get(name)
-            done_in = entry["content"] if entry and entry.get("seed_sha") == cached[3] else None
+            if is_records_file(name):
+                done_in = sorted(new_manifest[k]["content"] for k in read_ok[name] if k in new_manifest) \
+                    if name in read_ok else cached[4] if name in done_names else None
+            else:
+                done_in = entry["content"] if entry and entry.get("seed_sha") == cached[3] else None
             if cached[4] != done_in:
                 new_stat_cache[name] = cached[:4] + [done_in]
     else:
@@ -338,10 +469,37 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     if not report.errors:
         # The content files of present seeds: one deleted while its seed stays is written
         # again. (A deleted seed's record stays, whether or not its file does.)
-        contents = sorted(c[4] for c in new_stat_cache.values() if c[4] is not None)
+        contents = sorted(c for cached in new_stat_cache.values() if cached[4] is not None
+                          for c in ([cached[4]] if isinstance(cached[4], str) else cached[4]))
         _save_cache(config.cache_dir / "ingest-stamp.marshal", {
             "stamp": stamp, "contents": contents, "unchanged": len(contents), "notices": report.notices})
     return report
+
+
+def is_records_file(name: str) -> bool:
+    """A records file (many articles), by its extension as seeds.seed_kind decides."""
+    from .seeds import RECORDS_SUFFIXES
+
+    return name.lower().endswith(RECORDS_SUFFIXES)
+
+
+def _records_by_file(manifest: dict) -> dict:
+    """The ingest record's entries of records files: file name -> {`name#line`: entry}."""
+    out: dict = {}
+    for key, entry in manifest.items():
+        name, _, line = key.rpartition("#")
+        if line.isdigit() and is_records_file(name):
+            out.setdefault(name, {})[key] = entry
+    return out
+
+
+def _contents_exist(done_in, existing) -> bool:
+    """Whether a seed's content file (a records file's files, a list) is all still there."""
+    if done_in is None:
+        return False
+    if isinstance(done_in, str):
+        return done_in in existing
+    return all(c in existing for c in done_in)
 
 
 _ID_LINE = re.compile(r"^id: *['\"]?([^'\"\n]*)", re.M)
@@ -358,8 +516,50 @@ def _file_id(path: str) -> str | None:
     return m.group(1).strip() if m else None
 
 
+def _adopt_unrecorded(unmatched: list[Parsed], content_dir: Path, existing, manifest: dict) -> dict:
+    """Records for seeds the ingest record does not know, from content files it does not
+    know either (a lost or damaged record): matched by the file's `seed:` field, then by
+    its id, so that a seed retitled meanwhile does not get a second article. Such a file
+    may hold edits, so it counts as edited (written_sha '')."""
+    known = {e["content"] for e in manifest.values()}
+    by_seed, by_id = {}, {}
+    for rel in sorted(existing):
+        if rel in known or not content_path_ok(rel):
+            continue
+        meta = _front_matter(os.path.join(content_dir, rel))
+        seed, aid = meta.get("seed"), meta.get("id")
+        if isinstance(seed, str):
+            by_seed.setdefault(seed, rel)
+        if isinstance(aid, str):
+            by_id.setdefault(aid, rel)
+    adopted, used = {}, set()
+    for p in sorted(unmatched, key=lambda p: p.seed_name):
+        rel = by_seed.get(p.seed_name) or by_id.get(p.id)
+        if rel and rel not in used:
+            used.add(rel)
+            slug = rel.rsplit("/", 1)[1][:-3]
+            adopted[p.seed_name] = {"seed_sha": "", "id": p.id, "slug": slug, "content": rel, "written_sha": ""}
+    return adopted
+
+
+def _front_matter(path: str) -> dict:
+    """A content file's front matter, or {} when it cannot be read (only for a lost record)."""
+    from .content import split_front_matter
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            meta, _, _ = split_front_matter(f.read(), path)
+        return meta
+    except (OSError, UnicodeDecodeError, DigestError):
+        return {}
+
+
 def _listed(listing: dict, rel: str, path: str) -> None:
-    st = os.stat(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:  # removed by someone else since: the build lists it again
+        listing.pop(rel, None)
+        return
     listing[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
@@ -369,9 +569,10 @@ def _read(path: str) -> bytes:
 
 
 def _scan_seeds(seeds_dir: Path):
+    """The seed files, sorted; none when there is no seeds folder (OSError when unreadable)."""
     try:
         entries = [e for e in os.scandir(seeds_dir) if not e.name.startswith(".") and e.is_file()]
-    except OSError:
+    except FileNotFoundError:
         return []
     return sorted(entries, key=lambda e: e.name)
 
@@ -386,7 +587,7 @@ def _load_cache(path: Path) -> dict:
 def _save_cache(path: Path, data: dict) -> None:
     try:
         save_marshal(path, data, INGEST_CACHE_VERSION)
-    except OSError:
+    except (OSError, DigestError):  # files.write_atomic reports a failed write as a DigestError
         pass  # only a cache: the next run reads the seeds again
 
 
@@ -398,13 +599,13 @@ def _save_stat_cache(config: Config, data: dict) -> None:
     _save_cache(config.cache_dir / "seeds-stat.marshal", data)
 
 
-def _parse_all(config: Config, items, jobs: int):
+def _parse_all(config: Config, items, jobs: int, prior: Prior):
     if not items:
         return []  # building the tag matcher alone costs 60 ms
     if jobs <= 1 or len(items) < 200:
-        return _parse_batch((config, items))
+        return _parse_batch((config, items, prior))
     size = -(-len(items) // (jobs * 4))
-    batches = [(config, items[i:i + size]) for i in range(0, len(items), size)]
+    batches = [(config, items[i:i + size], prior) for i in range(0, len(items), size)]
     from concurrent.futures import ProcessPoolExecutor  # 27 ms to import: only when needed
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:

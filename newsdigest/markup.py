@@ -83,3 +83,11 @@ _TAG = re.compile(r"<[^>]+>")
 
 def html_to_text(fragment: str) -> str:
     return html.unescape(_TAG.sub("", fragment))
+
+
+def script_safe_json(text: str) -> str:
+    """JSON text with `<`, `>` and `&` written as \\u003c, \\u003e, \\u0026 (as Go's and
+    Hugo's encoders do): no string in it can close a <script> element or be read as
+    markup by a consumer that pastes it into HTML, and it decodes to the same values.
+    Outside strings JSON has none of these characters, so replacing them all is safe."""
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

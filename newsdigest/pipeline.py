@@ -26,14 +26,15 @@ from pathlib import Path
 from .config import Config
 from .content import Article, Tag
 from .errors import DigestError, Rejected
-from .files import load_marshal, save_marshal, scan_tree, shown, write_atomic
-from .output import NewSite, put, update_site
+from .files import exclusive_lock, load_marshal, save_marshal, scan_tree, shown, write_atomic
+from .output import (NewSite, begin_writing, done_writing, output_stats, outside_reason, put, update_site,
+                     was_interrupted)
 from .pages import PageInfo
 from .search import update_index
 from .site import Articles
 
 
-CACHE_VERSION = 6
+CACHE_VERSION = 8  # 7: Article.source_url; 8: output.marshal, the output record
 PARALLEL_MIN = 400  # below this many items, starting worker processes costs more than it saves
 IN_PLACE_LIMIT = 0.25  # above this share of files changed, assemble a whole new tree instead
 INCREMENTAL_SHARE = 0.05  # above this share of articles moved, fingerprint every page
@@ -49,6 +50,7 @@ class BuildReport:
     seconds: float
     output: Path
     stages: tuple = ()  # (stage, seconds) in order, for --debug
+    notices: tuple = ()  # one line each: a damaged cache discarded, output restored, ...
 
 
 def _sha(data: bytes) -> str:
@@ -182,10 +184,8 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
 
 def _reread(source, config: Config):
     from .site import Source
-    path = Path(source.path)
-    if not path.is_absolute():
-        path = Path.cwd() / path
-    raw = path.read_bytes()
+    # source.path is relative to the project (see read_sources), not to the working directory
+    raw = (config.path.parent / source.path).read_bytes()
     return Source(source.path, raw.decode("utf-8"), _sha(raw))
 
 
@@ -289,6 +289,22 @@ def _save_marshal(config: Config, name: str, data: dict) -> None:
     save_marshal(_cache_file(config, name), data, CACHE_VERSION)
 
 
+CACHE_FILES = ("build.marshal", "build-delta.marshal", "articles.pickle", "articles-delta.pickle")
+
+
+def cache_signature(config: Config) -> tuple:
+    """Stats of the build cache files: a cache preloaded before the build lock was taken is
+    stale when they changed."""
+    signature = []
+    for name in CACHE_FILES:
+        try:
+            st = os.stat(_cache_file(config, name))
+            signature.append((st.st_size, st.st_mtime_ns, st.st_ino))
+        except OSError:
+            signature.append(None)
+    return tuple(signature)
+
+
 class BuildCache:
     """The build cache (plain data, see `build`) as a base file and a delta of what
     changed since it was written: an incremental build writes a few kilobytes instead of
@@ -296,6 +312,7 @@ class BuildCache:
 
     def __init__(self, config: Config):
         self.config = config
+        self.signature = cache_signature(config)  # before reading: a change while loading shows too
         base = _load_marshal(config, "build.marshal")
         delta = _load_marshal(config, "build-delta.marshal") if base else {}
         if delta.get("base") != base.get("id"):
@@ -493,22 +510,48 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
           preloaded: tuple | None = None) -> BuildReport:
     """content/ -> site/. Raises Rejected listing every problem; then site/ is untouched.
 
-    `fresh` and `listing` come from an ingest just run: the files it wrote (with their
-    text) and content/'s listing with stats (see IngestReport). `preloaded` is what
+    One build of an output folder at a time: a second one waits for the lock in the cache
+    folder. `fresh` and `listing` come from an ingest just run: the files it wrote (with
+    their text) and content/'s listing with stats (see IngestReport). `preloaded` is what
     `preload` returned, done while that ingest ran."""
     started = time.perf_counter()
+    check_output_dir(config)
+    with exclusive_lock(config.cache_dir, "build.lock", f"build of {shown(config.output_dir)}/"):
+        if preloaded and preloaded[0].signature != cache_signature(config):
+            preloaded = None  # another build rewrote the cache while this one waited
+        return _build_locked(config, drafts, future, now, jobs, fresh, listing, preloaded, started)
+
+
+def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | None, jobs: int | None,
+                  fresh: dict | None, listing: dict | None, preloaded: tuple | None, started: float) -> BuildReport:
     laps = [("start", started)]
     lap = lambda name: laps.append((name, time.perf_counter()))  # noqa: E731
     jobs = jobs or os.cpu_count() or 1
-    check_output_dir(config)
     now = now or datetime.now(config.timezone)
+    notices = []
+    out_dir = config.output_dir
+    interrupted = was_interrupted(config.cache_dir)
+    if interrupted:
+        notices.append(f"{shown(out_dir)}/: the last build stopped while writing it; rebuilding it in full")
+    # What the last build wrote, by stat: a file deleted, replaced or altered since differs.
+    recorded = _load_marshal(config, "output.marshal")
+    present = output_stats(out_dir, recorded)
 
-    content_listing = listing if listing is not None else scan_tree(config.content_dir, ".md")
-    layout_listing = scan_tree(config.layouts_dir)
+    unreadable = []  # folders that cannot be listed: the build refuses rather than drop their files
+    try:
+        content_listing = listing if listing is not None else scan_tree(config.content_dir, ".md")
+    except Rejected as e:
+        unreadable += e.errors
+    try:
+        layout_listing = scan_tree(config.layouts_dir)
+    except Rejected as e:
+        unreadable += e.errors
+    if unreadable:
+        raise Rejected(unreadable)
     stamp = input_stamp(config, content_listing, layout_listing, drafts, future)
     last = _read_stamp(config)
     if (last.get("stamp") == stamp and last.get("valid_from", 1e18) <= now.timestamp() < last.get("valid_until", 0)
-            and (config.output_dir / "index.html").is_file()
+            and not interrupted and present == recorded and (config.output_dir / "index.html").is_file()
             and (not config.search or (config.output_dir / "pagefind" / "pagefind-entry.json").is_file())):
         lap("stamp")
         return BuildReport(last["articles"], last["tags"], last["pages"], 0,
@@ -516,6 +559,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     lap("stamp")
 
     from .feeds import feed_files, feed_sources, robots, sitemap, sitemap_groups, sitemap_index
+    from .news_sitemap import PATH as NEWS_PATH, news_articles, news_sitemap, window_closes
     from .pages import plan_pages
     from .site import check_collisions, collect_facts, related_articles, select_facts, update_related
 
@@ -587,9 +631,18 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     # Which files changed: a page whose fingerprint is the one its file was built from
     # keeps that file. site/ itself is not listed (12,000 stats): it is build output,
     # recorded in the cache; without its index.html the whole site is written again.
-    old_files = cache.get("files", {}) if (config.output_dir / "index.html").is_file() else {}
+    previous_files = cache.get("files", {})
+    old_files = previous_files if (config.output_dir / "index.html").is_file() and not interrupted else {}
+    # A file missing or changed since the last build wrote it is written again.
+    damaged = {rel for rel in old_files if rel not in present or present[rel] != recorded.get(rel)}
+    if damaged:
+        notices.append(f"{shown(out_dir)}/: {len(damaged)} file(s) missing or changed since the last build; "
+                       "writing them again")
+        old_files = {rel: v for rel, v in old_files.items() if rel not in damaged}
     salt = (config.digest, layouts_hash)
     old_deps = cache.get("deps") if old_files and cache.get("salt") == salt and moved is not None else None
+    if old_deps is not None and damaged:
+        old_deps = {rel: v for rel, v in old_deps.items() if rel not in damaged}
     changed_ids = {i for i, k in article_keys.items() if old_keys.get(i) != k}
     wanted = None
     if old_deps is not None:
@@ -600,7 +653,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         units = touched_units(site, old_shape, shape, moved, old_related, related_ids) if moved else set()
         wanted = lambda output, unit: output in affected or unit in units or output not in old_deps  # noqa: E731
     pages = plan_pages(site, config, wanted=wanted)
-    check_unique_outputs(pages)
+    check_unique_outputs(pages, config.output_dir)
     lap("plan")
 
     prints = Fingerprints(article_keys)
@@ -630,9 +683,16 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     stale = {path for path, key in feed_keys.items() if old_files.get(path, ("",))[0] != key}
     if stale:
         generated.update((path, text.encode("utf-8")) for path, text in feed_files(site, config, stale).items())
+    # The Google News sitemap: the last two days' articles (by "now"), when there are any.
+    news = news_articles(site, now)
+    news_maps = [NEWS_PATH] if news else []
+    if news:
+        feed_keys[NEWS_PATH] = _sha(repr((salt, NEWS_PATH, prints.of(news))).encode())
+        if old_files.get(NEWS_PATH, ("",))[0] != feed_keys[NEWS_PATH]:
+            generated[NEWS_PATH] = news_sitemap(news, config).encode("utf-8")
     # The sitemap: an index and one file per month (see feeds.sitemap_groups).
     old_maps = {path: v[0] for path, v in old_files.items() if path == "sitemap.xml" or path.startswith("sitemaps/")}
-    if old_deps is not None and not moved and old_maps:
+    if old_deps is not None and not moved and old_maps and not damaged and (NEWS_PATH in old_files) == bool(news):
         sitemap_keys = old_maps  # the same pages at the same dates
     else:
         html_urls = sorted(p.output[: -len("index.html")] for p in pages if p.output.endswith("index.html"))
@@ -640,12 +700,13 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         groups = sitemap_groups(html_urls, lastmod)
         sitemap_keys = {path: _sha(pickle.dumps((salt, path, urls, [lastmod.get(u) for u in urls]), protocol=5))
                         for path, urls in groups.items()}
-        sitemap_keys["sitemap.xml"] = _sha(pickle.dumps((salt, list(groups)), protocol=5))
+        sitemap_keys["sitemap.xml"] = _sha(pickle.dumps((salt, list(groups), news_maps), protocol=5))
         for path, key in sitemap_keys.items():
             if old_files.get(path, ("",))[0] != key:
-                text = sitemap_index(groups, config) if path == "sitemap.xml" else sitemap(groups[path], lastmod, config)
+                text = (sitemap_index(list(groups) + news_maps, config) if path == "sitemap.xml"
+                        else sitemap(groups[path], lastmod, config))
                 generated[path] = text.encode("utf-8")
-    small = {"robots.txt": robots(config).encode("utf-8"), ".nojekyll": b""}
+    small = {"robots.txt": robots(config, news_maps).encode("utf-8"), ".nojekyll": b""}
     if config.cname:
         small["CNAME"] = (config.cname + "\n").encode("utf-8")
     small.update(static)
@@ -665,18 +726,21 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     lap("feeds and sitemap")
 
     # Write: a small change set file by file into site/, anything larger as a new tree.
-    removed = set(old_files) - set(new_files) - {p.output for p in todo} - set(generated)
+    removed = set(previous_files if old_files else ()) - set(new_files) - {p.output for p in todo} - set(generated)
     changes = len(todo) + len(generated) + len(removed)
     total = len(pages) + len(keys)
     in_place = bool(old_files) and changes <= IN_PLACE_LIMIT * total
+    site_touched = False
+    if changes or not in_place:
+        begin_writing(config.cache_dir)
     stage = None if in_place else NewSite(config.output_dir)
+    changed: dict[str, bytes] = {}
     try:
         rendered = _in_parallel(_render_range, len(todo), jobs, config=config, pages=todo, env=env,
                                 stage=stage.dir if stage else None)
         render_errors = [r for r in rendered if isinstance(r, DigestError)]
         if render_errors:
             raise Rejected(render_errors)
-        changed: dict[str, bytes] = {}
         for p, key, result in zip(todo, todo_keys, rendered):
             if stage:
                 new_files[p.output] = (key, result)
@@ -696,18 +760,32 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
                     stage.keep(path)
             lap(f"render and write {changes}")
             reindexed = update_index(config, stage.dir, article_files(pages, new_files))  # swapped in with the tree
+            lap(search_lap(reindexed))
+            site_touched = True
             stage.commit()
         elif changed or removed:
+            site_touched = True
             update_site(config.output_dir, changed, removed)
     except BaseException:
         if stage:
             stage.abandon()
+        if not site_touched:
+            done_writing(config.cache_dir)  # site/ is as the last build left it
         raise
+    if stage:
+        outputs = output_stats(out_dir, new_files)
+    else:
+        outputs = {rel: present[rel] for rel in new_files if rel in present and rel not in changed}
+        outputs.update(output_stats(out_dir, changed))
 
-    if not stage:
+    if stage:
+        lap("swap in")
+    else:
         lap(f"render and write {changes}")
         reindexed = update_index(config, config.output_dir, article_files(pages, new_files))
-    lap("search index" + (" (re-indexed)" if reindexed else " (unchanged)"))
+        lap(search_lap(reindexed))
+    if outputs != recorded:
+        _save_marshal(config, "output.marshal", outputs)
     if parsed or changes or new_files != old_files or not cache or cache.get("deps") is None:
         store.save({source_sha[f.path] for f in all_facts}, parsed)
         cache_files.save({
@@ -717,18 +795,25 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
                                                     else tuple(f)) for f in all_facts for sha in (source_sha[f.path],)},
         })
     # The stamp holds while "now" stays between the newest article shown and the next one
-    # due: a future-dated article appears when its time comes, without any input changing.
+    # due: a future-dated article appears when its time comes, without any input changing,
+    # and an article leaves the news sitemap two days after its date.
     limit = now.timestamp()
     future_dates = [f.stamp for f in all_facts if f.stamp > limit and (drafts or not f.draft)]
+    news_leaves = window_closes(site, news)
     shown_dates = [chosen[site.articles.ids[0]].stamp] if site.articles else []  # newest first
     _write_cache_file(config, "stamp.json", json.dumps({
         "stamp": stamp, "articles": len(site.articles), "tags": len(site.tags), "pages": len(pages),
         "valid_from": max(shown_dates) if shown_dates and not future else -1e18,
-        "valid_until": min(future_dates) if future_dates and not future else 1e18,
+        "valid_until": min((future_dates if not future else []) + [news_leaves or 1e18]),
     }).encode())
+    done_writing(config.cache_dir)  # the cache and stamp now describe site/
     lap("save cache")
     return BuildReport(len(site.articles), len(site.tags), len(pages), len(todo) + len(generated),
-                       time.perf_counter() - started, config.output_dir, _stages(laps))
+                       time.perf_counter() - started, config.output_dir, _stages(laps), tuple(notices))
+
+
+def search_lap(reindexed: bool) -> str:
+    return "search index" + (" (re-indexed)" if reindexed else " (unchanged)")
 
 
 def article_files(pages, files: dict) -> dict[str, str]:
@@ -740,16 +825,23 @@ def _stages(laps) -> tuple:
     return tuple((name, t - laps[i][1]) for i, (name, t) in enumerate(laps[1:]))
 
 
-def check_unique_outputs(pages) -> None:
+def check_unique_outputs(pages, output_dir: Path | None = None) -> None:
+    """Every page writes its own file, inside the output folder; a problem names the page's
+    source (the writer proves each path again, see output.proven)."""
     seen: dict = {}
     errors = []
+
+    def source(page):
+        a = (page.context or {}).get("article")
+        return a.path if a else page.template
+
     for p in pages:
+        reason = outside_reason(p.output)
+        if reason:
+            where = f"outside {shown(output_dir)}/" if output_dir else "outside the output folder"
+            errors.append(DigestError(source(p), f"would write {p.output!r} {where}: the path {reason}"))
         if p.output in seen:
-            a = (p.context or {}).get("article")
-            b = (seen[p.output].context or {}).get("article")
-            where = a.path if a else p.template
-            other = b.path if b else seen[p.output].template
-            errors.append(DigestError(where, f"writes {p.output}, which {other} writes too"))
+            errors.append(DigestError(source(p), f"writes {p.output}, which {source(seen[p.output])} writes too"))
         seen[p.output] = p
     if errors:
         raise Rejected(errors)

@@ -28,7 +28,8 @@ from pathlib import Path
 
 from .config import Config
 from .errors import DigestError
-from .files import shown, write_atomic
+from .files import shown, sync_file_system, write_atomic
+from .output import _exchange, remove_tree
 from .pagefind_files import data_file_bytes, read_data_file
 
 BUNDLE_DIR = "pagefind"
@@ -133,11 +134,6 @@ def _link_tree(src: Path, dest: Path) -> None:
     shutil.copytree(src, dest, copy_function=link)
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    from .output import _exchange as exchange
-    return exchange(a, b)
-
-
 def update_index(config: Config, site_dir: Path, article_files: dict[str, str]) -> bool:
     """Bring site_dir/pagefind/ up to date with the article pages; True when it re-indexed.
 
@@ -152,8 +148,7 @@ def update_index(config: Config, site_dir: Path, article_files: dict[str, str]) 
     current = live / BUNDLE_DIR
     state_file = config.cache_dir / STATE_FILE
     if not config.search:
-        if bundle.exists():
-            shutil.rmtree(bundle)
+        remove_tree(bundle)
         state_file.unlink(missing_ok=True)
         return False
     state = index_state(article_files)
@@ -164,23 +159,24 @@ def update_index(config: Config, site_dir: Path, article_files: dict[str, str]) 
             _link_tree(current, bundle)
         return False
     scratch = live.with_name(live.name + ".pagefind")  # beside site/: same file system, not served
-    shutil.rmtree(scratch, ignore_errors=True)
+    remove_tree(scratch)
     try:
         run_pagefind(config, site_dir, scratch)
         canonical_bundle(scratch)
         if site_dir != live or not bundle.exists():
-            shutil.rmtree(bundle, ignore_errors=True)  # a new tree has none; the live one lost it
+            remove_tree(bundle)  # a new tree has none; the live one lost it
+            sync_file_system(scratch)
             os.rename(scratch, bundle)
-        elif _exchange(scratch, bundle):
-            shutil.rmtree(scratch)  # now the old bundle
-        else:  # no renameat2: two renames, a moment without a bundle
-            old = live.with_name(live.name + ".pagefind-old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.rename(bundle, old)
-            os.rename(scratch, bundle)
-            shutil.rmtree(old)
+        else:
+            sync_file_system(scratch)  # every file on disk before the bundle is swapped in
+            if not _exchange(scratch, bundle):  # no renameat2: two renames, a moment without a bundle
+                old = live.with_name(live.name + ".pagefind-old")
+                remove_tree(old)
+                os.rename(bundle, old)
+                os.rename(scratch, bundle)
+                scratch = old
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_tree(scratch)  # after the swap: the old bundle
     # The entry is recorded as written: the next build checks the live bundle against it.
     write_atomic(state_file, json.dumps({"state": state, "entry": _entry_digest(bundle)}).encode())
     return True

@@ -39,7 +39,7 @@ from tornado.httpserver import HTTPServer
 
 from .config import Config, load_config
 from .errors import DigestError, Rejected
-from .files import shown
+from .files import exclusive_lock, shown, walk_files
 
 QUIET_SECONDS = 0.15  # a burst of saves ends when nothing changed for this long
 MIN_POLL_SECONDS = 0.05  # the demo snapshots in well under 1 ms
@@ -65,11 +65,9 @@ def snapshot(config: Config) -> dict[str, tuple[int, int, int]]:
     """(mtime, size, inode) of every input file; two equal snapshots mean nothing changed."""
     files = {}
     for root in (config.seeds_dir, config.content_dir, config.layouts_dir):
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = [d for d in dirnames if not _ignored(d)]
-            for name in filenames:
-                if not _ignored(name):
-                    _stat_into(files, os.path.join(dirpath, name))
+        # Bounded and without recursion: a folder too deep or unreadable is the build's to report.
+        for _, entry in walk_files(root, keep=lambda name: not _ignored(name)):
+            _stat_into(files, entry.path)
     _stat_into(files, str(config.path))
     return files
 
@@ -115,13 +113,15 @@ def rebuild(args) -> Outcome:
     outcome = Outcome(config)
     jobs = args.jobs or os.cpu_count() or 1
     try:
-        report = ingest(config, jobs=jobs)
+        with exclusive_lock(config.cache_dir, "ingest.lock", f"ingest into {shown(config.content_dir)}/"):
+            report = ingest(config, jobs=jobs)
         outcome.ingest_wrote = {os.path.abspath(p) for p in report.written}
         outcome.errors += report.errors
         outcome.lines += report.notices
         if report.written:
             outcome.lines.append(f"ingested {len(report.written)} new or changed seed(s)")
         built = build(config, drafts=args.drafts, future=args.future, now=now_from_env(), jobs=args.jobs)
+        outcome.lines += built.notices
         outcome.built = True
         outcome.summary = f"{built.articles} articles, {built.tags} tags, {built.pages} pages"
         outcome.written = built.written

@@ -83,7 +83,7 @@ def parse_article(source: Source, config: Config) -> Article:
         id=aid, title=title, date=when, source=src, reporters=clean.get("reporters", ()),
         tags=tuple(tags), summary=summary, slug=slug, body_html=body_html, url=url,
         path=source.path, seed=clean.get("seed", ""), attribution=attribution,
-        draft=clean["draft"], words=len(text.split()),
+        draft=clean["draft"], words=len(text.split()), source_url=clean.get("url", ""),
     )
 
 

@@ -1,0 +1,297 @@
+"""Records files: one article per record, as scrapers export them.
+
+JSON Lines (`.jsonl`, `.ndjson`: one JSON object a line), a JSON array of objects (`.json`)
+and CSV with a header row (`.csv`). Each record becomes a `Seed` whose `line` is the line
+the record starts on; a bad record is a DigestError naming that line, in the record's place,
+and the file's other records are still read.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from dataclasses import replace
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..config import Config, SourceProfile
+from ..content import is_web_url
+from ..errors import DigestError
+from ..seeds import (Seed, _shown, _split_names, decode_seed, ingest_now, normalise_lines, profile_for_file)
+from .datelines import parse_dateline, strip_signoffs
+
+# Our field -> the record keys the common exports use for it (Scrapy items, newspaper,
+# news-please, hand-written crawlers), tried in order. A profile's `fields:` goes first.
+FIELD_NAMES = {
+    "title": ("title", "headline"),
+    "date": ("date", "date_publish", "published", "pubDate", "date_published", "datePublished"),
+    "text": ("text", "body", "story_text", "maintext", "content"),
+    "url": ("url", "link"),
+    "author": ("author", "authors", "byline"),
+    "source": ("source", "site_name", "source_domain"),
+}
+MAX_RECORDS_BYTES = 512 * 1024 * 1024  # a whole records file; each record has max_seed_kb
+_HTML_TAG = re.compile(r"<(?:p|br|div|span|a|b|i|em|strong|h\d|ul|ol|li)\b[^>]*>", re.IGNORECASE)
+_BRACKETED = re.compile(r"^\[[^\]]*\]$")  # `[Juche113.6.11.]`: a stamp under a headline, not part of it
+
+
+def read_records(path: Path, config: Config, raw: bytes) -> list[Seed | DigestError]:
+    """Every record of a records file, in order: a Seed, or a DigestError naming its line.
+    Raises DigestError when the file as a whole cannot be read."""
+    shown = _shown(path, config)
+    text = decode_seed(raw, shown, MAX_RECORDS_BYTES)
+    profile = profile_for_file(path.name, config.sources)
+    now = ingest_now()
+    out = []
+    for line, record in _records(path.suffix.lower(), text, shown):
+        if isinstance(record, DigestError):
+            out.append(record)
+            continue
+        try:
+            out.append(_seed(record, path, line, profile, config, shown, now))
+        except DigestError as e:
+            out.append(e)
+    return _source_by_host(out, config.title)
+
+
+def _records(suffix: str, text: str, shown: str):
+    """(line, dict or DigestError) for each record of the file."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if suffix == ".csv":
+        yield from _csv_records(text, shown)
+        return
+    if suffix == ".json" and text.lstrip().startswith("["):
+        yield from _array_records(text, shown)
+        return
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as e:
+            yield number, DigestError(shown, f"not a JSON record: {e.msg if hasattr(e, 'msg') else e}", number)
+            continue
+        yield number, record
+
+
+def _array_records(text: str, shown: str):
+    """The objects of a JSON array with the line each starts on (json.loads gives none)."""
+    decoder = json.JSONDecoder()
+    at = text.index("[") + 1
+    line = 1 + text.count("\n", 0, at)
+    while True:
+        start = at
+        while at < len(text) and text[at] in " \t\r\n,":
+            at += 1
+        line += text.count("\n", start, at)
+        if at >= len(text):
+            yield line, DigestError(shown, "JSON array is not closed by ']'", line)
+            return
+        if text[at] == "]":
+            if text[at + 1:].strip():
+                yield line, DigestError(shown, "text after the end of the JSON array", line)
+            return
+        try:
+            record, end = decoder.raw_decode(text, at)
+        except ValueError as e:
+            # One broken record breaks the array's syntax: the records after it cannot be found.
+            yield line, DigestError(shown, f"not a JSON record: {getattr(e, 'msg', e)}; "
+                                           "the records after it are not read", getattr(e, "lineno", line))
+            return
+        yield line, record
+        line += text.count("\n", at, end)
+        at = end
+
+
+def _csv_records(text: str, shown: str):
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = reader.fieldnames
+    except csv.Error as e:
+        yield 1, DigestError(shown, f"unreadable CSV header: {e}", 1)
+        return
+    if not header:
+        return
+    start = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            yield start, DigestError(shown, f"unreadable CSV row: {e}", start)
+            return
+        if None in row:
+            yield start, DigestError(shown, f"row has {len(header) + len(row[None])} cells; the header has "
+                                            f"{len(header)}", start)
+        else:
+            yield start, row
+        start = reader.line_num + 1
+
+
+def _field(record: dict, name: str, profile: SourceProfile | None):
+    """The record's value for one of our fields: the profile's mapping, else the common names."""
+    mapped = dict(profile.fields) if profile else {}
+    keys = (mapped[name],) if name in mapped else FIELD_NAMES[name]
+    for key in keys:
+        value = record.get(key)
+        if value not in (None, "", []):
+            return value
+    return None
+
+
+def _seed(record, path: Path, line: int, profile, config: Config, shown: str, now: datetime) -> Seed:
+    if not isinstance(record, dict):
+        raise DigestError(shown, f"expected a record (a JSON object), got {type(record).__name__}", line)
+    zone = profile.timezone if profile else config.timezone
+    title = _title(_field(record, "title", profile))
+    if not title:
+        raise DigestError(shown, "record has no title (looked for: "
+                                 f"{_looked_for('title', profile)})", line)
+    body = _field(record, "text", profile)
+    if not isinstance(body, str) or not body.strip():
+        raise DigestError(shown, f"record has no text (looked for: {_looked_for('text', profile)})", line)
+    if len(body.encode("utf-8")) > config.max_seed_kb * 1024:
+        raise DigestError(shown, f"record text is too large (the limit is {config.max_seed_kb:,} KB, "
+                                 "max_seed_kb in config.yaml)", line)
+    paragraphs = _paragraphs(body)
+    agency, dated, rest = parse_dateline(paragraphs[0], now, zone) if paragraphs else (None, None, "")
+    if paragraphs:
+        paragraphs = ([rest] if rest else []) + paragraphs[1:]
+    if profile:
+        paragraphs = [p for p in paragraphs if not any(d.search(p) for d in profile.drop)]
+    paragraphs = strip_signoffs(paragraphs)
+    if not paragraphs:
+        raise DigestError(shown, "record has no article text after its dateline", line)
+
+    raw_date = _field(record, "date", profile)
+    date = _date(raw_date, zone, shown, line) if raw_date is not None else dated
+    if date is None and profile and profile.undated == "reject":
+        raise DigestError(shown, "missing date: the record has no date "
+                                 f"(looked for: {_looked_for('date', profile)})", line)
+    url = _field(record, "url", profile)
+    if url is not None and not is_web_url(url):
+        raise DigestError(shown, f"url: expected an absolute http(s) URL, got {url!r}", line)
+    source = _field(record, "source", profile)
+    if not isinstance(source, str) or not source.strip():
+        # A profile names the outlet; without one, the dateline's agency (or, later, the
+        # agency other records of the same site name, see _source_by_host).
+        source = profile.name if profile else agency or ""
+    return Seed(
+        name=path.name, title=title, date=date, source=source.strip(), reporters=_authors(_field(record, "author", profile)),
+        paragraphs=tuple(paragraphs), attribution=profile.attribution if profile else "",
+        url=url.strip() if url else "", line=line,
+    )
+
+
+def _looked_for(name: str, profile) -> str:
+    mapped = dict(profile.fields) if profile else {}
+    return mapped[name] if name in mapped else ", ".join(FIELD_NAMES[name])
+
+
+def _title(value) -> str:
+    if not isinstance(value, str):
+        return ""
+    lines = [line for _, line in normalise_lines(html.unescape(value)) if line and not _BRACKETED.match(line)]
+    return " ".join(lines)
+
+
+def _paragraphs(body: str) -> list[str]:
+    if _HTML_TAG.search(body):
+        body = _html_text(body)
+    return [line for _, line in normalise_lines(body) if line]
+
+
+class _TextOfHTML(HTMLParser):
+    """Text of an HTML fragment with a line break at each block and <br>."""
+
+    BREAKS = {"p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
+    HIDDEN = {"script", "style"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts, self.hidden = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self.hidden += 1
+        elif tag in self.BREAKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in self.BREAKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data.replace("\n", " "))
+
+
+def _html_text(fragment: str) -> str:
+    parser = _TextOfHTML()
+    parser.feed(fragment)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def _date(value, zone, shown: str, line: int) -> datetime:
+    """ISO 8601, RFC 822, or epoch seconds or milliseconds; a naive date is in `zone`."""
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{9,13}(?:\.\d+)?\s*", value):
+        value = float(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = value / 1000 if abs(value) >= 1e11 else value  # milliseconds past 1973-03-03
+        try:
+            return datetime.fromtimestamp(seconds, timezone.utc).astimezone(zone)
+        except (OverflowError, OSError, ValueError):
+            raise DigestError(shown, f"date: impossible timestamp {value!r}", line)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+        except ValueError:
+            try:
+                parsed = parsedate_to_datetime(text)
+            except (TypeError, ValueError, IndexError):
+                parsed = None
+        if parsed is not None:
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+    raise DigestError(shown, f"date: unreadable date {value!r} (expected ISO 8601, RFC 822 or epoch seconds "
+                             "or milliseconds)", line)
+
+
+def _authors(value) -> tuple[str, ...]:
+    if isinstance(value, list):
+        names = [v.get("name", "") if isinstance(v, dict) else v for v in value]
+        return tuple(n.strip() for n in names if isinstance(n, str) and n.strip())
+    if isinstance(value, str) and value.strip():
+        return tuple(_split_names(re.sub(r"^by\s+", "", value.strip(), flags=re.IGNORECASE)))
+    return ()
+
+
+def _source_by_host(results, default: str):
+    """A record that names no source takes the agency other records of the same site name
+    in their datelines (KCNA's anecdotes have no dateline, its reports do), else the site."""
+    agency_of = {}
+    for seed in results:
+        if isinstance(seed, Seed) and seed.source and seed.url:
+            agency_of.setdefault(_host(seed.url), seed.source)
+    out = []
+    for seed in results:
+        if isinstance(seed, Seed) and not seed.source:
+            host = _host(seed.url) if seed.url else ""
+            seed = replace(seed, source=agency_of.get(host) or host or default)
+        out.append(seed)
+    return out
+
+
+def _host(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    return host[4:] if host.startswith("www.") else host

@@ -1,0 +1,153 @@
+"""Folders the build cannot read, or that are nested too deep (issue 14: items 4, 16, 21).
+
+Root reads every folder whatever its mode, so these run the build as `nobody` without
+capabilities (setpriv) on a project copy it owns: the old build then took an unreadable
+folder for an empty one, exited 0 and deleted every article page under it.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from buildkit import tree
+from conftest import REPO, SOURCE_DATE_EPOCH
+from newsdigest.files import MAX_DEPTH
+
+NOBODY = 65534
+UNPRIVILEGED = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all"]
+ENV = dict(os.environ, TZ="UTC", LC_ALL="C.UTF-8", SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, PYTHONUNBUFFERED="1")
+
+
+def run(project: Path, *args: str, unprivileged: bool = True) -> subprocess.CompletedProcess:
+    command = [sys.executable, str(REPO / "build.py"), "--config", "config.yaml", *args]
+    return subprocess.run((UNPRIVILEGED if unprivileged else []) + command, cwd=project, env=dict(ENV, HOME=str(project)),
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def owned_sample():
+    """The bundled sample, ingested and built by `nobody`, in a folder `nobody` owns
+    (pytest's tmp_path sits in a folder only root may enter)."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to run the build without CAP_DAC_OVERRIDE")
+    holder = Path(tempfile.mkdtemp(prefix="newsdigest-unprivileged-"))
+    os.chmod(holder, 0o755)
+    root = holder / "sample"
+    root.mkdir()
+    shutil.copy(REPO / "config.yaml", root / "config.yaml")
+    shutil.copytree(REPO / "layouts", root / "layouts")
+    shutil.copytree(REPO / "seeds", root / "seeds")
+    subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(root)], check=True)
+    result = run(root)
+    if result.returncode != 0:
+        shutil.rmtree(holder)
+        pytest.fail(f"unprivileged build failed: {result.stderr}")
+    yield root
+    subprocess.run(["chmod", "-R", "u+rwX", str(holder)], check=False)
+    shutil.rmtree(holder, ignore_errors=True)
+
+
+def test_an_unreadable_content_folder_is_a_problem_and_nothing_is_written(owned_sample):
+    site_before = tree(owned_sample / "site")
+    os.chmod(owned_sample / "content/2019/11", 0o000)
+    for command in ((), ("build",)):
+        result = run(owned_sample, *command)
+        assert result.returncode == 1, result.stdout
+        assert "content/2019/11: cannot read this folder: Permission denied" in result.stderr.splitlines()
+        assert result.stderr.endswith("nothing was written\n")
+        assert tree(owned_sample / "site") == site_before  # not "built 0 articles", no page deleted
+
+
+def test_an_unreadable_layouts_folder_is_a_problem_too(owned_sample):
+    site_before = tree(owned_sample / "site")
+    os.chmod(owned_sample / "layouts/static", 0o000)
+    result = run(owned_sample, "build")
+    assert result.returncode == 1
+    assert "layouts/static: cannot read this folder: Permission denied" in result.stderr.splitlines()
+    assert tree(owned_sample / "site") == site_before
+
+
+def test_a_read_only_old_site_is_replaced_without_leaving_site_new(owned_sample):
+    """Item 21: a full rebuild swapped the new tree in, then could not delete the old
+    read-only one and left it as site.new/ without a word."""
+    subprocess.run(["chmod", "-R", "a-w", str(owned_sample / "site")], check=True)
+    css = owned_sample / "layouts/base.html"
+    css.write_text(css.read_text().replace("</head>", "<!-- changed -->\n</head>", 1))  # every page changes
+    result = run(owned_sample, "build")
+    assert result.returncode == 0, result.stderr
+    assert not (owned_sample / "site.new").exists() and not (owned_sample / "site.old").exists()
+    assert b"<!-- changed -->" in (owned_sample / "site/index.html").read_bytes()
+
+
+def test_a_folder_nested_too_deep_is_reported_not_skipped(tmp_path):
+    project = tmp_path / "p"
+    project.mkdir()
+    shutil.copy(REPO / "config.yaml", project / "config.yaml")
+    shutil.copytree(REPO / "layouts", project / "layouts")
+    shutil.copytree(REPO / "seeds", project / "seeds")
+    assert run(project, unprivileged=False).returncode == 0
+    site_before = tree(project / "site")
+    deep = project / "content" / "/".join(["d"] * (MAX_DEPTH + 1))
+    deep.mkdir(parents=True)
+    (deep / "lost.md").write_text("---\ntitle: Lost\ndate: 2019-11-18\n---\n\nDeep.\n")
+    result = run(project, "build", unprivileged=False)
+    assert result.returncode == 1
+    assert (f"content/{'/'.join(['d'] * MAX_DEPTH)}/d: folder nested more than {MAX_DEPTH} levels deep; "
+            "not read (move its files up)") in result.stderr.splitlines()
+    assert tree(project / "site") == site_before
+
+
+def remove_deep(top: Path) -> None:
+    """Remove a very deep chain of folders without recursion (shutil.rmtree recurses)."""
+    chain = [top]
+    while True:
+        children = [p for p in chain[-1].iterdir() if p.is_dir()]
+        if not children:
+            break
+        chain.append(children[0])
+    for folder in reversed(chain):
+        for p in folder.iterdir():
+            if not p.is_dir():
+                p.unlink()
+        folder.rmdir()
+
+
+def test_serve_survives_a_folder_1200_levels_deep_and_reports_it(tmp_path):
+    """Item 16: the server's watcher walked content/ with os.walk, which recurses, and
+    exited with RecursionError."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_serve import Server, wait_for
+
+    project = tmp_path / "p"
+    project.mkdir()
+    shutil.copy(REPO / "config.yaml", project / "config.yaml")
+    shutil.copytree(REPO / "layouts", project / "layouts")
+    shutil.copytree(REPO / "seeds", project / "seeds")
+    server = Server(project)
+    try:
+        builds = server.idle_after(0)["builds"]
+        top = project / "content/deep"
+        folder = top
+        os.mkdir(folder)
+        for _ in range(1199):
+            folder = folder / "d"
+            os.mkdir(folder)
+        (folder / "lost.md").write_text("---\ntitle: Lost\ndate: 2019-11-18\n---\n\nDeep.\n")
+        edited = next((project / "content/2019/11").glob("*.md"))
+        edited.write_bytes(edited.read_bytes())  # an editor's save: the next build walks content/
+        status = server.idle_after(builds)
+        assert server.process.poll() is None, server.stderr()
+        messages = [e["message"] for e in status["errors"]]
+        assert f"folder nested more than {MAX_DEPTH} levels deep; not read (move its files up)" in messages
+        remove_deep(top)
+        edited.write_bytes(edited.read_bytes())
+        wait_for(lambda: server.status()["ok"], "a good build once the deep folder is gone")
+        assert server.process.poll() is None
+        assert "RecursionError" not in server.stderr()
+    finally:
+        server.stop()

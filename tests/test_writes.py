@@ -1,0 +1,224 @@
+"""The one writer proves every path and every byte (issue 14: items 1, 5, 6, 11).
+
+Paths: nothing is written outside the output folder, whatever a config or a content file
+says and whatever symlinks site/ holds. Bytes: every write is checked for its length and
+fsync'd before its rename; a full disk (a real small tmpfs) fails the run with the path,
+leaving the old files and no temp file.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from buildkit import make_project, run_build, set_config, tree
+from conftest import REPO, SOURCE_DATE_EPOCH
+from newsdigest.errors import DigestError
+from newsdigest.output import NewSite, put, update_site
+
+
+def temp_files(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob(".*.tmp*"))
+
+
+# ------------------------------------------------------------------ paths
+def test_config_refuses_an_article_path_that_leaves_the_output(tmp_path):
+    project = make_project(tmp_path / "p")
+    set_config(project, "article_path", '"../escaped/{slug}/"')
+    result = run_build(project)
+    assert result.returncode == 2
+    line = next(n for n, text in enumerate((project / "config.yaml").read_text().splitlines(), 1)
+                if text.startswith("article_path:"))
+    assert result.stderr.startswith(f"config.yaml:{line}: article_path: '../escaped/{{slug}}/' has an empty, '.' or '..'")
+    assert not (tmp_path / "escaped").exists() and not (project / "site").exists()
+
+
+def test_an_id_that_climbs_out_is_refused_naming_its_file(tmp_path):
+    """With `article_path: a/{id}/` and `id: ../../layouts`, the old build overwrote
+    layouts/index.html. Whatever validates ids, the writer refuses and writes nothing."""
+    project = make_project(tmp_path / "p")
+    set_config(project, "article_path", '"a/{id}/"')
+    budget = project / "content/2024/01/budget.md"
+    budget.write_text(budget.read_text().replace("tags:", "id: ../../layouts\ntags:", 1))
+    layouts_before = tree(project / "layouts")
+    result = run_build(project)
+    assert result.returncode == 1
+    assert "content/2024/01/budget.md" in result.stderr
+    assert tree(project / "layouts") == layouts_before
+    assert not (project / "site").exists()
+
+
+def test_the_writer_itself_refuses_paths_outside(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_bytes(b"old")
+    for rel in ("../x.html", "/etc/x", "a/../../x", "a//b", "./x", "a\\..\\x", ""):
+        with pytest.raises(DigestError, match="refusing to write outside"):
+            put(site, rel, b"x")
+        with pytest.raises(DigestError, match="refusing to write outside"):
+            update_site(site, {"ok.html": b"new", rel: b"x"}, set())
+        with pytest.raises(DigestError, match="refusing to write outside"):
+            update_site(site, {}, {rel})
+    stage = NewSite(site)
+    with pytest.raises(DigestError, match="refusing to write outside"):
+        stage.write("../y.html", b"x")
+    with pytest.raises(DigestError, match="refusing to write outside"):
+        stage.keep("../x.html")
+    stage.abandon()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert tree(site) == {"index.html": b"old"}  # the good file in the same change set was not written either
+
+
+def test_a_symlink_in_the_output_does_not_carry_a_write_outside(tmp_path):
+    site, elsewhere = tmp_path / "site", tmp_path / "elsewhere"
+    site.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "index.html").write_bytes(b"precious")
+    (site / "tags").symlink_to(elsewhere)
+    with pytest.raises(DigestError, match="resolves to"):
+        update_site(site, {"index.html": b"new", "tags/index.html": b"evil", "tags/new/index.html": b"evil"}, set())
+    assert tree(elsewhere) == {"index.html": b"precious"}
+    assert not (site / "index.html").exists()
+
+
+def test_a_build_from_another_folder_reads_content_beside_the_config(tmp_path):
+    """Item 11: with the article cache gone, the old build re-read content files from the
+    working directory (FileNotFoundError: '/tmp/content/...')."""
+    project = make_project(tmp_path / "p")
+    assert run_build(project).returncode == 0
+    expected = tree(project / "site")
+    for name in ("articles.pickle", "articles-delta.pickle"):
+        (project / ".cache" / name).unlink()
+    (project / "content/2024/01/budget.md").touch()  # stat changed: the build must look at it
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = dict(os.environ, TZ="UTC", LC_ALL="C.UTF-8", SOURCE_DATE_EPOCH=str(1717200000))
+    result = subprocess.run([sys.executable, str(REPO / "build.py"), "build", "--config", str(project / "config.yaml")],
+                            cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert tree(project / "site") == expected
+    assert list(elsewhere.iterdir()) == []
+
+
+# ------------------------------------------------------------------ bytes
+SHORT_WRITES = textwrap.dedent("""
+    import os, runpy, sys
+    real_write = os.write
+    def short_write(fd, data):  # what a nearly full disk or a signal does: fewer bytes than asked
+        return real_write(fd, bytes(memoryview(data)[: max(1, len(data) // 3)]))
+    os.write = short_write
+    sys.argv = sys.argv[1:]
+    runpy.run_path(sys.argv[0], run_name="__main__")
+""")
+
+
+def test_short_writes_are_completed_not_renamed_into_place_cut(tmp_path):
+    """os.write may write fewer bytes than asked; the old write_atomic renamed such a cut
+    file into place and exited 0 (atom.xml cut at 8,192 bytes)."""
+    project = make_project(tmp_path / "p")
+    add_articles(project, 60)  # a one-article edit is then written in place
+    assert run_build(project).returncode == 0
+    budget = project / "content/2024/01/budget.md"
+    budget.write_text(budget.read_text() + "\nA new closing paragraph.\n")
+    shim = tmp_path / "shim.py"
+    shim.write_text(SHORT_WRITES)
+    env = dict(os.environ, TZ="UTC", LC_ALL="C.UTF-8", SOURCE_DATE_EPOCH=str(1717200000), PYTHONPATH=str(REPO))
+    result = subprocess.run([sys.executable, str(shim), str(REPO / "build.py"), "build", "--config", "config.yaml"],
+                            cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    clean = make_project(tmp_path / "clean")
+    add_articles(clean, 60)
+    shutil.copy(budget, clean / "content/2024/01/budget.md")
+    assert run_build(clean).returncode == 0
+    assert tree(project / "site") == tree(clean / "site")
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real tmpfs of 4 MB (needs root to mount; skipped otherwise)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(disk: Path, leave: int) -> Path:
+    """Fill the file system up to `leave` bytes free."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    st = os.statvfs(disk)
+    free = st.f_bavail * st.f_frsize
+    assert free < 4096 * 2
+    size = filler.stat().st_size
+    os.truncate(filler, max(0, size - leave))
+    return filler
+
+
+def add_articles(project: Path, count: int) -> None:
+    """`count` short articles more, so that a one-article edit is a small (in-place) update."""
+    for i in range(count):
+        path = project / f"content/2023/12/extra-{i}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"---\ntitle: Extra story {i}\ndate: 2023-12-{1 + i % 28:02d}T0{i % 10}:00:00+09:00\n"
+                        f"source: Test Wire\ntags: [Economy]\n---\n\nBody of extra story {i}.\n")
+
+
+@pytest.mark.parametrize("extra, writer", [(0, "site.new/"), (60, "site/")], ids=["new tree", "in place"])
+def test_disk_full_during_an_update_fails_with_the_path_and_keeps_the_old_site(small_disk, tmp_path, extra, writer):
+    project = make_project(small_disk / "p")
+    add_articles(project, extra)
+    assert run_build(project).returncode == 0
+    before = tree(project / "site")
+    budget = project / "content/2024/01/budget.md"
+    budget.write_text(budget.read_text() + "\n" + "A much longer closing paragraph. " * 300 + "\n")
+    filler = fill(small_disk, leave=12 * 1024)  # room for some of the changed files, not all
+    result = run_build(project)
+    assert result.returncode == 1
+    assert result.stderr.startswith(writer) and result.stderr.endswith(": cannot write: No space left on device\n")
+    assert tree(project / "site") == before  # every old file, none cut
+    assert temp_files(project) == [] and not (project / "site.new").exists()
+    filler.unlink()
+    assert run_build(project).returncode == 0
+    clean = make_project(tmp_path / "clean")
+    add_articles(clean, extra)
+    shutil.copy(budget, clean / "content/2024/01/budget.md")
+    assert run_build(clean).returncode == 0
+    assert tree(project / "site") == tree(clean / "site")
+
+
+def run_ingest(project: Path):
+    env = dict(os.environ, TZ="UTC", LC_ALL="C.UTF-8", SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH)
+    return subprocess.run([sys.executable, str(REPO / "build.py"), "ingest", "--config", "config.yaml", "--jobs", "1"],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("leave", [0, 6 * 1024])
+def test_disk_full_during_ingest_leaves_no_cut_record_and_no_temp_file(small_disk, leave):
+    project = small_disk / "p"
+    project.mkdir()
+    shutil.copy(REPO / "config.yaml", project / "config.yaml")
+    shutil.copytree(REPO / "seeds", project / "seeds")
+    (project / "content").mkdir()
+    fill(small_disk, leave=leave)
+    result = run_ingest(project)
+    assert result.returncode == 1
+    assert "No space left on device" in result.stderr and "content/" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert temp_files(project / "content") == []
+    record = project / "content/.ingest.json"
+    if record.exists():
+        import json
+        json.loads(record.read_text())  # whole, never cut
