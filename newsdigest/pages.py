@@ -79,12 +79,13 @@ class Page(NamedTuple):
     context: dict | None  # None: not needed in this build (see plan_pages' `wanted`)
 
 
-def site_view(config: Config) -> SiteView:
+def site_view(config: Config, searchable: bool = True) -> SiteView:
+    """`searchable`: the site has articles to search (Pagefind makes no index of nothing)."""
     nav = (NavLink("Today", ""), NavLink("Tags", "tags/"), NavLink("Archive", "archive/"),
            NavLink("RSS", "feed.xml"))
     return SiteView(config.title, config.description, config.language, config.base_url,
                     config.base_path, "feed.xml", "atom.xml", "feed.json", nav, config.timezone.key,
-                    SEARCH_URL if config.search else None)
+                    SEARCH_URL if config.search and searchable else None)
 
 
 def longdate(d) -> str:
@@ -115,7 +116,7 @@ def plan_pages(site: Site, config: Config, wanted=None) -> list[Page]:
     with None (the build knows they are unchanged and needs only their paths). The unit
     names what a page belongs to: "article ID", "day URL", "month URL", "tag SLUG", or
     "" for the site-wide pages (front page, tag index, archive, 404)."""
-    view = site_view(config)
+    view = site_view(config, searchable=len(site.articles) > 0)
     per = config.articles_per_page
     pages: list[Page] = []
 
@@ -186,7 +187,7 @@ def plan_pages(site: Site, config: Config, wanted=None) -> list[Page]:
     page("archive/index.html", "archive.html", "Archive", "archive/", kind="archive",
          day=None, month=None, months=tuple(month_count(m) for m in site.months), newer_url=None,
          older_url=None)
-    if config.search:
+    if view.search_url:
         page(SEARCH_URL + "index.html", "search.html", "Search", SEARCH_URL,
              archive_url="archive/", bundle_url="pagefind/")
     page("404.html", "404.html", "Page not found", "404.html")

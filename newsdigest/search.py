@@ -139,7 +139,7 @@ def update_index(config: Config, site_dir: Path, article_files: dict[str, str]) 
 
     site_dir is the live site (its bundle is then swapped in whole) or a new tree that is
     about to replace it (the current bundle is shared with it when nothing changed).
-    With `search: false` the bundle is removed."""
+    With `search: false`, or no article to index, there is no bundle (and no search page)."""
     live = config.output_dir.resolve()
     site_dir = site_dir.resolve()
     if site_dir != live and site_dir.parent != live.parent:
@@ -147,7 +147,7 @@ def update_index(config: Config, site_dir: Path, article_files: dict[str, str]) 
     bundle = site_dir / BUNDLE_DIR
     current = live / BUNDLE_DIR
     state_file = config.cache_dir / STATE_FILE
-    if not config.search:
+    if not config.search or not article_files:
         remove_tree(bundle)
         state_file.unlink(missing_ok=True)
         return False

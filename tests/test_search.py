@@ -345,3 +345,18 @@ def test_a_failing_index_step_in_a_cold_build_writes_no_site(tmp_path):
     proc = run_build(project)
     assert proc.returncode == 1 and proc.stderr.startswith("site.pagefind: cannot remove this folder")
     assert not (project / "site").exists() and not (project / "site.new").exists()
+
+
+def test_a_site_without_articles_has_no_search_page_box_or_index(tmp_path):
+    # Pagefind makes no index of zero pages; the build leaves search out until there is one.
+    project = searchable_project(tmp_path / "empty")
+    shutil.rmtree(project / "content")
+    (project / "content").mkdir()
+    proc = run_build(project)
+    assert proc.returncode == 0, proc.stderr
+    site = project / "site"
+    assert not (site / "pagefind").exists() and not (site / "search").exists()
+    assert html(site, "index.html").xpath("//form") == []
+    write_article(project, "first", "The first story", "About ferries.\n")
+    assert run_build(project).returncode == 0
+    assert entry(site)["languages"]["en"]["page_count"] == 1 and (site / "search" / "index.html").is_file()
