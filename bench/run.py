@@ -9,7 +9,9 @@ rebuilds, and for newsdigest one article edited, added and deleted. After each
 incremental build the site is compared file by file (SHA-256) with a cold build of the
 same input. Wall time is the median of the repeats; peak memory is the child's maximum
 resident set size (os.wait4), the largest seen. When a target is missed, the largest N
-gets a cProfile of a cold and a no-change build. Everything goes under bench/out/.
+gets a cProfile of a cold and a no-change build. Then bench/records.py times ingesting
+records files (issue 11) at the largest N (`--skip-records` to leave it out). Everything
+goes under bench/out/.
 """
 
 import argparse
@@ -602,6 +604,8 @@ def main():
                    help="skip the cold reference builds (each costs a cold build; for quick large-N runs)")
     p.add_argument("--skip-search", action="store_true", help="skip the search steps (issue 12)")
     p.add_argument("--profile", action="store_true", help="profile even when every target is met")
+    p.add_argument("--skip-records", action="store_true",
+                   help="skip the records-file ingest steps (bench/records.py, issue 11)")
     p.add_argument("--python", default=str(ROOT / ".venv" / "bin" / "python")
                    if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable)
     args = p.parse_args()
@@ -633,8 +637,16 @@ def main():
     for res in results:
         res["search"] = bench.search.get(res["n"], {})
         misses[res["n"]] += search_misses(res)
-    search_table = summarize_search(results) if not args.skip_search else ""
-    print("\n" + table + "\n\n" + search_table + "\n")
+    if not args.skip_search:
+        table += "\n\n" + summarize_search(results)
+    if not args.skip_records:  # issue 11: records files, at the largest N
+        import records
+        print(f"\nrecords-file ingest at N={max(ns):,} ...", flush=True)
+        records_results = records.run(max(ns), args.workdir, args.python)
+        records_table, records_misses = records.report(max(ns), records_results)
+        misses[max(ns)] += records_misses
+        table += "\n\n" + records_table
+    print("\n" + table + "\n")
     profiles = []
     largest = max(results, key=lambda r: r["n"])
     target = next((r for r in results if r["n"] == 10000), largest)
@@ -659,7 +671,7 @@ def main():
 
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     report = {"info": info, "results": results, "misses": misses, "notes": bench.notes,
-              "profiles": [str(p) for p in profiles], "table": table, "search_table": search_table}
+              "profiles": [str(p) for p in profiles], "table": table}
     (args.out / f"results-{stamp}.json").write_text(json.dumps(report, indent=1, default=str))
     print(f"\nresults: {args.out / f'results-{stamp}.json'}")
     shutil.rmtree(TRASH[0], ignore_errors=True)  # now that nothing is timed any more

@@ -35,6 +35,8 @@ CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)|@impor
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 NEWS_SITEMAP = "news-sitemap.xml"
+ARCHIVE_FEED = re.compile(r"feeds/\d{4}/\d{2}\.xml")  # RFC 5005 month archives
+FH_ARCHIVE = "{http://purl.org/syndication/history/1.0}archive"
 NEWS_SITEMAP_LIMIT = 1000  # URLs Google News reads from one news sitemap
 NEWS_LANGUAGE = re.compile(r"zh-cn|zh-tw|[a-z]{2,3}")
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
@@ -179,6 +181,22 @@ def parse_rfc3339(value):
         return None
 
 
+def feed_kind(rel):
+    """What a site file is as a feed: "rss", "atom", "json", "archive" (a month of feed.xml,
+    RFC 5005) or None."""
+    if ARCHIVE_FEED.fullmatch(rel):
+        return "archive"
+    return {"feed.xml": "rss", "atom.xml": "atom", "feed.json": "json"}.get(rel.rsplit("/", 1)[-1])
+
+
+def rss_links(channel):
+    """The channel's atom:link elements: rel -> href (the first of each rel)."""
+    links = {}
+    for link in channel.findall(ATOM_NS + "link"):
+        links.setdefault(link.get("rel", "alternate"), link.get("href", ""))
+    return links
+
+
 def news_article_problems(text, canonical):
     """What a NewsArticle JSON-LD text lacks (Google's article properties), as phrases."""
     try:
@@ -235,8 +253,10 @@ TEMP_FILE = re.compile(r"^\..+\.tmp\d+$")  # files.write_temp's names
 class SiteChecker:
     """Resolves URLs against the files of one built site and collects problems."""
 
-    def __init__(self, site_dir, base_url, report):
+    def __init__(self, site_dir, base_url, report, websub_hub=None):
         self.site_dir = Path(site_dir)
+        self.websub_hub = websub_hub  # None: not known, the feeds must agree with feed.xml
+        self.hubs = {}  # feed -> the WebSub hubs it names
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -599,6 +619,7 @@ class SiteChecker:
             self.check_absolute_link(rel, "channel link", channel.findtext("link").strip())
         self_links = [a.get("href", "") for a in channel.findall(ATOM_NS + "link") if a.get("rel") == "self"]
         self.check_self_link(rel, "atom:link rel=\"self\"", self_links)
+        self.hubs[rel] = [a.get("href", "") for a in channel.findall(ATOM_NS + "link") if a.get("rel") == "hub"]
         guids, previous = {}, None
         for n, item in enumerate(channel.findall("item"), 1):
             label = f"item {n}"
@@ -656,6 +677,7 @@ class SiteChecker:
             self.problem(rel, f"feed updated {updated!r} is not an RFC 3339 date")
         links = root.findall(ATOM_NS + "link")
         self.check_self_link(rel, 'link rel="self"', [a.get("href", "") for a in links if a.get("rel") == "self"])
+        self.hubs[rel] = [a.get("href", "") for a in links if a.get("rel") == "hub"]
         feed_has_author = root.find(ATOM_NS + "author") is not None
         ids = {}
         for n, entry in enumerate(root.findall(ATOM_NS + "entry"), 1):
@@ -702,6 +724,8 @@ class SiteChecker:
             self.problem(rel, "no title")
         if "home_page_url" in feed:
             self.check_absolute_link(rel, "home_page_url", str(feed["home_page_url"]))
+        hubs = feed.get("hubs", [])
+        self.hubs[rel] = [h.get("url", "") for h in hubs if isinstance(h, dict)] if isinstance(hubs, list) else ["?"]
         if "feed_url" in feed and feed["feed_url"] != self.base_url + rel:
             self.problem(rel, f"feed_url is {feed['feed_url']}, expected {self.base_url + rel}")
         items = feed.get("items")
@@ -731,12 +755,83 @@ class SiteChecker:
                     self.problem(rel, f"{label} {name} {item[name]!r} is not an RFC 3339 date")
 
     def check_feeds(self):
+        checks = {"rss": self.check_rss, "atom": self.check_atom, "json": self.check_json_feed,
+                  "archive": self.check_rss}
         for rel in sorted(self.files):
-            name = rel.rsplit("/", 1)[-1]
-            check = {"feed.xml": self.check_rss, "atom.xml": self.check_atom, "feed.json": self.check_json_feed}.get(name)
-            if check:
-                self.report.feeds += 1
-                check(rel)
+            kind = feed_kind(rel)
+            if kind:
+                self.report.feeds += kind != "archive"  # the summary counts subscription feeds
+                checks[kind](rel)
+        self.check_hub_links()
+        self.check_archive_chain()
+
+    def check_hub_links(self):
+        """WebSub: every feed names the configured hub (or, when that is not known, the
+        hub feed.xml names), once, beside its self link; or none, when there is none."""
+        expected = self.websub_hub
+        if expected is None:
+            expected = (self.hubs.get("feed.xml") or [""])[0]
+        for rel, hubs in sorted(self.hubs.items()):
+            if hubs != ([expected] if expected else []):
+                self.problem(rel, f'names the WebSub hub(s) {", ".join(hubs) or "none"}, expected {expected or "none"}')
+
+    def check_archive_chain(self):
+        """RFC 5005 archived feeds: prev-archive from feed.xml leads through every month
+        document once, each marked fh:archive with rel="current" and a next-archive back
+        to where the walk came from, and reaches every article page exactly once."""
+        archives = sorted(f for f in self.files if ARCHIVE_FEED.fullmatch(f))
+        root = self.parse_xml("feed.xml") if "feed.xml" in self.files else None
+        channel = root.find("channel") if root is not None else None
+        if channel is None:
+            return
+        start = rss_links(channel).get("prev-archive")
+        if "atom.xml" in self.files:
+            atom_root = self.parse_xml("atom.xml")
+            atom_links = [a.get("href") for a in atom_root.findall(ATOM_NS + "link")
+                          if a.get("rel") == "prev-archive"] if atom_root is not None else []
+            if atom_links != ([start] if start else []):
+                self.problem("atom.xml", f"prev-archive is {atom_links or 'missing'}, expected feed.xml's ({start})")
+        if not start:
+            if archives:
+                self.problem("feed.xml", 'no atom:link rel="prev-archive" to the newest month archive')
+            return
+        where, seen, came_from, href = {}, [], None, start
+        while href:
+            here = seen[-1] if seen else "feed.xml"
+            target = self.served_file(urlsplit(href).path) if href.startswith(self.base_url) else None
+            if target is None or not ARCHIVE_FEED.fullmatch(target):
+                self.problem(here, f"prev-archive {href} is not a month archive of this site")
+                break
+            if target in seen:
+                self.problem(here, f"prev-archive {href} loops back to an archive already visited")
+                break
+            seen.append(target)
+            doc = self.parse_xml(target)
+            channel = doc.find("channel") if doc is not None else None
+            if channel is None:
+                break
+            links = rss_links(channel)
+            if channel.find(FH_ARCHIVE) is None:
+                self.problem(target, "no <fh:archive/> (xmlns:fh=\"http://purl.org/syndication/history/1.0\")")
+            if links.get("current") != self.base_url + "feed.xml":
+                self.problem(target, f'rel="current" is {links.get("current")}, expected {self.base_url}feed.xml')
+            if links.get("next-archive") != came_from:
+                self.problem(target, f"next-archive is {links.get('next-archive')}, expected {came_from} "
+                                     f"(the document whose prev-archive leads here)")
+            for item in channel.findall("item"):
+                link = (item.findtext("link") or "").strip()
+                page = self.served_file(urlsplit(link).path) if link.startswith(self.base_url) else None
+                if page in where:
+                    self.problem(target, f"article {link} is also in {where[page]}")
+                elif page:
+                    where[page] = target
+            came_from, href = self.base_url + target, links.get("prev-archive")
+        for rel in archives:
+            if rel not in seen:
+                self.problem(rel, "not reached by following prev-archive from feed.xml")
+        for rel in self.html_files:
+            if self.page(rel).og_type == "article" and rel not in where:
+                self.problem("feed.xml", f"following prev-archive does not reach the article {self.public_url(rel)}")
 
     def check_leftovers(self):
         """Temp files (`.name.tmpPID`) and a `site.new/` or `site.old/` beside the site are
@@ -755,10 +850,12 @@ class SiteChecker:
             self.problem(".", f"the site is {total:,} bytes, over the {total_budget_bytes:,}-byte limit")
 
 
-def run_checks(site_dir, base_url, cname="", page_budget_bytes=512 * 1024, total_budget_bytes=1024 ** 3):
-    """All checks on one built site; returns the Report."""
+def run_checks(site_dir, base_url, cname="", page_budget_bytes=512 * 1024, total_budget_bytes=1024 ** 3,
+               websub_hub=None):
+    """All checks on one built site; returns the Report. `websub_hub`: the hub every feed
+    must name ("" for none; None: whichever feed.xml names)."""
     report = Report()
-    checker = SiteChecker(site_dir, base_url, report)
+    checker = SiteChecker(site_dir, base_url, report, websub_hub)
     checker.check_required_files(cname)
     checker.check_pages(page_budget_bytes)
     checker.check_sitemap_and_robots()
@@ -770,12 +867,12 @@ def run_checks(site_dir, base_url, cname="", page_budget_bytes=512 * 1024, total
 
 
 def check_site(site_dir: Path, base_url: str, cname: str = "", page_budget_bytes: int = 512 * 1024,
-               total_budget_bytes: int = 1024 ** 3) -> list[str]:
+               total_budget_bytes: int = 1024 ** 3, websub_hub=None) -> list[str]:
     """Every problem as 'site-path: problem', sorted; empty list when the site is good."""
-    return sorted(run_checks(site_dir, base_url, cname, page_budget_bytes, total_budget_bytes).problems)
+    return sorted(run_checks(site_dir, base_url, cname, page_budget_bytes, total_budget_bytes, websub_hub).problems)
 
 
-def main(site_dir, base_url, cname, page_budget_bytes, quiet=False) -> int:
+def main(site_dir, base_url, cname, page_budget_bytes, quiet=False, websub_hub=None) -> int:
     """Print each problem, then a summary line; return 0 when the site is good, else 1.
 
     quiet drops the summary line of a passing check; problems are always printed."""
@@ -783,7 +880,7 @@ def main(site_dir, base_url, cname, page_budget_bytes, quiet=False) -> int:
     if not (site_dir / "index.html").is_file():
         print(f"check FAILED: {site_dir}/index.html not found; run `python build.py build` first")
         return 1
-    report = run_checks(site_dir, base_url, cname, page_budget_bytes)
+    report = run_checks(site_dir, base_url, cname, page_budget_bytes, websub_hub=websub_hub)
     for line in sorted(report.problems):
         print(line)
     counts = (f"{report.pages:,} page{'s' * (report.pages != 1)}, {report.feeds:,} feed{'s' * (report.feeds != 1)}, "

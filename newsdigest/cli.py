@@ -13,7 +13,7 @@ from pathlib import Path
 from .errors import DigestError, Rejected
 from .files import shown
 
-COMMANDS = ("all", "ingest", "build", "serve", "check")
+COMMANDS = ("all", "ingest", "build", "serve", "check", "ping")
 HERE = Path(__file__).resolve().parent.parent
 
 
@@ -43,6 +43,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--open", action="store_true", help="open the browser")
     sub.add_parser("check", parents=[common], help="verify the built site/ for GitHub Pages and feed readers")
+    sub.add_parser("ping", parents=[common], help="notify the WebSub hub (websub_hub) of the feeds changed since the last ping")
     return p
 
 
@@ -159,7 +160,32 @@ def run_all(config, args) -> int:
 def run_check(config, args) -> int:
     from .check import main as check_main
     return check_main(config.output_dir, config.base_url, config.cname,
-                      config.page_size_budget_kb * 1024, quiet=args.quiet)
+                      config.page_size_budget_kb * 1024, quiet=args.quiet, websub_hub=config.websub_hub)
+
+
+def run_ping(config, args) -> int:
+    """Notify the hub of the changed feeds: one status line per feed, then a summary (a
+    failure: one line on stderr, exit 1)."""
+    hub = config.websub_hub
+    if not hub:
+        say(args, f"websub_hub is not set in {shown(config.path)}: nothing to ping")
+        return 0
+    from .websub import ping
+    results, unchanged, error = ping(config)
+    for r in results:
+        if r.ok:
+            say(args, f"{r.path}: {r.status}")
+        else:
+            print(f"{r.path}: {r.status}", flush=True)
+    if error:
+        print(f"ping failed: cannot reach the hub {hub}: {error}", file=sys.stderr)
+        return 1
+    failed = [r for r in results if not r.ok]
+    if failed:
+        print(f"ping failed: {len(failed)} of {len(results)} changed feeds not accepted by {hub}", file=sys.stderr)
+        return 1
+    say(args, f"pinged {hub}: {len(results)} changed feeds accepted, {unchanged} unchanged")
+    return 0
 
 
 def main(argv=None) -> int:
@@ -177,6 +203,8 @@ def main(argv=None) -> int:
             return serve(config, args)
         if args.command == "check":
             return run_check(config, args)
+        if args.command == "ping":
+            return run_ping(config, args)
         if args.command == "all":
             return run_all(config, args)
         if args.command == "ingest":

@@ -84,6 +84,7 @@ class Config:
     sources: tuple[SourceProfile, ...]
     tags: tuple[TagDef, ...]
     publisher_logo: str = ""  # absolute URL of the JSON-LD publisher logo, or ""
+    websub_hub: str = ""  # WebSub hub URL, or "" for none
     search: bool = True
     digest: str = field(default="", compare=False)
     max_html_kb: int = 10240
@@ -113,6 +114,7 @@ TOP_KEYS = {
     "sources": (list, None, "source profiles, tried in order"),
     "tags": (dict, {}, "tag vocabulary: display name -> aliases"),
     "publisher_logo": (str, "", "publisher logo in the articles' JSON-LD: URL or site path"),
+    "websub_hub": (str, "", "WebSub hub the feeds name and `ping` notifies (empty: none)"),
     "search": (bool, True, "build the Pagefind search index and the /search/ page"),
 }
 PATH_KEYS = {"seeds": "seeds", "content": "content", "layouts": "layouts", "output": "site", "cache": ".cache"}
@@ -246,6 +248,9 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
     elif not url.endswith("/"):
         url += "/"
 
+    hub = get("websub_hub").strip()
+    if hub and (urlsplit(hub).scheme not in ("http", "https") or not urlsplit(hub).netloc):
+        err(("websub_hub",), f"expected an absolute http(s) URL or empty, got {hub!r}")
     logo = get("publisher_logo").strip()
     logo_parts = urlsplit(logo)
     if logo_parts.scheme or logo.startswith("/"):
@@ -343,7 +348,7 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         max_html_kb=get("max_html_kb"),
         title_hits=tagging["title_hits"], body_hits=tagging["body_hits"], max_tags=tagging["max_tags"],
         sources=tuple(sources), tags=tuple(tags), search=get("search"),
-        publisher_logo=logo,
+        publisher_logo=logo, websub_hub=hub,
         digest=hashlib.sha1((text + "\0" + url).encode()).hexdigest(),
     )
 

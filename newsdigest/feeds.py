@@ -53,9 +53,21 @@ def _abs_html(a: Article, config: Config) -> str:
     return absolutise(a.body_html, public_url(config, a.url))
 
 
-def rss(articles, config: Config, title: str, page_url: str, feed_url: str, description: str) -> str:
-    """An RSS 2.0 channel; `articles` newest first, cut to feed_items."""
-    items = articles[: config.feed_items]
+def archive_path(year: int, month: int) -> str:
+    """The site path of a month's archived feed (see archives.py)."""
+    return f"feeds/{year:04d}/{month:02d}.xml"
+
+
+def hub_links(config: Config, element: str = "atom:link") -> list[str]:
+    """WebSub: the hub a subscriber should use, as an RSS atom:link or an Atom link."""
+    return [f'<{element} href={quoteattr(config.websub_hub)} rel="hub"/>'] if config.websub_hub else []
+
+
+def rss(articles, config: Config, title: str, page_url: str, feed_url: str, description: str,
+        head=(), limit: int | None = None) -> str:
+    """An RSS 2.0 channel; `articles` newest first, cut to `limit` (default feed_items).
+    `head`: more channel elements (archive and hub links), after the self link."""
+    items = articles[: config.feed_items if limit is None else limit]
     out = ['<?xml version="1.0" encoding="utf-8"?>',
            f'<rss version="2.0" {NS}>', "<channel>",
            f"<title>{escape(title)}</title>",
@@ -63,6 +75,7 @@ def rss(articles, config: Config, title: str, page_url: str, feed_url: str, desc
            f"<description>{escape(description or title)}</description>",
            f"<language>{escape(config.language)}</language>",
            f'<atom:link href={quoteattr(public_url(config, feed_url))} rel="self" type="application/rss+xml"/>',
+           *head,
            "<generator>newsdigest</generator>"]
     if items:
         out.append(f"<lastBuildDate>{rfc822(items[0].date)}</lastBuildDate>")
@@ -84,7 +97,8 @@ def rss(articles, config: Config, title: str, page_url: str, feed_url: str, desc
     return "\n".join(out)
 
 
-def atom(articles, config: Config) -> str:
+def atom(articles, config: Config, head=()) -> str:
+    """The Atom feed of the newest feed_items; `head`: more feed-level links."""
     items = articles[: config.feed_items]
     base = config.base_url
     updated = items[0].date.isoformat() if items else "1970-01-01T00:00:00+00:00"
@@ -94,6 +108,7 @@ def atom(articles, config: Config) -> str:
            f"<subtitle>{escape(config.description)}</subtitle>" if config.description else "",
            f'<link href={quoteattr(base)} rel="alternate" type="text/html"/>',
            f'<link href={quoteattr(base + "atom.xml")} rel="self" type="application/atom+xml"/>',
+           *head,
            f"<id>{escape(base)}</id>",
            f"<updated>{updated}</updated>",
            "<generator>newsdigest</generator>"]
@@ -123,6 +138,7 @@ def json_feed(articles, config: Config) -> str:
         "feed_url": base + "feed.json",
         "description": config.description,
         "language": config.language,
+        **({"hubs": [{"type": "WebSub", "url": config.websub_hub}]} if config.websub_hub else {}),
         "items": [
             {
                 "id": a.id,
@@ -199,10 +215,17 @@ def feed_sources(site: Site) -> dict[str, tuple]:
 def feed_files(site: Site, config: Config, wanted=None) -> dict[str, str]:
     """The feeds (all, or those in `wanted`): path in site/ -> text."""
     files = {}
+    # RFC 5005: the subscription feeds lead to the newest month's archive (archives.py).
+    newest = (archive_path(site.months[0].year, site.months[0].month),) if site.months else ()
+    prev_archive = [f"{public_url(config, path)}" for path in newest]
     if wanted is None or "feed.xml" in wanted:
-        files["feed.xml"] = rss(site.articles, config, config.title, "", "feed.xml", config.description)
+        head = [f'<atom:link href={quoteattr(url)} rel="prev-archive" type="application/rss+xml"/>'
+                for url in prev_archive]
+        files["feed.xml"] = rss(site.articles, config, config.title, "", "feed.xml", config.description,
+                                head=head + hub_links(config))
     if wanted is None or "atom.xml" in wanted:
-        files["atom.xml"] = atom(site.articles, config)
+        head = [f'<link href={quoteattr(url)} rel="prev-archive" type="application/rss+xml"/>' for url in prev_archive]
+        files["atom.xml"] = atom(site.articles, config, head=head + hub_links(config, "link"))
     if wanted is None or "feed.json" in wanted:
         files["feed.json"] = json_feed(site.articles, config)
     for group in site.tags:
@@ -210,5 +233,5 @@ def feed_files(site: Site, config: Config, wanted=None) -> dict[str, str]:
         path = f"{t.url}feed.xml"
         if wanted is None or path in wanted:
             files[path] = rss(group.articles, config, f"{config.title}: {t.name}", t.url, path,
-                              f"Articles tagged {t.name}")
+                              f"Articles tagged {t.name}", head=hub_links(config))
     return files

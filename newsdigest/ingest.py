@@ -76,13 +76,14 @@ class Prior:
 
 @dataclass
 class FileResult:
-    """One seed file read: its articles, its problems, and (records files) the keys of the
-    records left as they were and the duplicates dropped."""
+    """One seed file (or part of a large records file) read: its articles, its problems,
+    and for records files the keys of the records left as they were and, for every record,
+    (line, key, hash of its text), by which ingest drops a story told twice."""
 
     parsed: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     same: list = field(default_factory=list)
-    notices: list = field(default_factory=list)
+    texts: list = field(default_factory=list)
 
 
 def record_key(seed) -> str:
@@ -96,16 +97,24 @@ def shown_seed(key: str) -> str:
     return f"seeds/{name}:{line}" if name and line.isdigit() else f"seeds/{key}"
 
 
-def parse_seeds(path: Path, raw: bytes, config: Config, matcher, prior: Prior) -> FileResult:
+def parse_seeds(path: Path, raw: bytes | None, config: Config, matcher, prior: Prior,
+                part: tuple[int, int] | None = None) -> FileResult:
+    """A seed file's articles; `part` (i, k): every k-th record of a large records file,
+    whose bytes this process then reads itself (rather than have them sent to it)."""
     from .seeds import read_seeds  # ingest-only modules: a run with no new seed skips them
 
     result = FileResult()
     try:
-        seeds = read_seeds(path, config, raw)
-    except DigestError as e:
-        result.errors.append(e)
+        if part is None:
+            seeds = read_seeds(path, config, raw)
+        else:
+            from .formats.records import read_records
+
+            seeds = read_records(path, config, _read(path), part)
+    except (DigestError, OSError) as e:
+        result.errors.append(e if isinstance(e, DigestError) else
+                             DigestError(os.path.relpath(path, config.path.parent), f"cannot read: {e.strerror}"))
         return result
-    first_of_text = {}
     for seed in seeds:
         if isinstance(seed, DigestError):
             result.errors.append(seed)
@@ -116,10 +125,7 @@ def parse_seeds(path: Path, raw: bytes, config: Config, matcher, prior: Prior) -
         else:
             # A record's own hash, whatever its line: a record that moved is the same record.
             seed_sha = sha(repr(replace(seed, line=None)).encode())
-            other = first_of_text.setdefault(seed.paragraphs, key)
-            if other != key:
-                result.notices.append(f"{shown_seed(key)}: same story as {shown_seed(other)}; keeping one article")
-                continue
+            result.texts.append((seed.line, key, sha("\n".join(seed.paragraphs).encode())))
             if prior.record_sha.get(key) == seed_sha:
                 result.same.append(key)
                 continue
@@ -168,7 +174,7 @@ def _parse_batch(args):
 
     config, items, prior = args
     matcher = build_matcher(config)
-    return [parse_seeds(path, raw, config, matcher, prior) for path, raw in items]
+    return [parse_seeds(path, raw, config, matcher, prior, part) for path, raw, part in items]
 
 
 def load_manifest(content_dir: Path, report: IngestReport) -> tuple[dict, dict]:
@@ -308,7 +314,11 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
             try:
                 raw = _read(path)
                 new_stat_cache[name] = [st.st_size, st.st_mtime_ns, st.st_ino, sha(raw), None]
-                to_parse.append((Path(path), raw))
+                parts = jobs * 2 if jobs > 1 and len(raw) > RECORDS_SPLIT_BYTES else 1
+                if parts == 1:
+                    to_parse.append((Path(path), raw, None))
+                else:  # a large file: every core takes a share of its records
+                    to_parse += [(Path(path), None, (i, parts)) for i in range(parts)]
             except OSError as e:
                 report.errors.append(DigestError(os.path.relpath(path, root), f"cannot read: {e.strerror}"))
             continue
@@ -324,7 +334,7 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
             if entry and entry.get("seed_sha") == seed_sha and entry["content"] in existing:
                 unchanged[name] = entry
                 continue
-            to_parse.append((Path(path), raw if raw is not None else _read(path)))
+            to_parse.append((Path(path), raw if raw is not None else _read(path), None))
         except OSError as e:
             report.errors.append(DigestError(os.path.relpath(path, root), f"cannot read: {e.strerror}"))
 
@@ -339,15 +349,22 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
                     if e["content"] in existing},
     )
     results = _parse_all(config, to_parse, jobs, prior)
-    read_ok = {}  # records file name -> the keys of its articles, when every record was read
-    for (path, _), result in zip(to_parse, results):
+    records_files = {}  # records file name -> its parts' results
+    for (path, _, _), result in zip(to_parse, results):
         report.errors.extend(result.errors)
-        report.notices.extend(result.notices)
-        parsed.extend(result.parsed)
-        unchanged.update((key, manifest[key]) for key in result.same)
-        if is_records_file(path.name) and not result.errors:
-            read_ok[path.name] = [p.seed_name for p in result.parsed] + result.same
+        if is_records_file(path.name):
+            records_files.setdefault(path.name, []).append(result)
+        else:
+            parsed.extend(result.parsed)
     del to_parse  # the seeds' bytes: 40 MB at 10,000 seeds, no longer needed
+    read_ok = {}  # records file name -> the keys of its articles, when every record was read
+    for name, parts in records_files.items():
+        told = _stories_told_twice(parts, report)
+        parsed.extend(p for part in parts for p in part.parsed if p.seed_name not in told)
+        same = [key for part in parts for key in part.same if key not in told]
+        unchanged.update((key, manifest[key]) for key in same)
+        if not any(part.errors for part in parts):
+            read_ok[name] = [p.seed_name for part in parts for p in part.parsed if p.seed_name not in told] + same
 
     # 2. Identity: the same article from two seeds gives one content file.
     # A seed renamed, or deleted and later restored, is still the same article: its record
@@ -476,6 +493,21 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     return report
 
 
+RECORDS_SPLIT_BYTES = 4 * 1024 * 1024  # a records file this large is shared by all cores
+
+
+def _stories_told_twice(parts, report: IngestReport) -> set:
+    """The keys of records whose text an earlier record of the same file already tells:
+    one article per story (a scraper files one story under two topics)."""
+    first_of_text, twice = {}, set()
+    for line, key, text_sha in sorted(t for part in parts for t in part.texts):
+        other = first_of_text.setdefault(text_sha, key)
+        if other != key:
+            twice.add(key)
+            report.notices.append(f"{shown_seed(key)}: same story as {shown_seed(other)}; keeping one article")
+    return twice
+
+
 def is_records_file(name: str) -> bool:
     """A records file (many articles), by its extension as seeds.seed_kind decides."""
     from .seeds import RECORDS_SUFFIXES
@@ -602,7 +634,7 @@ def _save_stat_cache(config: Config, data: dict) -> None:
 def _parse_all(config: Config, items, jobs: int, prior: Prior):
     if not items:
         return []  # building the tag matcher alone costs 60 ms
-    if jobs <= 1 or len(items) < 200:
+    if jobs <= 1 or (len(items) < 200 and all(part is None for _, _, part in items)):
         return _parse_batch((config, items, prior))
     size = -(-len(items) // (jobs * 4))
     batches = [(config, items[i:i + size], prior) for i in range(0, len(items), size)]

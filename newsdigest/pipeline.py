@@ -34,7 +34,7 @@ from .search import update_index
 from .site import Articles
 
 
-CACHE_VERSION = 8  # 7: Article.source_url; 8: output.marshal, the output record
+CACHE_VERSION = 9  # 7: Article.source_url; 8: output.marshal, the output record; 9: feeds link their archives and hub
 PARALLEL_MIN = 400  # below this many items, starting worker processes costs more than it saves
 IN_PLACE_LIMIT = 0.25  # above this share of files changed, assemble a whole new tree instead
 INCREMENTAL_SHARE = 0.05  # above this share of articles moved, fingerprint every page
@@ -560,6 +560,7 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
 
     from .feeds import feed_files, feed_sources, robots, sitemap, sitemap_groups, sitemap_index
     from .news_sitemap import PATH as NEWS_PATH, news_articles, news_sitemap, window_closes
+    from .archives import archive_feed, month_archives
     from .pages import plan_pages
     from .site import check_collisions, collect_facts, related_articles, select_facts, update_related
 
@@ -690,6 +691,12 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
         feed_keys[NEWS_PATH] = _sha(repr((salt, NEWS_PATH, prints.of(news))).encode())
         if old_files.get(NEWS_PATH, ("",))[0] != feed_keys[NEWS_PATH]:
             generated[NEWS_PATH] = news_sitemap(news, config).encode("utf-8")
+    # The month archives (RFC 5005), each keyed by its articles and neighbours: a month
+    # whose articles and links are as they were keeps its file.
+    for doc in month_archives(site):
+        feed_keys[doc.path] = _sha(repr((salt, doc.path, prints.of(doc.articles), doc.prev, doc.next)).encode())
+        if old_files.get(doc.path, ("",))[0] != feed_keys[doc.path]:
+            generated[doc.path] = archive_feed(doc, config).encode("utf-8")
     # The sitemap: an index and one file per month (see feeds.sitemap_groups).
     old_maps = {path: v[0] for path, v in old_files.items() if path == "sitemap.xml" or path.startswith("sitemaps/")}
     if old_deps is not None and not moved and old_maps and not damaged and (NEWS_PATH in old_files) == bool(news):

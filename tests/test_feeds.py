@@ -87,7 +87,7 @@ def test_rss_dates_carry_the_site_offset_and_last_build_is_the_newest_article(si
 
 def test_rss_self_link(site):
     root = etree.parse(str(site / "feed.xml")).getroot()
-    (self_link,) = root.findall("channel/atom:link", NS)
+    (self_link,) = root.findall("channel/atom:link[@rel='self']", NS)  # beside it: prev-archive (RFC 5005)
     assert (self_link.get("rel"), self_link.get("href")) == ("self", BASE + "feed.xml")
 
 

@@ -260,3 +260,26 @@ def test_a_bad_url_in_front_matter_is_a_problem_with_its_line(project):
     assert result.returncode == 1
     assert "content/2019/11/a.md:4: url: expected an absolute http(s) URL of the original article, " \
            "got 'javascript:alert(1)'" in result.stderr
+
+
+def test_a_large_records_file_shared_by_two_processes_gives_what_one_gives(project, tmp_path, monkeypatch):
+    """The parts path (every core takes every k-th record) against one process, in-process
+    so the split size can be lowered: same content files, same messages."""
+    import shutil
+
+    from newsdigest import ingest as ingest_module
+    from newsdigest.config import load_config
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1574208000")
+    records = [story(n) for n in range(1, 9)] + [story(3, headline="Told twice")]
+    add(project, "big.jsonl", jsonl(*records) + "not json\n" + jsonl({"title": "Undated", "text": "Body."}))
+    other = tmp_path / "other"
+    shutil.copytree(project, other)
+    one = ingest_module.ingest(load_config(project / "config.yaml"), jobs=1)
+    monkeypatch.setattr(ingest_module, "RECORDS_SPLIT_BYTES", 100)
+    two = ingest_module.ingest(load_config(other / "config.yaml"), jobs=2)
+    assert [str(e) for e in two.errors] == [str(e) for e in one.errors] == [
+        f"{project / 'seeds/big.jsonl'}:10: not a JSON record: Expecting value"
+        .replace(str(project / 'seeds/big.jsonl'), 'seeds/big.jsonl')]
+    assert two.notices == one.notices == ["seeds/big.jsonl:9: same story as seeds/big.jsonl:3; keeping one article"]
+    assert content_files(other) == content_files(project) and len(content_files(project)) == 9

@@ -110,3 +110,31 @@ def test_build_step_passes_pages_base_url_with_trailing_slash_to_build_py():
     assert build_commands == [
         f'.venv/bin/python build.py --base-url "{SAMPLE_PAGES_BASE_URL}/"'
     ]
+
+
+def test_deploy_job_pings_the_websub_hub_after_deploying():
+    jobs = load_workflow()["jobs"]
+    build, deploy = jobs["build"], jobs["deploy"]
+    assert build["outputs"]["base_url"] == "${{ steps.pages.outputs.base_url }}"
+    steps = deploy["steps"]
+    names = [s.get("uses", "").split("@")[0] or s.get("run", "") for s in steps]
+    deployed = names.index("actions/deploy-pages")
+    [ping] = [n for n, s in enumerate(steps) if "build.py ping" in s.get("run", "")]
+    [cache] = [n for n, s in enumerate(steps) if s.get("uses", "").startswith("actions/cache@")]
+    [rebuild] = [n for n, s in enumerate(steps) if "make site" in s.get("run", "")]
+    assert deployed < cache < rebuild < ping  # the hub is told only once the new feeds are live
+    assert steps[cache]["with"]["path"] == ".cache/websub.json"  # what the last ping sent
+    for n in (rebuild, ping):
+        assert steps[n]["env"]["BASE_URL"] == "${{ needs.build.outputs.base_url }}/"
+    assert undefined_step_references(deploy) == set()
+
+
+def test_ping_step_runs_and_does_nothing_without_a_hub():
+    """The step as CI runs it, on this repo's config (no websub_hub): status 0, one line."""
+    deploy = load_workflow()["jobs"]["deploy"]
+    [step] = [s for s in deploy["steps"] if "build.py ping" in s.get("run", "")]
+    env = dict(os.environ, BASE_URL=SAMPLE_PAGES_BASE_URL + "/")
+    result = subprocess.run(["bash", "-c", step["run"].replace(".venv/bin/python", sys.executable)], cwd=REPO_ROOT,
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0, "websub_hub is not set in config.yaml: nothing to ping\n", "")

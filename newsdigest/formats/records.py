@@ -12,7 +12,6 @@ import html
 import io
 import json
 import re
-from dataclasses import replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
@@ -40,23 +39,30 @@ _HTML_TAG = re.compile(r"<(?:p|br|div|span|a|b|i|em|strong|h\d|ul|ol|li)\b[^>]*>
 _BRACKETED = re.compile(r"^\[[^\]]*\]$")  # `[Juche113.6.11.]`: a stamp under a headline, not part of it
 
 
-def read_records(path: Path, config: Config, raw: bytes) -> list[Seed | DigestError]:
+def read_records(path: Path, config: Config, raw: bytes, part: tuple[int, int] | None = None
+                 ) -> list[Seed | DigestError]:
     """Every record of a records file, in order: a Seed, or a DigestError naming its line.
-    Raises DigestError when the file as a whole cannot be read."""
+    With `part` (i, k), only every k-th record from the i-th: k processes share a large
+    file. Raises DigestError when the file as a whole cannot be read."""
     shown = _shown(path, config)
     text = decode_seed(raw, shown, MAX_RECORDS_BYTES)
     profile = profile_for_file(path.name, config.sources)
+    zone = profile.timezone if profile else config.timezone
     now = ingest_now()
+    records = list(_records(path.suffix.lower(), text, shown))
+    agency_of = _agency_by_host(records, profile, now, zone)
     out = []
-    for line, record in _records(path.suffix.lower(), text, shown):
+    for ordinal, (line, record) in enumerate(records):
+        if part is not None and ordinal % part[1] != part[0]:
+            continue
         if isinstance(record, DigestError):
             out.append(record)
             continue
         try:
-            out.append(_seed(record, path, line, profile, config, shown, now))
+            out.append(_seed(record, path, line, profile, config, shown, now, agency_of))
         except DigestError as e:
             out.append(e)
-    return _source_by_host(out, config.title)
+    return out
 
 
 def _records(suffix: str, text: str, shown: str):
@@ -146,7 +152,8 @@ def _field(record: dict, name: str, profile: SourceProfile | None):
     return None
 
 
-def _seed(record, path: Path, line: int, profile, config: Config, shown: str, now: datetime) -> Seed:
+def _seed(record, path: Path, line: int, profile, config: Config, shown: str, now: datetime,
+          agency_of: dict) -> Seed:
     if not isinstance(record, dict):
         raise DigestError(shown, f"expected a record (a JSON object), got {type(record).__name__}", line)
     zone = profile.timezone if profile else config.timezone
@@ -180,9 +187,11 @@ def _seed(record, path: Path, line: int, profile, config: Config, shown: str, no
         raise DigestError(shown, f"url: expected an absolute http(s) URL, got {url!r}", line)
     source = _field(record, "source", profile)
     if not isinstance(source, str) or not source.strip():
-        # A profile names the outlet; without one, the dateline's agency (or, later, the
-        # agency other records of the same site name, see _source_by_host).
-        source = profile.name if profile else agency or ""
+        # A profile names the outlet; without one, the dateline's agency, else the agency
+        # other records of the same site name (KCNA's anecdotes have no dateline, its
+        # reports do), else the site's host name.
+        host = _host(url) if url else ""
+        source = profile.name if profile else agency or agency_of.get(host) or host or config.title
     return Seed(
         name=path.name, title=title, date=date, source=source.strip(), reporters=_authors(_field(record, "author", profile)),
         paragraphs=tuple(paragraphs), attribution=profile.attribution if profile else "",
@@ -276,20 +285,26 @@ def _authors(value) -> tuple[str, ...]:
     return ()
 
 
-def _source_by_host(results, default: str):
-    """A record that names no source takes the agency other records of the same site name
-    in their datelines (KCNA's anecdotes have no dateline, its reports do), else the site."""
+def _agency_by_host(records, profile, now: datetime, zone) -> dict:
+    """Site host -> the agency the first of its records names in a dateline, over the whole
+    file (a cheap look at each record's first line)."""
     agency_of = {}
-    for seed in results:
-        if isinstance(seed, Seed) and seed.source and seed.url:
-            agency_of.setdefault(_host(seed.url), seed.source)
-    out = []
-    for seed in results:
-        if isinstance(seed, Seed) and not seed.source:
-            host = _host(seed.url) if seed.url else ""
-            seed = replace(seed, source=agency_of.get(host) or host or default)
-        out.append(seed)
-    return out
+    for _, record in records:
+        if not isinstance(record, dict):
+            continue
+        url, body = _field(record, "url", profile), _field(record, "text", profile)
+        if not is_web_url(url) or not isinstance(body, str):
+            continue
+        host = _host(url)
+        if host in agency_of:
+            continue
+        first = body[:400]
+        if _HTML_TAG.search(first):
+            first = _html_text(first)
+        agency = parse_dateline(first.strip(), now, zone)[0]
+        if agency:
+            agency_of[host] = agency
+    return agency_of
 
 
 def _host(url: str) -> str:
