@@ -10,7 +10,8 @@ incremental build the site is compared file by file (SHA-256) with a cold build 
 same input. Wall time is the median of the repeats; peak memory is the child's maximum
 resident set size (os.wait4), the largest seen. When a target is missed, the largest N
 gets a cProfile of a cold and a no-change build. Then bench/records.py times ingesting
-records files (issue 11) at the largest N (`--skip-records` to leave it out). Everything
+records files (issue 11) at the largest N (`--skip-records` to leave it out), and
+bench/ingest_formats.py ingesting 400 HTML article pages (`--skip-html`). Everything
 goes under bench/out/.
 """
 
@@ -606,6 +607,8 @@ def main():
     p.add_argument("--profile", action="store_true", help="profile even when every target is met")
     p.add_argument("--skip-records", action="store_true",
                    help="skip the records-file ingest steps (bench/records.py, issue 11)")
+    p.add_argument("--skip-html", action="store_true",
+                   help="skip the HTML page ingest (bench/ingest_formats.py, issue 11)")
     p.add_argument("--python", default=str(ROOT / ".venv" / "bin" / "python")
                    if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable)
     args = p.parse_args()
@@ -646,6 +649,13 @@ def main():
         records_table, records_misses = records.report(max(ns), records_results)
         misses[max(ns)] += records_misses
         table += "\n\n" + records_table
+    if not args.skip_html:  # issue 11: HTML article pages, on all cores and on one
+        import ingest_formats
+        print("\nHTML page ingest ...", flush=True)
+        html_table, html_misses = ingest_formats.report(
+            ingest_formats.run(400, args.repeat, args.out / "ingest-formats", args.python))
+        misses[max(ns)] += html_misses
+        table += "\n\n" + html_table
     print("\n" + table + "\n")
     profiles = []
     largest = max(results, key=lambda r: r["n"])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import hashlib
 import marshal
 import os
 import sys
@@ -76,10 +77,10 @@ def write_all(fd: int, data) -> None:
         view = view[os.write(fd, view):]
 
 
-def write_temp(path, data: bytes, sync: bool = True) -> str:
-    """Write data in full to a temp file beside `path` (fsync'd unless the caller syncs the
-    whole file system once) and return its name; on failure remove it and raise a
-    DigestError naming `path`."""
+def write_temp(path, data, sync: bool = True) -> str:
+    """Write data (bytes, or a list of bytes to write one after the other) in full to a
+    temp file beside `path`, fsync'd unless `sync` is false, and return its name; on
+    failure remove it and raise a DigestError naming `path`."""
     path = str(path)
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.tmp{os.getpid()}")
@@ -90,7 +91,8 @@ def write_temp(path, data: bytes, sync: bool = True) -> str:
             os.makedirs(folder, exist_ok=True)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
         try:
-            write_all(fd, data)
+            for part in (data if isinstance(data, list) else [data]):
+                write_all(fd, part)
             if sync:
                 os.fsync(fd)
         finally:
@@ -101,7 +103,7 @@ def write_temp(path, data: bytes, sync: bool = True) -> str:
     return tmp
 
 
-def write_atomic(path, data: bytes) -> None:
+def write_atomic(path, data) -> None:
     """Write beside the target, fsync, rename over it: a reader never sees half a file, and
     a failed write (its message names the path) leaves the old file and no temp file."""
     tmp = write_temp(path, data)
@@ -169,20 +171,56 @@ def exclusive_lock(cache_dir: Path, name: str, what: str):
         os.close(fd)  # releases the lock
 
 
-def load_marshal(path, version) -> dict:
-    """A cache file of plain data (dicts, tuples, strings, numbers) in marshal's format,
-    or {} when it is missing, damaged or of another `version` or Python. (marshal loads in
-    two thirds and dumps in under half of pickle's time; its format is this Python's.)"""
+SEAL = b"NDSEAL1\n"  # then the SHA-256 of the file's name and payload, then the payload
+
+
+def seal(name: str, payload: bytes) -> bytes:
+    """A cache file's bytes that check themselves: a truncated, flipped, or swapped file
+    (the hash covers its name) fails `unseal`, so no loader ever sees bytes this program
+    did not write for that file."""
+    return SEAL + hashlib.sha256(name.encode() + b"\0" + payload).digest() + payload
+
+
+def unseal(name: str, blob: bytes) -> bytes | None:
+    """The payload `seal` wrapped, or None when the bytes are not exactly that."""
+    head = len(SEAL) + 32
+    if len(blob) < head or not blob.startswith(SEAL):
+        return None
+    payload = memoryview(blob)[head:]
+    if hashlib.sha256(name.encode() + b"\0" + payload).digest() != blob[len(SEAL):head]:
+        return None
+    return payload
+
+
+def load_marshal(path, version, notices: list | None = None) -> dict:
+    """A sealed cache file of plain data (dicts, tuples, strings, numbers) in marshal's
+    format, or {} when it is missing, damaged or of another `version` or Python; a file
+    that is there but unusable adds a one-line notice to `notices` (when given). (marshal
+    loads in two thirds and dumps in under half of pickle's time; its format is this
+    Python's, and it is only ever given bytes whose seal holds.)"""
     try:
         with open(path, "rb") as f:
-            data = marshal.loads(f.read())  # load(f) reads object by object: 5 times slower
-        return data["data"] if isinstance(data, dict) and data.get("version") == (version, sys.version) else {}
-    except Exception:  # a missing or damaged cache is only a cache miss
-        return {}
+            blob = f.read()
+    except OSError:
+        return {}  # no cache yet
+    payload = unseal(os.path.basename(path), blob)
+    try:
+        data = marshal.loads(payload) if payload is not None else None  # load(f): 5 times slower
+    except (ValueError, EOFError, TypeError):
+        data = None
+    if isinstance(data, dict) and data.get("version") == (version, sys.version) and isinstance(data.get("data"), dict):
+        return data["data"]
+    if notices is not None:
+        notices.append(discarded(path))
+    return {}
+
+
+def discarded(path) -> str:
+    return f"{shown(path)}: damaged, or written by another version; discarded (the build runs without it)"
 
 
 def save_marshal(path, data: dict, version) -> None:
-    write_atomic(path, marshal.dumps({"version": (version, sys.version), "data": data}))
+    write_atomic(path, seal(os.path.basename(path), marshal.dumps({"version": (version, sys.version), "data": data})))
 
 
 def shown(path) -> str:

@@ -130,12 +130,31 @@ def parse_seeds(path: Path, raw: bytes | None, config: Config, matcher, prior: P
                 result.same.append(key)
                 continue
         first_seen = None
-        if seed.date is None:  # the undated policy said: date it when first seen, once
+        if seed.date is None:
+            # Every reader's undated seed meets its profile's policy (the profile named as
+            # its source, as for the attribution): a date in the file name, a refusal, or
+            # the time it was first seen, kept from the first run on.
+            try:
+                seed = replace(seed, date=_undated_date(path, seed, config))
+            except DigestError as e:
+                result.errors.append(e)
+                continue
+        if seed.date is None:
             first_seen = prior.first_seen.get(key) or prior.first_seen_by_sha.get(seed_sha) \
                 or prior.now.astimezone(config.timezone).replace(microsecond=0).isoformat()
             seed = replace(seed, date=datetime.fromisoformat(first_seen))
         result.parsed.append(_parsed(seed, key, seed_sha, matcher, first_seen))
     return result
+
+
+def _undated_date(path: Path, seed, config: Config):
+    from .seeds import _shown, undated_date
+
+    profile = next((p for p in config.sources if p.name == seed.source), None)
+    if profile is None:
+        return None
+    return undated_date(path, profile, _shown(path, config), seed.line,
+                        f"the seed states no date (source {profile.name!r} has undated: {profile.undated})")
 
 
 def _parsed(seed, key: str, seed_sha: str, matcher, first_seen: str | None) -> Parsed:
@@ -314,10 +333,13 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
             try:
                 raw = _read(path)
                 new_stat_cache[name] = [st.st_size, st.st_mtime_ns, st.st_ino, sha(raw), None]
-                parts = jobs * 2 if jobs > 1 and len(raw) > RECORDS_SPLIT_BYTES else 1
+                # A large file ingest has not seen: every core takes a share of its records.
+                # (Once its articles exist, a change re-reads it to skip all but a few, which
+                # one process does faster than several each reading the whole file.)
+                parts = jobs * 2 if jobs > 1 and len(raw) > RECORDS_SPLIT_BYTES and name not in records_of else 1
                 if parts == 1:
                     to_parse.append((Path(path), raw, None))
-                else:  # a large file: every core takes a share of its records
+                else:
                     to_parse += [(Path(path), None, (i, parts)) for i in range(parts)]
             except OSError as e:
                 report.errors.append(DigestError(os.path.relpath(path, root), f"cannot read: {e.strerror}"))
@@ -480,7 +502,9 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
             if cached[4] != done_in:
                 new_stat_cache[name] = cached[:4] + [done_in]
     else:
-        report.unchanged = len(done)
+        # A records file's articles each count, as when they were written.
+        report.unchanged = sum(1 if isinstance(new_stat_cache[name][4], str) else len(new_stat_cache[name][4])
+                               for name in done)
     if new_stat_cache != stat_cache:
         _save_stat_cache(config, new_stat_cache)
     if not report.errors:

@@ -26,7 +26,8 @@ from pathlib import Path
 from .config import Config
 from .content import Article, Tag
 from .errors import DigestError, Rejected
-from .files import exclusive_lock, load_marshal, save_marshal, scan_tree, shown, write_atomic
+from .files import (discarded, exclusive_lock, load_marshal, save_marshal, scan_tree, seal, shown, unseal,
+                    write_atomic)
 from .output import (NewSite, begin_writing, done_writing, output_stats, outside_reason, put, update_site,
                      was_interrupted)
 from .pages import PageInfo
@@ -268,21 +269,31 @@ def _write_cache_file(config: Config, name: str, data: bytes) -> None:
     write_atomic(_cache_file(config, name), data)
 
 
-def _load_pickle(config: Config, name: str):
+def _load_pickle(config: Config, name: str, notices: list) -> dict:
+    """A sealed pickle (files.seal): bytes that fail their seal are never unpickled."""
+    path = _cache_file(config, name)
     try:
-        with open(_cache_file(config, name), "rb") as f:
-            data = pickle.load(f)
-        return data if isinstance(data, dict) and data.get("version") == CACHE_VERSION else {}
-    except Exception:  # a missing or damaged cache only costs a cold build
+        blob = path.read_bytes()
+    except OSError:
         return {}
+    payload = unseal(name, blob)
+    try:
+        data = pickle.loads(payload) if payload is not None else None
+    except Exception:  # sealed but unreadable here (a class changed): only a cache miss
+        data = None
+    if isinstance(data, dict) and data.get("version") == CACHE_VERSION:
+        return data
+    notices.append(discarded(path))
+    return {}
 
 
 def _save_pickle(config: Config, name: str, data: dict) -> None:
-    _write_cache_file(config, name, pickle.dumps(dict(data, version=CACHE_VERSION), protocol=pickle.HIGHEST_PROTOCOL))
+    _write_cache_file(config, name, seal(name, pickle.dumps(dict(data, version=CACHE_VERSION),
+                                                             protocol=pickle.HIGHEST_PROTOCOL)))
 
 
-def _load_marshal(config: Config, name: str) -> dict:
-    return load_marshal(_cache_file(config, name), CACHE_VERSION)
+def _load_marshal(config: Config, name: str, notices: list | None = None) -> dict:
+    return load_marshal(_cache_file(config, name), CACHE_VERSION, notices)
 
 
 def _save_marshal(config: Config, name: str, data: dict) -> None:
@@ -313,9 +324,12 @@ class BuildCache:
     def __init__(self, config: Config):
         self.config = config
         self.signature = cache_signature(config)  # before reading: a change while loading shows too
-        base = _load_marshal(config, "build.marshal")
-        delta = _load_marshal(config, "build-delta.marshal") if base else {}
+        self.notices: list[str] = []
+        base = _load_marshal(config, "build.marshal", self.notices)
+        delta = _load_marshal(config, "build-delta.marshal", self.notices) if base else {}
         if delta.get("base") != base.get("id"):
+            if delta:
+                self.notices.append(discarded(_cache_file(config, "build-delta.marshal")))
             delta = {}
         self.base_id = base.get("id")
         self.base = base
@@ -355,18 +369,24 @@ class ArticleStore:
     """Parsed articles by content hash: a large base file, rewritten rarely, and a small
     delta of what is new since, so a one-article edit does not rewrite 60 MB.
 
-    The base file is an index (hash -> offset, length) followed by one pickle per
-    Article: a build loads only the articles its changed pages and feeds show."""
+    The base file is a sealed index (hash -> offset, length, SHA-1 of the pickle) followed
+    by one pickle per Article: a build loads only the articles its changed pages and feeds
+    show, and unpickles one only once its SHA-1 matches. A damaged one is left out (`get`
+    returns None: the caller parses its file again) and the next save drops it."""
 
-    MAGIC = b"NDSTORE3"
+    MAGIC = b"NDSTORE4"
 
     def __init__(self, config: Config):
         self.config = config
         self.file = None
         self.loaded: dict[str, Article] = {}
+        self.notices: list[str] = []
+        self.damaged: set[str] = set()
         base = self._open_base()
-        delta = _load_pickle(config, "articles-delta.pickle") if base else {}
+        delta = _load_pickle(config, "articles-delta.pickle", self.notices) if base else {}
         if base.get("config") != config.digest or (delta and delta.get("base") != base.get("id")):
+            if delta and delta.get("base") != base.get("id"):
+                self.notices.append(discarded(_cache_file(config, "articles-delta.pickle")))
             base, delta = {}, {}
         self.base_id = base.get("id")
         self.index = base.get("index", {})
@@ -382,11 +402,18 @@ class ArticleStore:
             if head[:8] != self.MAGIC:
                 raise ValueError
             size = int.from_bytes(head[8:], "little")
-            data = marshal.loads(f.read(size))
+            index_bytes = unseal("articles.pickle", f.read(size))
+            if index_bytes is None:
+                raise ValueError
+            data = marshal.loads(index_bytes)
             if not isinstance(data, dict) or data.get("version") != (CACHE_VERSION, sys.version):
+                raise ValueError
+            # A cut file: every pickle the index lists must be there.
+            if os.fstat(f.fileno()).st_size != 16 + size + sum(length for _, length, _ in data["index"].values()):
                 raise ValueError
         except Exception:  # a damaged cache only costs a cold build
             f.close()
+            self.notices.append(discarded(_cache_file(self.config, "articles.pickle")))
             return {}
         self.file, self.blob = f, 16 + size  # kept open: a later build may replace the file
         return data
@@ -394,41 +421,49 @@ class ArticleStore:
     def has(self, sha: str) -> bool:
         return sha in self.delta or sha in self.index
 
-    def get(self, sha: str) -> Article:
+    def get(self, sha: str) -> Article | None:
         article = self.loaded.get(sha) or self.delta.get(sha)
         if article is None:
-            article = self.loaded[sha] = pickle.loads(self._raw(sha))
+            raw = self._raw(sha)
+            if raw is None:
+                return None
+            article = self.loaded[sha] = pickle.loads(raw)
         return article
 
-    def _raw(self, sha: str) -> bytes:
-        offset, length = self.index[sha]
-        return os.pread(self.file.fileno(), length, self.blob + offset)
+    def _raw(self, sha: str) -> bytes | None:
+        """The pickle of one article, or None (noted as damaged) when its SHA-1 fails."""
+        offset, length, digest = self.index[sha]
+        raw = os.pread(self.file.fileno(), length, self.blob + offset)
+        if hashlib.sha1(raw).digest() != digest:
+            if not self.damaged:
+                self.notices.append(f"{shown(_cache_file(self.config, 'articles.pickle'))}: a damaged entry; "
+                                    "discarded (its content file is parsed again)")
+            self.damaged.add(sha)
+            return None
+        return raw
 
     def save(self, current: set, parsed: dict[str, Article]) -> None:
         """Keep exactly the articles of this build (`current`, by hash): those in the base,
         and the new ones `parsed` in this build or kept in the delta."""
-        new = {sha: parsed.get(sha) or self.delta[sha] for sha in current if sha not in self.index}
-        if self.base_id and len(new) <= max(200, len(current) // 10):
-            if new.keys() != self.delta.keys():
+        new = {sha: parsed.get(sha) or self.delta[sha] for sha in current
+               if sha not in self.index or (sha in self.damaged and sha in parsed)}
+        if self.base_id and not self.damaged and len(new) <= max(200, len(current) // 10):
+            if new.keys() != self.delta.keys() or self.notices:  # a discarded file is written again
                 _save_pickle(self.config, "articles-delta.pickle", {"base": self.base_id, "articles": new})
             return
         base_id = _sha(repr((time.time(), os.getpid())).encode())
         index, blobs, offset = {}, [], 0
         for sha in sorted(current):
             blob = pickle.dumps(new[sha], protocol=pickle.HIGHEST_PROTOCOL) if sha in new else self._raw(sha)
-            index[sha] = (offset, len(blob))
+            if blob is None:
+                continue  # damaged and not parsed in this build: left out, parsed again when needed
+            index[sha] = (offset, len(blob), hashlib.sha1(blob).digest())
             offset += len(blob)
             blobs.append(blob)
-        head = marshal.dumps({"id": base_id, "config": self.config.digest, "index": index,
-                              "version": (CACHE_VERSION, sys.version)})
+        head = seal("articles.pickle", marshal.dumps({"id": base_id, "config": self.config.digest, "index": index,
+                                                      "version": (CACHE_VERSION, sys.version)}))
         _save_pickle(self.config, "articles-delta.pickle", {"base": base_id, "articles": {}})
-        self.config.cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = _cache_file(self.config, f"articles.pickle.tmp{os.getpid()}")
-        with open(tmp, "wb") as f:
-            f.write(self.MAGIC + len(head).to_bytes(8, "little"))
-            f.write(head)
-            f.writelines(blobs)
-        os.replace(tmp, _cache_file(self.config, "articles.pickle"))
+        _write_cache_file(self.config, "articles.pickle", [self.MAGIC + len(head).to_bytes(8, "little"), head] + blobs)
 
 
 def touched_units(site, old_shape: dict, shape: dict, moved: set, old_related: dict, related_ids: dict) -> set:
@@ -490,11 +525,29 @@ def input_stamp(config: Config, content: dict, layouts: dict, drafts: bool, futu
     return _sha(pickle.dumps(key, protocol=5))
 
 
-def _read_stamp(config: Config) -> dict:
+STAMP_FIELDS = {"stamp": str, "articles": int, "tags": int, "pages": int, "valid_from": (int, float),
+                "valid_until": (int, float)}
+
+
+def _stamp_check(fields: dict) -> str:
+    """A hash over the stamp's fields, stored in it: a damaged or hand-made stamp.json is
+    discarded instead of trusted (it would stop a build early, or report wrong counts)."""
+    return _sha(json.dumps({k: v for k, v in fields.items() if k != "check"}, sort_keys=True).encode())
+
+
+def _read_stamp(config: Config, notices: list) -> dict:
+    path = _cache_file(config, "stamp.json")
     try:
-        return json.loads(_cache_file(config, "stamp.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
         return {}
+    except ValueError:
+        data = None
+    if (isinstance(data, dict) and all(isinstance(data.get(k), t) for k, t in STAMP_FIELDS.items())
+            and data.get("check") == _stamp_check(data)):
+        return data
+    notices.append(discarded(path))
+    return {}
 
 
 def preload(config: Config) -> tuple:
@@ -534,7 +587,7 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
     if interrupted:
         notices.append(f"{shown(out_dir)}/: the last build stopped while writing it; rebuilding it in full")
     # What the last build wrote, by stat: a file deleted, replaced or altered since differs.
-    recorded = _load_marshal(config, "output.marshal")
+    recorded = _load_marshal(config, "output.marshal", notices)
     present = output_stats(out_dir, recorded)
 
     unreadable = []  # folders that cannot be listed: the build refuses rather than drop their files
@@ -549,13 +602,14 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
     if unreadable:
         raise Rejected(unreadable)
     stamp = input_stamp(config, content_listing, layout_listing, drafts, future)
-    last = _read_stamp(config)
+    last = _read_stamp(config, notices)
     if (last.get("stamp") == stamp and last.get("valid_from", 1e18) <= now.timestamp() < last.get("valid_until", 0)
-            and not interrupted and present == recorded and (config.output_dir / "index.html").is_file()
+            and not interrupted and recorded and present == recorded
+            and (config.output_dir / "index.html").is_file()
             and (not config.search or (config.output_dir / "pagefind" / "pagefind-entry.json").is_file())):
         lap("stamp")
         return BuildReport(last["articles"], last["tags"], last["pages"], 0,
-                           time.perf_counter() - started, config.output_dir, _stages(laps))
+                           time.perf_counter() - started, config.output_dir, _stages(laps), tuple(notices))
     lap("stamp")
 
     from .feeds import feed_files, feed_sources, robots, sitemap, sitemap_groups, sitemap_index
@@ -602,7 +656,11 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
 
     def load(article_id: str) -> Article:
         sha = article_keys[article_id]
-        return parsed.get(sha) or store.get(sha)
+        article = parsed.get(sha) or store.get(sha)
+        if article is None:  # its cached copy was damaged: parse its file again
+            from .site import Source, parse_article
+            article = parsed[sha] = parse_article(_reread(Source(chosen[article_id].path, None, sha), config), config)
+        return article
 
     # What places an article on pages (Facts.shape): when an article's shape is unchanged,
     # only its content can have changed, and only pages reaching it can change with it.
@@ -793,7 +851,8 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
         lap(search_lap(reindexed))
     if outputs != recorded:
         _save_marshal(config, "output.marshal", outputs)
-    if parsed or changes or new_files != old_files or not cache or cache.get("deps") is None:
+    if (parsed or changes or new_files != old_files or not cache or cache.get("deps") is None
+            or cache_files.notices or store.notices):
         store.save({source_sha[f.path] for f in all_facts}, parsed)
         cache_files.save({
             "config": config.digest, "output": str(config.output_dir), "sources": source_stats,
@@ -808,15 +867,17 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
     future_dates = [f.stamp for f in all_facts if f.stamp > limit and (drafts or not f.draft)]
     news_leaves = window_closes(site, news)
     shown_dates = [chosen[site.articles.ids[0]].stamp] if site.articles else []  # newest first
-    _write_cache_file(config, "stamp.json", json.dumps({
+    stamp_fields = {
         "stamp": stamp, "articles": len(site.articles), "tags": len(site.tags), "pages": len(pages),
         "valid_from": max(shown_dates) if shown_dates and not future else -1e18,
         "valid_until": min((future_dates if not future else []) + [news_leaves or 1e18]),
-    }).encode())
+    }
+    _write_cache_file(config, "stamp.json", json.dumps(dict(stamp_fields, check=_stamp_check(stamp_fields))).encode())
     done_writing(config.cache_dir)  # the cache and stamp now describe site/
     lap("save cache")
     return BuildReport(len(site.articles), len(site.tags), len(pages), len(todo) + len(generated),
-                       time.perf_counter() - started, config.output_dir, _stages(laps), tuple(notices))
+                       time.perf_counter() - started, config.output_dir, _stages(laps),
+                       tuple(notices + cache_files.notices + store.notices))
 
 
 def search_lap(reindexed: bool) -> str:

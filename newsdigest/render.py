@@ -14,10 +14,34 @@ from markupsafe import Markup
 
 from .config import Config
 from .errors import DigestError
+from .files import seal, unseal, write_atomic
 from .markup import script_safe_json
 from .pages import Page, clock, longdate, monthname, rfc822, shortdate
 
 TEMPLATES = ("base.html", "index.html", "article.html", "tag.html", "tags.html", "archive.html", "404.html", "search.html")
+
+
+class SealedBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates in sealed files (files.seal): Jinja's own loader unpickles a
+    file's header and fails on a damaged one; here a file that fails its seal is only a
+    miss, compiled again and rewritten."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        path = self._get_cache_filename(bucket)
+        try:
+            with open(path, "rb") as f:
+                payload = unseal(os.path.basename(path), f.read())
+        except OSError:
+            return
+        if payload is not None:
+            bucket.bytecode_from_string(bytes(payload))
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        path = self._get_cache_filename(bucket)
+        try:
+            write_atomic(path, seal(os.path.basename(path), bucket.bytecode_to_string()))
+        except DigestError:
+            pass  # only a cache: the next build compiles the template again
 
 
 def make_env(config: Config, bytecode_dir: Path | None = None) -> jinja2.Environment:
@@ -31,7 +55,7 @@ def make_env(config: Config, bytecode_dir: Path | None = None) -> jinja2.Environ
         bytecode_dir = bytecode_dir / code
         try:
             bytecode_dir.mkdir(parents=True, exist_ok=True)
-            cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
+            cache = SealedBytecodeCache(str(bytecode_dir))
         except OSError:
             cache = None
     env = jinja2.Environment(

@@ -283,3 +283,25 @@ def test_a_large_records_file_shared_by_two_processes_gives_what_one_gives(proje
         .replace(str(project / 'seeds/big.jsonl'), 'seeds/big.jsonl')]
     assert two.notices == one.notices == ["seeds/big.jsonl:9: same story as seeds/big.jsonl:3; keeping one article"]
     assert content_files(other) == content_files(project) and len(content_files(project)) == 9
+
+
+def test_the_filename_policy_dates_an_undated_record_from_its_file_name(project):
+    config = yaml.safe_load((project / "config.yaml").read_text())
+    config["sources"].insert(0, {"name": "Daily Example", "file_name": r"^daily-", "undated": "filename"})
+    (project / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    add(project, "daily-2019-11-05.jsonl", jsonl({"title": "Undated record", "text": "Body."}))
+    add(project, "daily-nodate.jsonl", jsonl({"title": "Undated record", "text": "Body."}))
+    result = run_cli(project, "ingest")
+    assert result.stderr.splitlines() == [
+        "seeds/daily-nodate.jsonl:1: missing date: the seed states no date (source 'Daily Example' has "
+        "undated: filename) and no YYYY-MM-DD in the file name"]
+    assert articles(project)["daily-2019-11-05.jsonl#1"][0]["date"] == "2019-11-05T00:00:00+09:00"
+
+
+def test_no_change_runs_count_each_record(project):
+    add(project, "kcna.jsonl", jsonl(story(1), story(2), story(3)))
+    ingest_ok(project)
+    assert "ingested 0 new or changed, 3 unchanged" in ingest_ok(project).stdout  # the quick stamp check
+    text = (project / "config.yaml").read_text()
+    (project / "config.yaml").write_text(text.replace("title: Newsdigest", "title: Another Digest"))
+    assert "ingested 0 new or changed, 3 unchanged" in ingest_ok(project).stdout  # every seed only stat'ed

@@ -74,7 +74,7 @@ def parse_dateline(paragraph: str, now: datetime, tz: tzinfo | None = None
 def strip_signoffs(paragraphs) -> list[str]:
     """The paragraphs without the agency sign-offs at the end (`-0-`, `(END)`, `Reuter`,
     `NNNN`, alone or glued to the last paragraph) and without e-mail-only lines."""
-    kept = [p for p in paragraphs if not _EMAIL_ONLY.match(p.strip())]
+    kept = [p for p in paragraphs if "@" not in p or not _EMAIL_ONLY.match(p.strip())]
     while kept:
         last = kept[-1].strip()
         if _SIGNOFF_LINE.match(last):

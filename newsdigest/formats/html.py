@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -29,6 +30,10 @@ from .wire import rejoin_wrapped_lines
 # Elements whose text is never article text (scripts, forms, embedded media).
 _NO_TEXT = {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "button",
             "select", "input", "textarea", "head", "title", "meta", "link", "canvas", "video", "audio"}
+# Removed before trafilatura runs: a subset of what its tree cleaning removes
+# (trafilatura.settings.MANUALLY_CLEANED), plus styles and templates.
+_NEVER_STORY = ("script", "style", "noscript", "template", "aside", "footer", "nav", "menu", "iframe",
+                "object", "embed", "svg", "canvas", "video", "audio", "map", "picture", "button")
 # Elements that begin a new line of text.
 _BLOCKS = {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "section",
            "article", "header", "footer", "table", "tr", "td", "th", "dd", "dt", "dl", "pre", "figure",
@@ -127,9 +132,21 @@ def _parse(text: str, shown: str):
     if not text.strip():
         raise DigestError(shown, "empty file: no article text")
     try:
-        return lxml.html.document_fromstring(text)
+        return lxml.html.document_fromstring(text, parser=_parser())
     except (etree.ParserError, ValueError) as e:
         raise DigestError(shown, f"unreadable HTML: {e}")
+
+
+@lru_cache(maxsize=1)
+def _parser() -> etree.HTMLParser:
+    """lxml.html's parser, with every element an HtmlElement by a lookup in C: lxml.html's
+    own lookup is a Python call for each element touched (form controls get their own
+    classes), which cost trafilatura's passes over a large page a third of their time."""
+    parser = etree.HTMLParser(remove_blank_text=False)
+    parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
+    return parser
 
 
 def _choose_profile(page: _Page, sources) -> tuple[SourceProfile | None, str]:
@@ -282,6 +299,18 @@ def _main_scope(root):
     return root
 
 
+def _story_scope(root):
+    """Where trafilatura looks: the page's single <article> (or <main>) when it holds most
+    of the page's paragraph text, else the whole page. A cheap cut first: trafilatura's
+    passes cost in proportion to the tree, and most of a large page is around the story."""
+    scope = _main_scope(root)
+    if scope is root:
+        return root
+    inside = sum(len(p.text_content()) for p in scope.iter("p"))
+    total = sum(len(p.text_content()) for p in root.iter("p"))
+    return scope if inside and inside >= 0.5 * total else root
+
+
 def _structured_date(page: _Page, tz) -> datetime | None:
     """Publication date from JSON-LD, then meta tags, then a <time datetime> in the article."""
     for item in page.jsonld:
@@ -379,29 +408,36 @@ def _extracted_body(root, title: str) -> list[str]:
     related links and comments left out)."""
     import trafilatura
 
+    root = _story_scope(root)
+    # What trafilatura would clean away anyway goes first, in one cheap pass (tail text
+    # kept, as trafilatura keeps it): its pruning runs several XPath passes over the whole
+    # tree, and the bulk of a large page is scripts, data, menus and asides.
+    etree.strip_elements(root, *_NEVER_STORY, etree.Comment, with_tail=False)
     document = trafilatura.bare_extraction(
-        root, fast=True, with_metadata=False, include_comments=False, include_tables=False,
+        root, fast=True, favor_precision=True, with_metadata=False, include_comments=False, include_tables=False,
         include_images=False, include_links=False, include_formatting=False, deduplicate=False)
     text = getattr(document, "text", None) if document is not None else None
     if not text:
         return []
     paragraphs = [p for p in (_clean(line) for line in text.split("\n")) if p]
-    return [p for p in paragraphs if _key(p) != _key(title)]
+    title_key = _key(title)
+    return [p for p in paragraphs if len(p) > 2 * len(title) or _key(p) != title_key]
 
 
 # ------------------------------------------------------------------ wire fragments
 def _read_fragment(path: Path, shown: str, page: _Page, config: Config):
     """A wire system's HTML fragment: the headline line, then hard-wrapped lines whose
     paragraphs start indented, a dateline naming the agency, sign-offs at the end."""
-    from ..seeds import Seed, ingest_now
+    from ..seeds import NO_HEADLINE, Seed, headline_problem, ingest_now
 
     lines = _lines(page.root)
     start = next((i for i, line in enumerate(lines) if _clean(line)), None)
     if start is None:
         raise DigestError(shown, "empty file: no article text")
     title = _clean(lines[start])
-    if not _reads_as_headline(title):
-        raise DigestError(shown, "no headline: first line reads as body text")
+    # In a fragment each line ends at a <br>: a line break is not "prose without a break".
+    if problem := headline_problem(title, followed_by_prose=False):
+        raise DigestError(shown, f"{NO_HEADLINE} ({problem})")
     body = [line for line in lines[start + 1:]]
     while body and not _clean(body[-1]):
         body.pop()
@@ -425,11 +461,6 @@ def _read_fragment(path: Path, shown: str, page: _Page, config: Config):
         raise DigestError(shown, "no article text after the title")
     return Seed(name=path.name, title=title, date=date, source=agency or config.title, reporters=(),
                 paragraphs=tuple(paragraphs), attribution="")
-
-
-def _reads_as_headline(line: str) -> bool:
-    """A headline is short and does not end as a sentence does."""
-    return len(line) <= 150 and not line.endswith((".", "\u3002", "?")) and not line.lower().startswith("by ")
 
 
 # ------------------------------------------------------------------ text of elements
