@@ -384,8 +384,14 @@ class SiteChecker:
             return
         for wrong in sorted({c for c in page.json_ld[0] if c in "<>&"}):
             self.problem(rel, f"JSON-LD has a raw {wrong!r} (write it as \\u{ord(wrong):04x})")
-        for problem in news_article_problems(page.json_ld[0], self.public_url(rel)):
+        problems = news_article_problems(page.json_ld[0], self.public_url(rel))
+        for problem in problems:
             self.problem(rel, f"JSON-LD {problem}")
+        if not problems:  # a logo inside the site must be there
+            logo = json.loads(page.json_ld[0])["publisher"].get("logo")
+            url = logo.get("url") if isinstance(logo, dict) else logo
+            if url:
+                self.check_ref(rel, url, self.base_url, note=" (JSON-LD publisher logo)")
 
     def check_pages(self, page_budget_bytes):
         edges = {}

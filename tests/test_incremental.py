@@ -318,7 +318,9 @@ def test_random_changes_equal_cold_builds(tmp_path, seed):
             op = rng.choice(["add", "delete", "redate", "retag", "title", "body"])
             i = rng.choice(sorted(live))
             if op == "add":
-                write(next_id, day_offset=rng.randint(-100, 700), tags=random_tags())
+                # sometimes in another month: a new oldest or newest month archive
+                write(next_id, day_offset=rng.choice([rng.randint(-100, 700), rng.randint(-2000, 3000)]),
+                      tags=random_tags())
                 next_id += 1
             elif op == "delete" and len(live) > 10:
                 (root / "content").joinpath(*live.pop(i)["path"]).unlink()

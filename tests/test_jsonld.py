@@ -4,6 +4,7 @@ properties), and the JSON-LD and feed.json write `<`, `>`, `&` as \\u003c, \\u00
 decoded values are the headlines as written."""
 
 import json
+import shutil
 
 import pytest
 
@@ -29,6 +30,7 @@ def site(tmp_path_factory):
         "---\n\nBody of the hostile story.\n", encoding="utf-8")
     with open(project / "config.yaml", "a", encoding="utf-8") as f:
         f.write("publisher_logo: static/logo.png\n")
+    (project / "layouts/static/logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     proc = run_build(project)
     assert proc.returncode == 0, proc.stderr
     return project / "site"
@@ -89,12 +91,18 @@ def test_feed_json_escapes_markup_characters_and_keeps_the_values(site):
     assert items[0]["content_html"] == "<p>Body of the hostile story.</p>"
 
 
-def test_the_built_site_passes_check(site):
+def test_the_built_site_passes_check(site, tmp_path):
+    assert (site / "static/logo.png").is_file()
     assert check_site(site, BASE) == []
+    copy = tmp_path / "site"
+    shutil.copytree(site, copy)
+    (copy / "static/logo.png").unlink()
+    problems = check_site(copy, BASE)
+    assert len(problems) == 8 and all(p.endswith(
+        f": broken link {BASE}static/logo.png (JSON-LD publisher logo) (→ /repo/static/logo.png)") for p in problems)
 
 
 def test_check_reports_an_incomplete_or_unescaped_json_ld(site, tmp_path):
-    import shutil
     copy = tmp_path / "site"
     shutil.copytree(site, copy)
     page = copy / HOSTILE_URL / "index.html"
