@@ -111,10 +111,12 @@ def canonical_bundle(bundle: Path) -> None:
 # ---------------------------------------------------------------- the build step
 
 def _read_state(config: Config) -> dict:
+    """What the index was made from, or {} when unknown (a damaged file: index again)."""
     try:
-        return json.loads((config.cache_dir / STATE_FILE).read_text(encoding="utf-8"))
+        state = json.loads((config.cache_dir / STATE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return state if isinstance(state, dict) else {}
 
 
 def _entry_digest(bundle: Path) -> str | None:
