@@ -40,11 +40,22 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("build", parents=[common], help="render content/ into site/")
     serve = sub.add_parser("serve", parents=[common], help="ingest, build, and preview with live reload")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--port", type=port_number, default=8000, help="port (default 8000; 0: any free one)")
     serve.add_argument("--open", action="store_true", help="open the browser")
     sub.add_parser("check", parents=[common], help="verify the built site/ for GitHub Pages and feed readers")
     sub.add_parser("ping", parents=[common], help="notify the WebSub hub (websub_hub) of the feeds changed since the last ping")
     return p
+
+
+def port_number(text: str) -> int:
+    """A TCP port for --port: 0 to 65535 (argparse reports anything else, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
+    return value
 
 
 def options(argv) -> argparse.Namespace:

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from .errors import DigestError, Rejected
+from .errors import DigestError, Rejected, brief
+from .yamlload import NoAliasLoader
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -78,6 +79,7 @@ class Config:
     cname: str
     page_size_budget_kb: int
     max_seed_kb: int
+    max_content_kb: int
     title_hits: int
     body_hits: int
     max_tags: int
@@ -110,6 +112,7 @@ TOP_KEYS = {
     "page_size_budget_kb": (int, 512, "largest HTML page `check` accepts, in KB"),
     "max_seed_kb": (int, 1024, "largest seed file ingest accepts, in KB"),
     "max_html_kb": (int, 10240, "largest HTML seed (article page) ingest accepts, in KB"),
+    "max_content_kb": (int, 1024, "largest content file the build accepts, in KB"),
     "tagging": (dict, {}, "tag assignment thresholds"),
     "sources": (list, None, "source profiles, tried in order"),
     "tags": (dict, {}, "tag vocabulary: display name -> aliases"),
@@ -199,8 +202,8 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
     except UnicodeDecodeError:
         raise Rejected([DigestError(shown, "config is not UTF-8 text")], exit_code=2)
     try:
+        data = yaml.load(text, Loader=NoAliasLoader)  # first: walking an alias bomb's nodes never ends
         node = yaml.compose(text, Loader=SafeLoader)
-        data = yaml.load(text, Loader=SafeLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -234,7 +237,7 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
             continue
         t = TOP_KEYS[key][0]
         if not _is(value, t):
-            err((key,), f"expected {_type_name(t)}, got {type(value).__name__} {value!r}")
+            err((key,), f"expected {_type_name(t)}, got {type(value).__name__} {brief(value)}")
             continue
         values[key] = value
     get = lambda k: values.get(k, TOP_KEYS[k][1])  # noqa: E731
@@ -242,9 +245,11 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
     if base_url is not None:
         values["base_url"] = base_url
     url = get("base_url")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        err(("base_url",) if base_url is None else (), f"base_url: expected an absolute http(s) URL, got {url!r}")
+    problem = base_url_problem(url)
+    if problem and base_url is not None:  # the override is what is wrong, not the file
+        errors.append(DigestError("--base-url", f"{problem}, got {brief(url)}"))
+    elif problem:
+        err(("base_url",), f"{problem}, got {brief(url)}")
     elif not url.endswith("/"):
         url += "/"
 
@@ -256,7 +261,7 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
     if logo_parts.scheme or logo.startswith("/"):
         if logo_parts.scheme not in ("http", "https") or not logo_parts.netloc:
             err(("publisher_logo",), f"expected an absolute http(s) URL or a path inside the site "
-                                     f"(like static/logo.png), got {logo!r}")
+                                     f"(like static/logo.png), got {brief(logo)}")
     elif logo:
         logo = url + logo  # a path inside the site: absolute, under base_url
 
@@ -269,7 +274,7 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         if key not in PATH_KEYS:
             err(("paths", key), f"unknown key (known: {', '.join(PATH_KEYS)})")
         elif not isinstance(value, str) or not value:
-            err(("paths", key), f"expected a folder name, got {value!r}")
+            err(("paths", key), f"expected a folder name, got {brief(value)}")
         else:
             paths[key] = value
 
@@ -278,13 +283,14 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         if key not in TAGGING_KEYS:
             err(("tagging", key), f"unknown key (known: {', '.join(TAGGING_KEYS)})")
         elif not _is(value, int) or value < 1:
-            err(("tagging", key), f"expected a positive integer, got {value!r}")
+            err(("tagging", key), f"expected a positive integer, got {brief(value)}")
         else:
             tagging[key] = value
 
-    for key in ("articles_per_page", "feed_items", "page_size_budget_kb", "max_seed_kb", "max_html_kb"):
+    for key in ("articles_per_page", "feed_items", "page_size_budget_kb", "max_seed_kb", "max_html_kb",
+                "max_content_kb"):
         if key in values and values[key] < 1:
-            err((key,), f"expected a positive integer, got {values[key]!r}")
+            err((key,), f"expected a positive integer, got {brief(values[key])}")
 
     article_path = get("article_path")
     try:
@@ -324,7 +330,7 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         if isinstance(aliases, str):
             aliases = [aliases]
         if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
-            err(("tags", name), f"expected a list of aliases (strings), got {aliases!r}")
+            err(("tags", name), f"expected a list of aliases (strings), got {brief(aliases)}")
             continue
         for alias in aliases:
             other = seen_alias.get(alias)
@@ -345,12 +351,30 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         articles_per_page=get("articles_per_page"), feed_items=get("feed_items"),
         article_path=article_path, cname=get("cname").strip(),
         page_size_budget_kb=get("page_size_budget_kb"), max_seed_kb=get("max_seed_kb"),
-        max_html_kb=get("max_html_kb"),
+        max_html_kb=get("max_html_kb"), max_content_kb=get("max_content_kb"),
         title_hits=tagging["title_hits"], body_hits=tagging["body_hits"], max_tags=tagging["max_tags"],
         sources=tuple(sources), tags=tuple(tags), search=get("search"),
         publisher_logo=logo, websub_hub=hub,
         digest=hashlib.sha1((text + "\0" + url).encode()).hexdigest(),
     )
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why a base_url cannot be the prefix of every URL of the site, or None."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "expected an absolute http(s) URL"
+    if "?" in url or "#" in url:
+        return "expected no query (?...) or fragment (#...): every page URL is appended to it"
+    if "@" in parts.netloc:
+        return "expected no user name or password (user:pass@) in the URL"
+    try:
+        parts.port  # noqa: B018 - raises on a port out of range or not a number
+    except ValueError:
+        return "expected a port between 0 and 65535"
+    if not parts.hostname:
+        return "expected a host name"
+    return None
 
 
 def _zone(name, keypath, err):
@@ -363,7 +387,7 @@ def _zone(name, keypath, err):
 
 def _source(raw, keypath, err) -> SourceProfile | None:
     if not isinstance(raw, dict):
-        err(keypath, f"expected a mapping (a source profile), got {raw!r}")
+        err(keypath, f"expected a mapping (a source profile), got {brief(raw)}")
         return None
     # Bad keys are reported and set aside; the rest of the profile is still checked so
     # that one run lists every problem in it.
@@ -374,7 +398,7 @@ def _source(raw, keypath, err) -> SourceProfile | None:
             err(keypath + (key,), f"unknown key (known: {', '.join(SOURCE_KEYS)})")
             ok = False
         elif not _is(value, SOURCE_KEYS[key]):
-            err(keypath + (key,), f"expected {_type_name(SOURCE_KEYS[key])}, got {value!r}")
+            err(keypath + (key,), f"expected {_type_name(SOURCE_KEYS[key])}, got {brief(value)}")
             ok = False
         else:
             good[key] = value
@@ -400,7 +424,7 @@ def _source(raw, keypath, err) -> SourceProfile | None:
     drop = []
     for j, value in enumerate(raw.get("drop", [])):
         if not isinstance(value, str):
-            err(keypath + ("drop", j), f"expected a regular expression string, got {value!r}")
+            err(keypath + ("drop", j), f"expected a regular expression string, got {brief(value)}")
             continue
         try:
             drop.append(re.compile(value, re.IGNORECASE))
@@ -408,7 +432,7 @@ def _source(raw, keypath, err) -> SourceProfile | None:
             err(keypath + ("drop", j), f"bad regular expression: {e}")
     undated = raw.get("undated", "first-seen")
     if undated not in UNDATED_POLICIES:
-        err(keypath + ("undated",), f"expected one of {', '.join(UNDATED_POLICIES)}, got {undated!r}")
+        err(keypath + ("undated",), f"expected one of {', '.join(UNDATED_POLICIES)}, got {brief(undated)}")
         ok = False
     fields = []
     for key, value in raw.get("fields", {}).items():
@@ -416,7 +440,7 @@ def _source(raw, keypath, err) -> SourceProfile | None:
             err(keypath + ("fields", key), f"unknown record field (known: {', '.join(RECORD_FIELDS)})")
             ok = False
         elif not isinstance(value, str) or not value.strip():
-            err(keypath + ("fields", key), f"expected the record's key name (a string), got {value!r}")
+            err(keypath + ("fields", key), f"expected the record's key name (a string), got {brief(value)}")
             ok = False
         else:
             fields.append((key, value.strip()))

@@ -8,14 +8,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import yaml
 
 from .errors import DigestError, brief
+from .yamlload import StrictLoader
 
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 FIELDS = ("title", "date", "source", "reporters", "tags", "summary", "slug", "id", "seed", "url")
@@ -130,7 +130,7 @@ def split_front_matter(text: str, shown: str) -> tuple[dict, str, int]:
     head = text[4:end + 1]
     body = text[end + 5:]
     try:
-        meta = yaml.load(head, Loader=SafeLoader)
+        meta = yaml.load(head, Loader=StrictLoader)  # no aliases, no key twice
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 2 if mark else 1
@@ -172,6 +172,30 @@ def parse_date_value(value, tz):
     return dt
 
 
+def _in_range(dt: datetime, tz) -> bool:
+    """Whether the date converts to UTC and the site's zone (9999-12-31T23:00-12:00 does not)."""
+    try:
+        dt.astimezone(timezone.utc)
+        dt.astimezone(tz)
+        return True
+    except (OverflowError, ValueError):
+        return False
+
+
+# Characters XML 1.0 forbids: one in a title or body would make every feed ill-formed,
+# and feed readers drop an ill-formed feed whole.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_illegal_character(text: str, shown: str) -> DigestError | None:
+    """A problem naming the first character XML forbids in a content file, with its line."""
+    m = _XML_ILLEGAL.search(text)
+    if not m:
+        return None
+    return DigestError(shown, f"character U+{ord(m.group()):04X} is not allowed (feeds must be well-formed XML); "
+                              "remove it", text.count("\n", 0, m.start()) + 1)
+
+
 def validate_meta(meta: dict, shown: str, text: str, tz) -> tuple[dict, list[DigestError]]:
     """Check types of every key at once; returns cleaned values and all problems found."""
     errors = []
@@ -186,7 +210,7 @@ def validate_meta(meta: dict, shown: str, text: str, tz) -> tuple[dict, list[Dig
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
         if "title" in meta:
-            bad("title", f"expected a non-empty string, got {title!r}")
+            bad("title", f"expected a non-empty string, got {brief(title)}")
         else:
             errors.append(DigestError(shown, "title: missing", 1))
     else:
@@ -196,13 +220,21 @@ def validate_meta(meta: dict, shown: str, text: str, tz) -> tuple[dict, list[Dig
     else:
         dt = parse_date_value(meta["date"], tz)
         if dt is None:
-            bad("date", f"unparsable date {meta['date']!r} (expected ISO 8601, e.g. 2019-11-18T16:28:08+09:00)")
+            bad("date", f"unparsable date {brief(meta['date'])} (expected ISO 8601, e.g. 2019-11-18T16:28:08+09:00)")
+        elif not _in_range(dt, tz):
+            bad("date", f"date {brief(meta['date'])} is out of range (it must be between the years 1 and 9999 "
+                        "in UTC and in the site's time zone)")
         else:
             clean["date"] = dt
+    for key, value in meta.items():  # a YAML escape ("\x01") gets past the check of the file's text
+        for item in (value if isinstance(value, list) else [value]):
+            if isinstance(item, str) and (m := _XML_ILLEGAL.search(item)):
+                bad(key, f"character U+{ord(m.group()):04X} is not allowed (feeds must be well-formed XML); remove it")
+                break
     for key in ("source", "summary", "slug", "id", "seed"):
         if key in meta and meta[key] is not None:
             if not isinstance(meta[key], str):
-                bad(key, f"expected a string, got {type(meta[key]).__name__} {meta[key]!r}")
+                bad(key, f"expected a string, got {type(meta[key]).__name__} {brief(meta[key])}")
             else:
                 clean[key] = meta[key].strip()
     for key in ("reporters", "tags"):
@@ -214,9 +246,9 @@ def validate_meta(meta: dict, shown: str, text: str, tz) -> tuple[dict, list[Dig
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
             clean[key] = tuple(v.strip() for v in value if v.strip())
         else:
-            bad(key, f"expected a list of strings, got {value!r}")
+            bad(key, f"expected a list of strings, got {brief(value)}")
     if "draft" in meta and not isinstance(meta["draft"], bool):
-        bad("draft", f"expected true or false, got {meta['draft']!r}")
+        bad("draft", f"expected true or false, got {brief(meta['draft'])}")
     else:
         clean["draft"] = bool(meta.get("draft", False))
     if "url" in meta and meta["url"] is not None:

@@ -22,6 +22,12 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
+def html_text(text: str) -> str:
+    """Plain text as HTML that shows exactly that text: RSS readers take <description>
+    as HTML, so a summary of `</script><script>...` must arrive as text, not markup."""
+    return escape(text)
+
+
 def quoteattr(text: str) -> str:
     text = escape(text).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
     if '"' not in text:
@@ -72,7 +78,7 @@ def rss(articles, config: Config, title: str, page_url: str, feed_url: str, desc
            f'<rss version="2.0" {NS}>', "<channel>",
            f"<title>{escape(title)}</title>",
            f"<link>{escape(public_url(config, page_url))}</link>",
-           f"<description>{escape(description or title)}</description>",
+           f"<description>{escape(html_text(description or title))}</description>",
            f"<language>{escape(config.language)}</language>",
            f'<atom:link href={quoteattr(public_url(config, feed_url))} rel="self" type="application/rss+xml"/>',
            *head,
@@ -90,7 +96,7 @@ def rss(articles, config: Config, title: str, page_url: str, feed_url: str, desc
         out += [f"<category>{escape(t.name)}</category>" for t in a.tags]
         if a.source_url:  # RSS 2.0 <source>: where the item came from, named by its outlet
             out.append(f"<source url={quoteattr(a.source_url)}>{escape(a.source)}</source>")
-        out += [f"<description>{escape(a.summary)}</description>",
+        out += [f"<description>{escape(html_text(a.summary))}</description>",
                 f"<content:encoded>{escape(_abs_html(a, config))}</content:encoded>",
                 "</item>"]
     out += ["</channel>", "</rss>", ""]

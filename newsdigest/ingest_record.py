@@ -8,6 +8,7 @@ the file's `seed:` field), and the record is written without it next time ingest
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from .content import is_id, is_slug
 from .errors import brief, printable
@@ -41,7 +42,17 @@ def entry_problem(entry) -> str | None:
         return f"slug: expected letters, digits, '-' and '_', got {brief(entry['slug'])}"
     if not content_path_ok(entry["content"]):
         return f"content: expected a path like 2019/11/<slug>.md inside content/, got {brief(entry['content'])}"
+    if "first_seen" in entry and not first_seen_ok(entry["first_seen"]):
+        return f"first_seen: expected an ISO 8601 time with its offset, got {brief(entry['first_seen'])}"
     return None
+
+
+def first_seen_ok(value) -> bool:
+    """When ingest first saw an undated seed: an ISO 8601 time with its UTC offset."""
+    try:
+        return isinstance(value, str) and datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
 
 
 def valid_entries(seeds: dict, shown: str) -> tuple[dict, list[str]]:

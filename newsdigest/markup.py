@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import html
 import re
+import signal
+import threading
+from contextlib import contextmanager
 from urllib.parse import urljoin
 
 
@@ -50,14 +53,50 @@ ALLOWED_ATTRIBUTES = {
 _MD = None  # one Markdown instance, reset per document; imported on first use (0.1 s)
 
 
+# Python-Markdown is superlinear on some input (200 KB of `word *em* [l](http://x) <b>`
+# takes seconds, 2 MB minutes): one such file must not stall the build.
+MARKDOWN_SECONDS = 10.0
+
+
+class MarkdownTooSlow(Exception):
+    """Rendering one body took longer than MARKDOWN_SECONDS."""
+
+
 def render_markdown(text: str) -> str:
-    """Markdown to sanitised HTML: no script, event handler or javascript: URL survives."""
+    """Markdown to sanitised HTML: no script, event handler or javascript: URL survives.
+    Raises MarkdownTooSlow when the body takes over MARKDOWN_SECONDS to render."""
     global _MD
     if _MD is None:
         import markdown
         _MD = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
     _MD.reset()
-    return sanitise(_MD.convert(text))
+    try:
+        with _time_limit(MARKDOWN_SECONDS):
+            html_out = _MD.convert(text)
+    except MarkdownTooSlow:
+        _MD = None  # interrupted mid-document: start the next one from a fresh instance
+        raise
+    return sanitise(html_out)
+
+
+@contextmanager
+def _time_limit(seconds: float):
+    """Interrupt the block with MarkdownTooSlow after `seconds` (a SIGALRM timer; only in
+    the main thread, where signals are delivered: elsewhere the block runs unbounded)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum, frame):
+        raise MarkdownTooSlow(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def sanitise(fragment: str) -> str:

@@ -83,6 +83,10 @@ def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None 
             sources.append(Source(shown, text, digest, meta))
             stats[rel] = (signature, digest)
             continue
+        if signature[0] > config.max_content_kb * 1024:  # like seeds: no input is too big to refuse
+            errors.append(DigestError(shown, f"file is too large ({signature[0] / 1024:,.0f} KB; the limit is "
+                                             f"{config.max_content_kb:,} KB, max_content_kb in config.yaml)"))
+            continue
         try:
             with open(path, "rb") as f:
                 raw = f.read()
@@ -142,6 +146,8 @@ def _in_parallel(fn, count: int, jobs: int, **work):
             return fn((0, count))
         import multiprocessing  # 10 ms to import: only when there is work to share
 
+        from .workers import reset_signals
+
         if "fork" not in multiprocessing.get_all_start_methods():
             return fn((0, count))
         step = -(-count // (jobs * 4))
@@ -150,7 +156,7 @@ def _in_parallel(fn, count: int, jobs: int, **work):
         # collector then leaves them (and their copy-on-write memory pages) alone.
         gc.freeze()
         try:
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            with multiprocessing.get_context("fork").Pool(jobs, initializer=reset_signals) as pool:
                 return [r for part in pool.map(fn, ranges) for r in part]
         finally:
             gc.unfreeze()

@@ -30,7 +30,7 @@ import webbrowser
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from livereload.watcher import Watcher
@@ -312,7 +312,43 @@ def content_type(path: Path) -> str:
     return kind
 
 
-class SiteHandler(web.RequestHandler):
+def same_origin(location: str) -> str:
+    """A redirect target on this server: a path with one leading slash, since a browser
+    reads `//tags/` (or `/\\tags/`) as the host `tags`: an open redirect."""
+    return "/" + location.lstrip("/\\")
+
+
+LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
+ANY_ADDRESS = {"", "0.0.0.0", "::"}
+
+
+def host_allowed(host_header: str, bound_host: str) -> bool:
+    """Whether a request's Host names this server: a loopback name or --host itself.
+
+    A web page elsewhere can point its own DNS name at 127.0.0.1 (DNS rebinding) and read
+    the preview; it cannot make the browser send Host: 127.0.0.1. With --host 0.0.0.0 (or
+    ::) the preview is served to the network on purpose, under any name."""
+    if bound_host in ANY_ADDRESS:
+        return True
+    name = host_header.strip().lower()
+    if name.startswith("["):
+        name = name[1:name.find("]")] if "]" in name else ""
+    elif name.count(":") == 1:
+        name = name.split(":", 1)[0]
+    return name in LOOPBACK_NAMES | {bound_host.lower().strip("[]")}
+
+
+class CheckedHost:
+    """A handler that answers only requests whose Host names this server (see host_allowed)."""
+
+    def prepare(self) -> None:
+        if not host_allowed(self.request.host, self.application.settings["bound_host"]):
+            self.set_status(403)
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.finish("403: unknown Host; the preview answers only its own address (see serve --host)\n")
+
+
+class SiteHandler(CheckedHost, web.RequestHandler):
     """Files of site/ under the sub-path of base_url, read at request time (site/ is swapped)."""
 
     def initialize(self, preview: Preview) -> None:
@@ -334,14 +370,14 @@ class SiteHandler(web.RequestHandler):
         path = unquote(self.request.path)
         self.set_header("Cache-Control", "no-store")
         if base != "/" and path in ("/", base.rstrip("/")):
-            self.redirect(base)  # the sub-path is the site's root; be kind to a bare address
+            self.redirect(same_origin(base))  # the sub-path is the site's root; be kind to a bare address
             return
         found, file = ("missing", None)
         if path.startswith(base):
             found, file = find_file(config.output_dir, path[len(base):])
         if found == "redirect":
             query = f"?{self.request.query}" if self.request.query else ""
-            self.redirect(self.request.path + "/" + query, permanent=True)
+            self.redirect(same_origin(self.request.path + "/" + query), permanent=True)
             return
         if found == "missing":
             self.set_status(404)
@@ -364,7 +400,7 @@ class SiteHandler(web.RequestHandler):
             self.write(data)
 
 
-class StatusHandler(web.RequestHandler):
+class StatusHandler(CheckedHost, web.RequestHandler):
     def initialize(self, preview: Preview) -> None:
         self.preview = preview
 
@@ -374,15 +410,38 @@ class StatusHandler(web.RequestHandler):
         self.write(json.dumps(self.preview.status()))
 
 
+class ReloadSocket(CheckedHost, LiveReloadHandler):
+    """livereload's websocket, for pages of this server only (livereload accepts any
+    origin), and without a traceback for a message that is not its protocol."""
+
+    def check_origin(self, origin: str) -> bool:
+        origin_host = urlsplit(origin).netloc
+        return origin_host.lower() == self.request.host.lower() and \
+            host_allowed(origin_host, self.application.settings["bound_host"])
+
+    def on_message(self, message):
+        try:
+            super().on_message(message)
+        except Exception:  # noqa: BLE001 - a bad message from one client ends only its connection
+            print("livereload: closed a connection that sent a message that is not livereload's protocol",
+                  file=sys.stderr, flush=True)
+            self.close()
+
+
+class ReloadScript(CheckedHost, LiveReloadJSHandler):
+    pass
+
+
 def make_app(preview: Preview) -> web.Application:
     # livereload's websocket and script, then our own files: we control what is served.
     LiveReloadHandler.watcher = Watcher()  # reload_waiters() logs watcher.filepath; we poll ourselves
     LiveReloadHandler.live_css = False     # reload the whole page: a rebuild changes more than CSS
     # Tornado logs every 404 as a warning; the terminal is for build results (--debug shows them).
     settings = {} if preview.args.debug else {"log_function": lambda handler: None}
+    settings["bound_host"] = preview.host
     return web.Application([
-        (r"/livereload", LiveReloadHandler),
-        (r"/livereload\.js", LiveReloadJSHandler),
+        (r"/livereload", ReloadSocket),
+        (r"/livereload\.js", ReloadScript),
         (STATUS_PATH, StatusHandler, {"preview": preview}),
         (r"/.*", SiteHandler, {"preview": preview}),
     ], **settings)

@@ -12,9 +12,10 @@ from typing import NamedTuple
 from collections.abc import Sequence
 
 from .config import Config
-from .content import Article, Tag, article_id, key_line, make_summary, split_front_matter, validate_meta
+from .content import (Article, Tag, article_id, key_line, make_summary, split_front_matter, validate_meta,
+                      xml_illegal_character)
 from .errors import DigestError
-from .markup import html_to_text
+from .markup import MarkdownTooSlow, html_to_text
 from .paragraphs import render_body
 from .slugs import article_slug, tag_slug
 
@@ -53,6 +54,9 @@ class FrontMatterErrors(DigestError):
 
 def parse_article(source: Source, config: Config) -> Article:
     """One content file to an Article; raises DigestError (every front-matter problem in one)."""
+    illegal = xml_illegal_character(source.text, source.path)
+    if illegal:
+        raise illegal
     if source.meta is not None:
         end = source.text.index("\n---\n", 3)
         meta, body = source.meta, source.text[end + 5:]
@@ -68,7 +72,11 @@ def parse_article(source: Source, config: Config) -> Article:
     src = clean.get("source") or config.title
     aid = clean.get("id") or article_id(src, clean["date"], title)
     slug = clean.get("slug") or article_slug(title, f"article-{aid[:8]}")
-    body_html = render_body(body)
+    try:
+        body_html = render_body(body)
+    except MarkdownTooSlow as e:
+        raise DigestError(source.path, f"the body took over {e.args[0]:g} s to render as Markdown "
+                                       "(Python-Markdown is slow on some input); simplify or shorten it")
     text = html_to_text(body_html)
     summary = clean.get("summary") or make_summary(text.split("\n"))
     url = config.article_path.format(year=f"{when.year:04d}", month=f"{when.month:02d}",

@@ -305,3 +305,28 @@ def test_no_change_runs_count_each_record(project):
     text = (project / "config.yaml").read_text()
     (project / "config.yaml").write_text(text.replace("title: Newsdigest", "title: Another Digest"))
     assert "ingested 0 new or changed, 3 unchanged" in ingest_ok(project).stdout  # every seed only stat'ed
+
+
+def test_a_damaged_first_seen_in_the_ingest_record_is_ignored_with_a_notice(project):
+    add(project, "243.txt", "Making your office work for you\n\nOur mission continues.\n")
+    ingest_ok(project)
+    record_path = project / "content" / ".ingest.json"
+    record = json.loads(record_path.read_text())
+    record["seeds"]["243.txt"]["first_seen"] = "last Tuesday"
+    record_path.write_text(json.dumps(record))
+    add(project, "243.txt", "Making your office work for you\n\nOur mission continues, revised.\n")
+    result = ingest_ok(project)
+    assert "content/.ingest.json: entry '243.txt' ignored (first_seen: expected an ISO 8601 time with its " \
+           "offset, got 'last Tuesday')" in result.stdout
+    # The content file is found again by its `seed:` field and kept; its date has not moved.
+    meta, _ = articles(project)["243.txt"]
+    assert meta["date"] == NOW_KST
+
+
+def test_a_json_file_of_one_object_is_one_record(project):
+    add(project, "one.json", json.dumps({"title": "Single", "date": "2019-11-01", "text": "Body."}, indent=2))
+    add(project, "broken.json", '{"title": "Broken",\n "text": }\n')
+    result = run_cli(project, "ingest")
+    assert result.stderr.splitlines() == [
+        "seeds/broken.json:2: not a JSON array of records, nor one record: Expecting value"]
+    assert articles(project)["one.json#1"][0]["title"] == "Single"

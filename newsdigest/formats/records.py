@@ -75,6 +75,13 @@ def _records(suffix: str, text: str, shown: str):
     if suffix == ".json" and text.lstrip().startswith("["):
         yield from _array_records(text, shown)
         return
+    if suffix == ".json":  # one object, however it is laid out: one record
+        try:
+            yield 1 + len(text) - len(text.lstrip("\r\n")), json.loads(text)
+        except ValueError as e:
+            yield getattr(e, "lineno", 1), DigestError(shown, "not a JSON array of records, nor one record: "
+                                                              f"{getattr(e, 'msg', e)}", getattr(e, "lineno", 1))
+        return
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
