@@ -181,13 +181,15 @@ def run_ping(config, args) -> int:
     if not hub:
         say(args, f"websub_hub is not set in {shown(config.path)}: nothing to ping")
         return 0
-    from .websub import ping
-    results, unchanged, error = ping(config)
+    from .websub import ping, remember
+    report = ping(config)
+    results, unchanged, error = report.results, report.unchanged, report.error
     for r in results:
         if r.ok:
             say(args, f"{r.path}: {r.status}")
         else:
             print(f"{r.path}: {r.status}", flush=True)
+    remember(config, report)
     if error:
         print(f"ping failed: cannot reach the hub {hub}: {error}", file=sys.stderr)
         return 1

@@ -76,16 +76,22 @@ def publish(hub: str, topic: str) -> tuple[bool, str]:
         raise OSError(str(reason)) from e
 
 
-def ping(config: Config) -> tuple[list[PingResult], int, str | None]:
-    """Notify the hub of the feeds changed since the last ping. Returns (one result per
-    changed feed, number unchanged, the network error that stopped it or None)."""
+@dataclass(frozen=True)
+class PingReport:
+    results: tuple  # PingResult per changed feed, in path order
+    unchanged: int  # feeds whose bytes the hub was last told about
+    error: str | None  # the network error that stopped the run, or None
+    accepted: dict  # path -> hash of every feed the hub now knows (to remember)
+
+
+def ping(config: Config) -> PingReport:
+    """Notify the hub of the feeds changed since the last ping (see `remember`)."""
     hub = config.websub_hub
     site_dir = config.output_dir
     if not (site_dir / "index.html").is_file():
         raise DigestError(shown(site_dir), "no built site here; run `python build.py` first")
     feeds = site_feeds(site_dir)
-    state_path = config.cache_dir / STATE_FILE
-    last = _load_state(state_path, hub)
+    last = _load_state(config.cache_dir / STATE_FILE, hub)
     changed = [rel for rel, digest in feeds.items() if last.get(rel) != digest]
     results, error = [], None
     accepted = {rel: digest for rel, digest in last.items() if rel in feeds}  # feeds gone from the site: forgotten
@@ -102,7 +108,20 @@ def ping(config: Config) -> tuple[list[PingResult], int, str | None]:
         results.append(PingResult(rel, status, ok))
         if ok:
             accepted[rel] = feeds[rel]
-    if accepted != last:
+    return PingReport(tuple(results), len(feeds) - len(changed), error, accepted)
+
+
+def remember(config: Config, report: PingReport) -> None:
+    """Keep the hashes of the feeds the hub accepted, for the next ping. If that fails,
+    the next ping sends them again (the hub only fetches them once more)."""
+    path = config.cache_dir / STATE_FILE
+    if report.accepted == _load_state(path, config.websub_hub):
+        return
+    try:
         config.cache_dir.mkdir(parents=True, exist_ok=True)
-        write_atomic(state_path, json.dumps({"hub": hub, "feeds": accepted}, indent=1, sort_keys=True).encode())
-    return results, len(feeds) - len(changed), error
+        write_atomic(path, json.dumps({"hub": config.websub_hub, "feeds": report.accepted},
+                                      indent=1, sort_keys=True).encode())
+    except (OSError, DigestError) as e:
+        reason = e.message if isinstance(e, DigestError) else (e.strerror or str(e))
+        raise DigestError(shown(path), f"cannot remember the feeds pinged ({reason}); "
+                                       "the next ping sends them again") from e

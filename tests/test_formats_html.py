@@ -233,3 +233,24 @@ def test_cli_ingests_html_pages_into_content(project):
         "Harbour city opens floating library", "2024-05-01T15:00:00+09:00", "The Daily Example",
         ["Mina Park", "Tom Reyes"])
     assert not any(word.lower() in body.lower() for word in FURNITURE)
+
+
+def test_a_page_saved_without_its_url_is_chosen_by_file_name(project):
+    config = yaml.safe_load((project / "config.yaml").read_text())
+    config["sources"][0]["file_name"] = r"^arirang-"
+    (project / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    page = (FORMATS / "arirang-news-view.html").read_text()
+    page = "\n".join(line for line in page.split("\n") if "og:url" not in line)
+    [seed] = read(load_config(project / "config.yaml"), project, "arirang-saved.html", page)
+    assert (seed.title, seed.source, seed.url) == ("Seoul subway fares to rise by 150 won next spring",
+                                                    "Arirang News", "")
+
+
+def test_the_sites_logo_heading_is_not_a_headline(config, project):
+    page = """<html><head><title>Example Times</title></head><body>
+      <header><h1><a href="/">Example Times</a></h1><nav><a href="/a">World</a></nav></header>
+      <div class="content"><p>The bridge reopened on Monday after two years of repairs, the city said.</p>
+      <p>Traffic was light in the morning.</p></div></body></html>"""
+    with pytest.raises(DigestError) as e:
+        read(config, project, "logo.html", page)
+    assert e.value.message.startswith("no headline: ")

@@ -5,6 +5,7 @@ the last successful ping, one form POST per feed, reporting each status."""
 import http.server
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -184,3 +185,28 @@ def test_check_reports_a_feed_without_the_hub(tmp_path, hub):
     result = subprocess.run([sys.executable, str(REPO / "build.py"), "check", "--config", "config.yaml"],
                             cwd=project, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and problem in result.stdout.splitlines()
+
+
+def test_ping_before_any_build_says_so(tmp_path, hub):
+    project = make_project(tmp_path / "p")
+    with open(project / "config.yaml", "a", encoding="utf-8") as f:
+        f.write(f"websub_hub: {hub.url}\n")
+    result = run_ping(project)
+    assert (result.returncode, result.stderr) == (1, "site: no built site here; run `python build.py` first\n")
+    assert hub.requests == []
+
+
+def test_a_cache_that_cannot_be_written_is_one_line_and_the_next_ping_resends(tmp_path, hub):
+    project = project_with_hub(tmp_path, hub.url)
+    config = load_config(project / "config.yaml")
+    shutil.rmtree(config.cache_dir)
+    config.cache_dir.write_text("not a folder")  # a real fault: the cache folder cannot be made
+    result = run_ping(project)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        ".cache/websub.json: cannot remember the feeds pinged (File exists); the next ping sends them again"]
+    assert "feed.xml: 204 No Content" in result.stdout.splitlines()  # the statuses came first
+    count = len(hub.requests)
+    config.cache_dir.unlink()
+    assert run_ping(project).returncode == 0
+    assert len(hub.requests) == 2 * count

@@ -61,7 +61,7 @@ def read_html(path: Path, config: Config, raw: bytes) -> "Seed":  # noqa: F821 (
     text = decode_html(raw, shown)
     root = _parse(text, shown)
     page = _Page(root)
-    profile, url = _choose_profile(page, config.sources)
+    profile, url = _choose_profile(page, config.sources, path.name)
     if profile is not None:
         return _read_with_profile(path, shown, page, profile, url)
     if page.is_fragment():
@@ -149,15 +149,19 @@ def _parser() -> etree.HTMLParser:
     return parser
 
 
-def _choose_profile(page: _Page, sources) -> tuple[SourceProfile | None, str]:
-    """The first profile whose `html.url` matches one of the page's URLs, and that URL."""
+def _choose_profile(page: _Page, sources, file_name: str) -> tuple[SourceProfile | None, str]:
+    """The first profile whose `html.url` matches one of the page's URLs, and that URL;
+    else the first profile with an `html:` part whose `file_name` matches (a page saved
+    without its URL)."""
+    from ..seeds import profile_for_file
+
     urls = page.urls()
     for profile in sources:
         if profile.html is not None:
             for url in urls:
                 if profile.html.url.search(url):
                     return profile, url
-    return None, ""
+    return profile_for_file(file_name, [p for p in sources if p.html is not None]), page.url()
 
 
 # ------------------------------------------------------------------ profile selectors
@@ -260,10 +264,20 @@ def _headline(page: _Page, site: str) -> str:
         values = set(page.meta.get(key, ()))
         if len(values) == 1 and (found := usable(values.pop(), False)):
             return found
-    h1s = {_clean(" ".join(_lines(h))) for h in _main_scope(page.root).iter("h1")} - {""}
+    h1s = {_clean(" ".join(_lines(h))) for h in _main_scope(page.root).iter("h1") if not _in_site_chrome(h)} - {""}
     if len(h1s) == 1 and (found := usable(h1s.pop(), True)):
         return found
     return _title_without_site(page, site, host)
+
+
+def _in_site_chrome(el) -> bool:
+    """In the site's own header, menu or footer (where its logo is an <h1>), not an article's."""
+    for ancestor in el.iterancestors():
+        if ancestor.tag in ("article", "main"):
+            return False
+        if ancestor.tag in ("header", "nav", "footer"):
+            return True
+    return False
 
 
 def _host_label(page: _Page) -> str:
