@@ -137,6 +137,8 @@ def seed_kind(path: Path, raw: bytes) -> str:
     if suffix in HTML_SUFFIXES:
         return "html"
     head = raw[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    # A browser's "save page" puts `<!-- saved from url=(0052)https://... -->` first.
+    head = re.sub(rb"^(?:<!--.*?-->\s*)+", b"", head, flags=re.S)
     if head.startswith((b"<!doctype html", b"<html")):
         return "html"
     return "text"

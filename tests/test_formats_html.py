@@ -254,3 +254,14 @@ def test_the_sites_logo_heading_is_not_a_headline(config, project):
     with pytest.raises(DigestError) as e:
         read(config, project, "logo.html", page)
     assert e.value.message.startswith("no headline: ")
+
+
+def test_a_page_saved_by_a_browser_is_html_and_its_saved_from_url_chooses_the_profile(config, project):
+    page = (FORMATS / "arirang-news-view.html").read_text()
+    page = "\n".join(line for line in page.split("\n") if "og:url" not in line)
+    url = "http://www.arirang.com/news/news_view.asp?nseq=250001"
+    page = f"<!-- saved from url=({len(url):04d}){url} -->\n" + page
+    assert seed_kind(project / "seeds" / "saved.txt", page.encode()) == "html"
+    [seed] = read(config, project, "saved.txt", page)
+    assert (seed.title, seed.source, seed.url) == ("Seoul subway fares to rise by 150 won next spring",
+                                                    "Arirang News", url)

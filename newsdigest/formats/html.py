@@ -22,6 +22,9 @@ from lxml import etree
 
 from ..config import Config, SourceProfile
 from ..errors import DigestError
+# seeds imports this module only when it reads an HTML seed: no import cycle.
+from ..seeds import (_DATE, _EMAIL, NO_HEADLINE, Seed, _shown, _split_names, headline_problem, ingest_now,
+                     parse_date, profile_for_file)
 from .datelines import parse_dateline, strip_signoffs
 from .encoding import check_size, decode_html
 from .selectors import select
@@ -47,15 +50,12 @@ _DATE_META = ("article:published_time", "og:published_time", "datepublished", "p
               "publish-date", "date", "dc.date", "dc.date.issued", "dcterms.created", "sailthru.date",
               "parsely-pub-date", "article.published", "original-publish-date")
 _AGENCY_CREDIT = re.compile(r"^\((?P<agency>[A-Za-z][\w&.' -]{0,30})\)$")  # `(Yonhap)` alone on a line
+_SAVED_FROM = re.compile(r"saved from url=\(\d+\)(\S+)")
 _REPORTER_LABEL = re.compile(r"^(?:(?:reporters?|written by|authors?)\s*:|by\s)\s*", re.IGNORECASE)
-_EMAIL = re.compile(r"\S+@\S+")
-_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 
 
-def read_html(path: Path, config: Config, raw: bytes) -> "Seed":  # noqa: F821 (seeds imports us)
+def read_html(path: Path, config: Config, raw: bytes) -> Seed:
     """One HTML page (or wire fragment) to a Seed, or a DigestError naming the file."""
-    from ..seeds import _shown
-
     shown = _shown(path, config)
     check_size(raw, shown, config.max_html_kb * 1024, "max_html_kb")
     text = decode_html(raw, shown)
@@ -83,6 +83,9 @@ class _Page:
         self.jsonld = _jsonld_articles(root)
         self.canonical = [_clean(el.get("href", "")) for el in root.iter("link")
                           if "canonical" in (el.get("rel") or "").lower().split() and el.get("href")]
+        # `<!-- saved from url=(0052)https://... -->`, which browsers write into a saved page.
+        self.saved_from = [m.group(1) for c in root.itersiblings(etree.Comment, preceding=True)
+                           if (m := _SAVED_FROM.search(c.text or ""))]
 
     def first_meta(self, *keys) -> str:
         for key in keys:
@@ -101,6 +104,7 @@ class _Page:
                 if isinstance(value, str):
                     found.append(value.strip())
         found += self.meta.get("og:url", []) + self.meta.get("twitter:url", [])
+        found += self.saved_from
         return [u for u in dict.fromkeys(found) if urlsplit(u).scheme in ("http", "https")]
 
     def url(self) -> str:
@@ -124,6 +128,14 @@ class _Page:
         return not (self.meta or self.jsonld or self.canonical or self.root.find(".//title") is not None
                     or any(True for _ in self.root.iter("h1", "h2", "h3"))) \
             and any(True for _ in self.root.iter("br"))
+
+
+def fragment_lines(fragment: str) -> list[str]:
+    """The text of an HTML fragment (a records file's body) as lines, split at <br> and
+    block elements; scripts, styles and forms give no text."""
+    if not fragment.strip():
+        return []
+    return _lines(lxml.html.fragment_fromstring(fragment, create_parent="div", parser=_parser()))
 
 
 def _parse(text: str, shown: str):
@@ -153,8 +165,6 @@ def _choose_profile(page: _Page, sources, file_name: str) -> tuple[SourceProfile
     """The first profile whose `html.url` matches one of the page's URLs, and that URL;
     else the first profile with an `html:` part whose `file_name` matches (a page saved
     without its URL)."""
-    from ..seeds import profile_for_file
-
     urls = page.urls()
     for profile in sources:
         if profile.html is not None:
@@ -166,8 +176,6 @@ def _choose_profile(page: _Page, sources, file_name: str) -> tuple[SourceProfile
 
 # ------------------------------------------------------------------ profile selectors
 def _read_with_profile(path: Path, shown: str, page: _Page, profile: SourceProfile, url: str):
-    from ..seeds import Seed, _split_names, parse_date
-
     html = profile.html
     root = page.root
     for selector in html.drop:
@@ -222,8 +230,6 @@ def _read_with_profile(path: Path, shown: str, page: _Page, profile: SourceProfi
 
 # ------------------------------------------------------------------ generic pages
 def _read_generic(path: Path, shown: str, page: _Page, config: Config):
-    from ..seeds import Seed
-
     site = page.site_name()
     title = _headline(page, site)
     if not title:
@@ -352,7 +358,7 @@ def _iso_date(text: str, tz) -> datetime | None:
     try:
         date = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:
-        m = _YMD.match(text)
+        m = _DATE.match(text)
         if not m:
             return None
         try:
@@ -442,8 +448,6 @@ def _extracted_body(root, title: str) -> list[str]:
 def _read_fragment(path: Path, shown: str, page: _Page, config: Config):
     """A wire system's HTML fragment: the headline line, then hard-wrapped lines whose
     paragraphs start indented, a dateline naming the agency, sign-offs at the end."""
-    from ..seeds import NO_HEADLINE, Seed, headline_problem, ingest_now
-
     lines = _lines(page.root)
     start = next((i for i, line in enumerate(lines) if _clean(line)), None)
     if start is None:

@@ -14,7 +14,6 @@ import json
 import re
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -224,38 +223,12 @@ def _paragraphs(body: str) -> list[str]:
     return [line for _, line in normalise_lines(body) if line]
 
 
-class _TextOfHTML(HTMLParser):
-    """Text of an HTML fragment with a line break at each block and <br>."""
-
-    BREAKS = {"p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
-    HIDDEN = {"script", "style"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts, self.hidden = [], 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.HIDDEN:
-            self.hidden += 1
-        elif tag in self.BREAKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag in self.HIDDEN:
-            self.hidden = max(0, self.hidden - 1)
-        elif tag in self.BREAKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if not self.hidden:
-            self.parts.append(data.replace("\n", " "))
-
-
 def _html_text(fragment: str) -> str:
-    parser = _TextOfHTML()
-    parser.feed(fragment)
-    parser.close()
-    return "".join(parser.parts)
+    """Text of an HTML fragment with a line break at each block and <br> (the HTML
+    reader's own rules)."""
+    from .html import fragment_lines  # lxml: only for records whose text is HTML
+
+    return "\n".join(fragment_lines(fragment))
 
 
 def _date(value, zone, shown: str, line: int) -> datetime:

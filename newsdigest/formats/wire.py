@@ -12,6 +12,8 @@ from pathlib import Path
 
 from ..config import Config
 from ..errors import DigestError
+# seeds imports this module only inside its functions: no import cycle.
+from ..seeds import Seed, _shown, _split_names, ingest_now
 from .datelines import MONTHS, parse_dateline, strip_signoffs
 from .encoding import check_size, decode_text
 
@@ -69,10 +71,8 @@ def rejoin_wrapped_lines(lines) -> list[str]:
     return paragraphs
 
 
-def read_wire(path: Path, config: Config, raw: bytes) -> "Seed":  # noqa: F821 (seeds imports us)
+def read_wire(path: Path, config: Config, raw: bytes) -> Seed:
     """One wire file to a Seed, or a DigestError naming the format and what is missing."""
-    from ..seeds import Seed, _shown, _split_names, ingest_now
-
     shown = _shown(path, config)
     fmt = wire_format(raw)
     if fmt != "IPTC 7901":
