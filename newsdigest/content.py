@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from .errors import DigestError, brief
-from .yamlload import StrictLoader
+from .yamlload import load_front_matter
 
 SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -130,7 +130,7 @@ def split_front_matter(text: str, shown: str) -> tuple[dict, str, int]:
     head = text[4:end + 1]
     body = text[end + 5:]
     try:
-        meta = yaml.load(head, Loader=StrictLoader)  # no aliases, no key twice
+        meta = load_front_matter(head)  # no aliases, no key twice
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 2 if mark else 1

@@ -14,6 +14,7 @@ from buildkit import html, make_project, run_build, set_config, tree
 from newsdigest.check import check_site
 from newsdigest.config import load_config
 from newsdigest.content import front_matter_text
+from newsdigest.errors import DigestError
 from newsdigest.pagefind_files import SIGNATURE, cbor_decode, cbor_encode, read_data_file
 from newsdigest.pipeline import build
 from newsdigest.serve import content_type
@@ -337,6 +338,17 @@ def test_a_failing_index_step_is_one_line_and_keeps_the_served_index(tmp_path):
     (project / "site.pagefind").unlink()
     assert run_build(project).returncode == 0  # the next build indexes the changed page
     assert "ferri" in words_in_index(site)
+
+
+def test_pagefind_refusing_to_index_is_one_message_with_its_reason(project, tmp_path):
+    from newsdigest.search import run_pagefind
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    with pytest.raises(DigestError) as failed:
+        run_pagefind(load_config(project / "config.yaml"), empty, tmp_path / "out")
+    message = str(failed.value)
+    assert message.startswith("pagefind: indexing ") and " failed: " in message
+    assert "Pagefind was not able to build an index" in message and "\n" not in message
 
 
 def test_a_failing_index_step_in_a_cold_build_writes_no_site(tmp_path):
