@@ -121,3 +121,10 @@ def test_html_meta_charset_that_does_not_fit_is_refused_with_the_offset():
         decode_html(raw, "x.html")
     assert str(e.value) == ("x.html:1: undecodable bytes at offset 50 (not utf-8, which the page's "
                             "<meta charset> says)")
+
+
+def test_an_xml_declarations_encoding_counts_as_the_pages_charset():
+    raw = '<?xml version="1.0" encoding="iso-8859-1"?>\n<html><body>Caf\u00e9 \u00a3</body></html>'.encode("latin-1")
+    assert "Caf\u00e9 \u00a3" in decode_html(raw, "x.xhtml")
+    # Valid UTF-8 that says otherwise is read as the page says (ISO-8859-1 is Windows-1252).
+    assert "Caf\u00c3\u00a9" in decode_html(raw.decode("latin-1").encode("utf-8"), "x.xhtml")

@@ -21,6 +21,8 @@ _ONE_LETTER_WORDS = set("àèéìòùáíóúåäöæøçõã")
 # `<meta charset="...">` or `<meta http-equiv="Content-Type" content="text/html; charset=...">`,
 # looked for in the first bytes as HTML parsers do (the WHATWG "prescan" reads 1,024).
 _META_CHARSET = re.compile(rb"<meta\b[^>]*?\bcharset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.IGNORECASE)
+# `<?xml version="1.0" encoding="iso-8859-1"?>` opening an XHTML page says the same.
+_XML_ENCODING = re.compile(rb"\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([A-Za-z0-9._:-]+)")
 # What browsers mean by the labels pages give (WHATWG Encoding): a page that says
 # ISO-8859-1 or ASCII is Windows-1252, and EUC-KR is Windows-949.
 _HTML_LABELS = {"iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
@@ -66,10 +68,11 @@ def decode_text(raw: bytes, shown: str) -> str:
 
 def decode_html(raw: bytes, shown: str) -> str:
     """An HTML page's bytes to text: a byte order mark, else the page's own
-    `<meta charset>` (or http-equiv) when it names an encoding, else as `decode_text`."""
+    `<meta charset>` (or http-equiv, or an XML declaration's encoding) when it names an
+    encoding, else as `decode_text`."""
     if raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         return decode_text(raw, shown)
-    m = _META_CHARSET.search(raw[:4096])
+    m = _XML_ENCODING.match(raw) or _META_CHARSET.search(raw[:4096])
     declared = m.group(1).decode("ascii").lower() if m else None
     codec = _HTML_LABELS.get(declared, declared) if declared else None
     try:
