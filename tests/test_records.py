@@ -330,3 +330,18 @@ def test_a_json_file_of_one_object_is_one_record(project):
     assert result.stderr.splitlines() == [
         "seeds/broken.json:2: not a JSON array of records, nor one record: Expecting value"]
     assert articles(project)["one.json#1"][0]["title"] == "Single"
+
+
+def test_a_records_file_over_its_own_limit_is_refused_naming_it(project, monkeypatch):
+    import pytest
+
+    from newsdigest.config import load_config
+    from newsdigest.errors import DigestError
+    from newsdigest.formats import records as records_module
+
+    monkeypatch.setattr(records_module, "MAX_RECORDS_BYTES", 2**20)
+    path = project / "seeds" / "huge.jsonl"
+    raw = jsonl(story(1)).encode() * 5000
+    with pytest.raises(DigestError) as e:
+        records_module.read_records(path, load_config(project / "config.yaml"), raw)
+    assert str(e.value) == "seeds/huge.jsonl: records file is too large (1,201 KB; the limit for records files is 1,024 KB)"

@@ -44,6 +44,9 @@ def read_records(path: Path, config: Config, raw: bytes, part: tuple[int, int] |
     With `part` (i, k), only every k-th record from the i-th: k processes share a large
     file. Raises DigestError when the file as a whole cannot be read."""
     shown = _shown(path, config)
+    if len(raw) > MAX_RECORDS_BYTES:  # not max_seed_kb: that limits each record's text
+        raise DigestError(shown, f"records file is too large ({len(raw) / 1024:,.0f} KB; the limit for "
+                                 f"records files is {MAX_RECORDS_BYTES // 1024:,} KB)")
     text = decode_seed(raw, shown, MAX_RECORDS_BYTES)
     profile = profile_for_file(path.name, config.sources)
     zone = profile.timezone if profile else config.timezone
