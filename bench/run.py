@@ -63,6 +63,46 @@ def run_measured(cmd, cwd, log_path, env=None):
             "peak_mb": usage.ru_maxrss / 1024, "rc": proc.returncode}
 
 
+def set_search(workdir, on):
+    path = workdir / "config.yaml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config["search"] = on
+    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def first_query_bytes(site, word):
+    """Search `word` in Chromium (tools/search.mjs) on the site served under its sub-path;
+    the bytes of the search bundle that the first query fetched, raw and as GitHub Pages
+    sends them (it gzips .js and .json; Pagefind's data files are gzipped already)."""
+    import gzip
+    import http.server
+    import tempfile
+    import threading
+    base_path = "/newsdigest/"
+    with tempfile.TemporaryDirectory() as root:
+        os.symlink(Path(site).resolve(), Path(root) / base_path.strip("/"))
+        quiet = type("Quiet", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None})
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), lambda *a, **k: quiet(*a, directory=root, **k))
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        try:
+            proc = subprocess.run(["node", str(ROOT / "tools" / "search.mjs"),
+                                   f"http://127.0.0.1:{httpd.server_port}{base_path}", word],
+                                  cwd=ROOT / "tools", capture_output=True, text=True, timeout=300)
+        finally:
+            httpd.shutdown()
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip()[-300:]}
+    result = json.loads(proc.stdout)
+    served = 0
+    for f in result["bundleFiles"]:
+        rel = f["url"].split("/pagefind/", 1)[1].split("?")[0]
+        data = (Path(site) / "pagefind" / rel).read_bytes()
+        served += len(gzip.compress(data)) if rel.endswith((".js", ".json")) else len(data)
+    return {"word": word, "results": len(result["results"]), "files": len(result["bundleFiles"]),
+            "bytes": result["bundleBytes"], "bytes_as_served": served,
+            "errors": [e for e in result["errors"] if "favicon.ico" not in e]}
+
+
 def tail(path, lines=15):
     return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
 
@@ -151,6 +191,8 @@ def newsdigest_project(workdir, seeds_src):
     config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     config["paths"] = {"seeds": "seeds", "content": "content", "layouts": "layouts",
                        "output": "site", "cache": ".cache"}
+    # Without search, like Hugo and Pelican here; search_steps measures it on its own.
+    config["search"] = False
     (workdir / "config.yaml").write_text(
         yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
     shutil.copytree(ROOT / "layouts", workdir / "layouts")
@@ -222,6 +264,7 @@ class Bench:
         self.hugo = shutil.which("hugo") if not args.skip_hugo else None
         self.pelican = PELICAN_VENV / "bin" / "pelican"
         self.notes = []
+        self.search = {}  # N -> search figures (search_steps)
 
     # --- tool availability
 
@@ -245,6 +288,7 @@ class Bench:
     def run_n(self, n):
         args = self.args
         print(f"\n== N = {n} ==", flush=True)
+        self.search[n] = {}
         cdir = ensure_corpus(n, self.out)
         gen = corpus.Corpus(n)
         log = self.out / f"log-{n}.txt"
@@ -335,8 +379,39 @@ class Bench:
                     checks.setdefault(step, []).extend(problems)
                     verdict = "identical to cold" if not problems else f"{len(problems)} DIFFERENCES"
                     print(f"    ({what}) site {verdict}", flush=True)
+        if not args.skip_search:
+            self.search_steps(nd, ref, gen, n, log, env, record, checks)
         discard(ref)
         return {"n": n, "times": times, "checks": checks, "log": str(log), "workdir": str(nd)}
+
+    def search_steps(self, nd, ref, gen, n, log, env, record, checks):
+        """Search on (issue 12): the build that adds the index, a no-change and a one-edit
+        rebuild, each with its `--debug` index lap, the edit checked against a cold build,
+        and the bytes a first query downloads in Chromium."""
+        set_search(nd, True)
+        debug_cmd = [self.python, self.build_py, "--config", "config.yaml", "--debug"]
+        for step, change in (("search on", None), ("search no-change", None),
+                             ("search edit", lambda: edit_one_content_file(nd / "content", gen.vocab)[1])):
+            what = change() if change else ""
+            start = Path(log).stat().st_size
+            record(f"newsdigest {step}", run_measured(debug_cmd, nd, log, env))
+            lap = re.findall(r"search index \((re-indexed|unchanged)\) ([0-9.]+)",
+                             Path(log).read_bytes()[start:].decode(errors="replace"))
+            self.search[n][step] = {"index": lap[-1] if lap else None}
+            print(f"    index lap: {lap[-1] if lap else 'none (stopped at the stamp)'}", flush=True)
+        if not self.args.no_check:
+            snapshot_input(nd, ref)
+            if run_measured(debug_cmd, ref, log, env)["rc"] != 0:
+                raise SystemExit(f"reference cold build failed; log {log}:\n{tail(log)}")
+            problems = tree_diff(tree_hashes(nd / "site"), tree_hashes(ref / "site"))
+            checks["search edit"] = problems
+            print(f"    ({what}) site {'identical to cold' if not problems else f'{len(problems)} DIFFERENCES'}")
+        bundle = nd / "site" / "pagefind"
+        self.search[n]["bundle"] = {"files": sum(1 for p in bundle.rglob("*") if p.is_file()),
+                                    "bytes": sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())}
+        word = gen.article(n // 3).title.split()[1]  # a word of a known headline
+        self.search[n]["query"] = first_query_bytes(nd / "site", word)
+        print(f"    first query for {word!r}: {self.search[n]['query']}", flush=True)
 
     def sanity_check(self, nd, n, log):
         """The cold build should have built every article; say so loudly if not."""
@@ -428,6 +503,50 @@ def summarize(results):
     return "\n".join(lines)
 
 
+def summarize_search(results):
+    """The search steps (issue 12): wall time of each build with search on, its index lap,
+    and the first query's download."""
+    lines = ["| N | search on (first build with it) | no-change | one edit | index lap of the edit | "
+             "edit identical to cold | bundle | first query downloads (as served, gzip) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for res in results:
+        t, s, c = res["times"], res.get("search", {}), res["checks"]
+        wall = lambda step: f"{median(t[step]):.2f} s" if t.get(step) else "-"  # noqa: E731
+        lap = (s.get("search edit") or {}).get("index")
+        q, b = s.get("query", {}), s.get("bundle", {})
+        same = "not checked" if "search edit" not in c else ("yes" if not c["search edit"] else "NO")
+        lines.append(f"| {res['n']:,} | {wall('newsdigest search on')} | {wall('newsdigest search no-change')} | "
+                     f"{wall('newsdigest search edit')} | {f'{lap[1]} s ({lap[0]})' if lap else '-'} | {same} | "
+                     f"{b.get('files', 0):,} files, {b.get('bytes', 0) / 1e6:.1f} MB | "
+                     f"{q.get('bytes', 0) / 1024:.0f} KB ({q.get('bytes_as_served', 0) / 1024:.0f} KB) in "
+                     f"{q.get('files', 0)} files, {q.get('results', 0)} results |")
+    return "\n".join(lines)
+
+
+TARGET_SEARCH_NO_CHANGE_S = 0.5
+TARGET_SEARCH_EDIT_S = 3.0
+TARGET_FIRST_QUERY_KB = 150
+
+
+def search_misses(res):
+    t, s, misses = res["times"], res.get("search", {}), []
+    if not s:
+        return misses
+    for step, limit in (("search no-change", TARGET_SEARCH_NO_CHANGE_S), ("search edit", TARGET_SEARCH_EDIT_S)):
+        ms = t.get(f"newsdigest {step}")
+        if ms and median(ms) >= limit:
+            misses.append(f"{step} rebuild {median(ms):.2f} s >= {limit} s")
+    if res["checks"].get("search edit"):
+        misses.append("search edit: site differs from a cold build: " + "; ".join(res["checks"]["search edit"][:5]))
+    q = s.get("query", {})
+    if q.get("error") or q.get("errors"):
+        misses.append(f"first query: {q.get('error') or q.get('errors')}")
+    elif q.get("bytes_as_served", 0) >= TARGET_FIRST_QUERY_KB * 1024:
+        misses.append(f"first query downloads {q['bytes_as_served'] / 1024:.0f} KB (as served) >= "
+                      f"{TARGET_FIRST_QUERY_KB} KB")
+    return misses
+
+
 def target_misses(res):
     t, misses = res["times"], []
     nd_cold, hugo_cold = t.get("newsdigest cold"), t.get("hugo cold")
@@ -484,6 +603,7 @@ def main():
                    help="compare incremental and cold output in every repeat, not just the first")
     p.add_argument("--no-check", action="store_true",
                    help="skip the cold reference builds (each costs a cold build; for quick large-N runs)")
+    p.add_argument("--skip-search", action="store_true", help="skip the search steps (issue 12)")
     p.add_argument("--profile", action="store_true", help="profile even when every target is met")
     p.add_argument("--skip-records", action="store_true",
                    help="skip the records-file ingest steps (bench/records.py, issue 11)")
@@ -517,6 +637,11 @@ def main():
 
     table = summarize(results)
     misses = {res["n"]: target_misses(res) for res in results}
+    for res in results:
+        res["search"] = bench.search.get(res["n"], {})
+        misses[res["n"]] += search_misses(res)
+    if not args.skip_search:
+        table += "\n\n" + summarize_search(results)
     if not args.skip_records:  # issue 11: records files, at the largest N
         import records
         print(f"\nrecords-file ingest at N={max(ns):,} ...", flush=True)

@@ -77,6 +77,8 @@ class PageParser(HTMLParser):
         self.viewport = False
         self.og_type = None
         self.json_ld = []       # text of each <script type="application/ld+json">
+        self.search_bundle = None  # data-search-bundle: the Pagefind bundle the page loads
+        self.indexed = False       # data-pagefind-body: the page is in the search index
         self._in = None         # "title", "style" or "json_ld" while inside one
 
     def handle_starttag(self, tag, attrs):
@@ -87,6 +89,10 @@ class PageParser(HTMLParser):
             self.ids.append(a["name"])
         if "style" in a:
             self.css.append(a["style"])
+        if "data-search-bundle" in a:
+            self.search_bundle = a["data-search-bundle"]
+        if "data-pagefind-body" in a:
+            self.indexed = True
         if tag == "html" and self.html_lang is None:
             self.html_lang = a.get("lang", "")
         elif tag == "base" and "href" in a and self.base_href is None:
@@ -409,6 +415,52 @@ class SiteChecker:
         for rel in sorted(f for f in self.files if f.endswith(".css")):
             for raw in css_urls(self.read_text(rel)):
                 self.check_ref(rel, raw, self.public_url(rel))
+
+    # ---------------------------------------------------------------- search
+    def check_search(self):
+        """The Pagefind bundle a search page loads: under the sub-path, complete (every
+        file its metadata names), and indexing every page marked data-pagefind-body."""
+        from .pagefind_files import read_data_file
+        for rel in self.html_files:
+            bundle_url = self.page(rel).search_bundle
+            if bundle_url is None:
+                continue
+            base = urljoin(self.public_url(rel), bundle_url)
+            for name in ("pagefind.js", "pagefind-entry.json"):
+                self.check_ref(rel, name, base, note=f" (search bundle {bundle_url})")
+            bundle = urlsplit(base).path[len(self.base_path):]
+            if not (urlsplit(base).path.startswith(self.base_path) and bundle + "pagefind-entry.json" in self.files):
+                continue
+            try:
+                entry = json.loads(self.read_text(bundle + "pagefind-entry.json"))
+                languages = entry["languages"]
+            except (ValueError, KeyError, TypeError):
+                self.problem(bundle + "pagefind-entry.json", "is not a Pagefind entry (no languages)")
+                continue
+            indexed = sum(1 for f in self.html_files if self.page(f).indexed)
+            counted = 0
+            for language in languages.values():
+                meta_rel = f"{bundle}pagefind.{language.get('hash')}.pf_meta"
+                wanted = [f"{bundle}pagefind-worker.js", f"{bundle}wasm.{language.get('wasm')}.pagefind", meta_rel]
+                missing = [f for f in wanted if f not in self.files]
+                if meta_rel in self.files:
+                    try:
+                        meta = read_data_file(self.site_dir / meta_rel)
+                        pages, chunks, filters = meta[1], meta[2], meta[3]
+                    except (ValueError, OSError, IndexError, TypeError, EOFError) as e:
+                        self.problem(meta_rel, f"cannot be read as Pagefind metadata ({e})")
+                        continue
+                    counted += len(pages)
+                    names = ([f"{bundle}fragment/{p[0]}.pf_fragment" for p in pages]
+                             + [f"{bundle}index/{c[-1]}.pf_index" for c in chunks]
+                             + [f"{bundle}filter/{f[-1]}.pf_filter" for f in filters])
+                    missing += [f for f in names if f not in self.files]
+                for f in missing:
+                    self.problem(f, f"missing (the search index of {rel} needs it)")
+            if counted != indexed:
+                self.problem(bundle + "pagefind-entry.json",
+                             f"indexes {counted:,} pages but {indexed:,} pages are marked data-pagefind-body "
+                             "(the index is out of date: build again)")
 
     # ---------------------------------------------------------------- site files
     def check_required_files(self, cname):
@@ -813,6 +865,7 @@ def run_checks(site_dir, base_url, cname="", page_budget_bytes=512 * 1024, total
     checker.check_required_files(cname)
     checker.check_pages(page_budget_bytes)
     checker.check_sitemap_and_robots()
+    checker.check_search()
     checker.check_feeds()
     checker.check_total_size(total_budget_bytes)
     checker.check_leftovers()

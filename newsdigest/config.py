@@ -87,6 +87,7 @@ class Config:
     tags: tuple[TagDef, ...]
     publisher_logo: str = ""  # absolute URL of the JSON-LD publisher logo, or ""
     websub_hub: str = ""  # WebSub hub URL, or "" for none
+    search: bool = True
     digest: str = field(default="", compare=False)
     max_html_kb: int = 10240
 
@@ -117,6 +118,7 @@ TOP_KEYS = {
     "tags": (dict, {}, "tag vocabulary: display name -> aliases"),
     "publisher_logo": (str, "", "publisher logo in the articles' JSON-LD: URL or site path"),
     "websub_hub": (str, "", "WebSub hub the feeds name and `ping` notifies (empty: none)"),
+    "search": (bool, True, "build the Pagefind search index and the /search/ page"),
 }
 PATH_KEYS = {"seeds": "seeds", "content": "content", "layouts": "layouts", "output": "site", "cache": ".cache"}
 TAGGING_KEYS = {"title_hits": 1, "body_hits": 2, "max_tags": 5}
@@ -351,7 +353,7 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         page_size_budget_kb=get("page_size_budget_kb"), max_seed_kb=get("max_seed_kb"),
         max_html_kb=get("max_html_kb"), max_content_kb=get("max_content_kb"),
         title_hits=tagging["title_hits"], body_hits=tagging["body_hits"], max_tags=tagging["max_tags"],
-        sources=tuple(sources), tags=tuple(tags),
+        sources=tuple(sources), tags=tuple(tags), search=get("search"),
         publisher_logo=logo, websub_hub=hub,
         digest=hashlib.sha1((text + "\0" + url).encode()).hexdigest(),
     )

@@ -20,6 +20,8 @@ are links only; DayCount, MonthCount (with its DayCounts) and TagLink add a coun
 page that links to a day, month or tag is not rendered again when one of its articles
 changes, and older tag pages (fixed chunks counted from the oldest article, without a
 count) stay as they are when an article is added.
+  search.html   archive_url, bundle_url (the Pagefind bundle, site-relative); only
+                with `search: true`
   404.html      nothing more
 Objects are frozen dataclasses (see content.py and site.py); templates cannot change them.
 """
@@ -33,6 +35,7 @@ from .config import Config
 from .site import Articles, Site, TagLink, day_link, month_count, month_link
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SEARCH_URL = "search/"  # the search page; its index is in site/pagefind/ (see search.py)
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 
@@ -55,6 +58,7 @@ class SiteView:
     json_feed_url: str
     nav: tuple[NavLink, ...]
     timezone: str
+    search_url: str | None  # site-relative search page, None when `search: false`
 
 
 @dataclass(frozen=True)
@@ -75,11 +79,13 @@ class Page(NamedTuple):
     context: dict | None  # None: not needed in this build (see plan_pages' `wanted`)
 
 
-def site_view(config: Config) -> SiteView:
+def site_view(config: Config, searchable: bool = True) -> SiteView:
+    """`searchable`: the site has articles to search (Pagefind makes no index of nothing)."""
     nav = (NavLink("Today", ""), NavLink("Tags", "tags/"), NavLink("Archive", "archive/"),
            NavLink("RSS", "feed.xml"))
     return SiteView(config.title, config.description, config.language, config.base_url,
-                    config.base_path, "feed.xml", "atom.xml", "feed.json", nav, config.timezone.key)
+                    config.base_path, "feed.xml", "atom.xml", "feed.json", nav, config.timezone.key,
+                    SEARCH_URL if config.search and searchable else None)
 
 
 def longdate(d) -> str:
@@ -110,7 +116,7 @@ def plan_pages(site: Site, config: Config, wanted=None) -> list[Page]:
     with None (the build knows they are unchanged and needs only their paths). The unit
     names what a page belongs to: "article ID", "day URL", "month URL", "tag SLUG", or
     "" for the site-wide pages (front page, tag index, archive, 404)."""
-    view = site_view(config)
+    view = site_view(config, searchable=len(site.articles) > 0)
     per = config.articles_per_page
     pages: list[Page] = []
 
@@ -181,6 +187,9 @@ def plan_pages(site: Site, config: Config, wanted=None) -> list[Page]:
     page("archive/index.html", "archive.html", "Archive", "archive/", kind="archive",
          day=None, month=None, months=tuple(month_count(m) for m in site.months), newer_url=None,
          older_url=None)
+    if view.search_url:
+        page(SEARCH_URL + "index.html", "search.html", "Search", SEARCH_URL,
+             archive_url="archive/", bundle_url="pagefind/")
     page("404.html", "404.html", "Page not found", "404.html")
     return pages
 

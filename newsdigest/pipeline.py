@@ -31,6 +31,7 @@ from .files import (discarded, exclusive_lock, load_marshal, save_marshal, scan_
 from .output import (NewSite, begin_writing, done_writing, output_stats, outside_reason, put, update_site,
                      was_interrupted)
 from .pages import PageInfo
+from .search import update_index
 from .site import Articles
 
 
@@ -610,7 +611,8 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
     last = _read_stamp(config, notices)
     if (last.get("stamp") == stamp and last.get("valid_from", 1e18) <= now.timestamp() < last.get("valid_until", 0)
             and not interrupted and recorded and present == recorded
-            and (config.output_dir / "index.html").is_file()):
+            and (config.output_dir / "index.html").is_file()
+            and (not config.search or (config.output_dir / "pagefind" / "pagefind-entry.json").is_file())):
         lap("stamp")
         return BuildReport(last["articles"], last["tags"], last["pages"], 0,
                            time.perf_counter() - started, config.output_dir, _stages(laps), tuple(notices))
@@ -827,6 +829,9 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
             for path in new_files:
                 if path not in fresh:
                     stage.keep(path)
+            lap(f"render and write {changes}")
+            reindexed = update_index(config, stage.dir, article_files(pages, new_files))  # swapped in with the tree
+            lap(search_lap(reindexed))
             site_touched = True
             stage.commit()
         elif changed or removed:
@@ -844,7 +849,12 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
         outputs = {rel: present[rel] for rel in new_files if rel in present and rel not in changed}
         outputs.update(output_stats(out_dir, changed))
 
-    lap(f"render and write {changes}")
+    if stage:
+        lap("swap in")
+    else:
+        lap(f"render and write {changes}")
+        reindexed = update_index(config, config.output_dir, article_files(pages, new_files))
+        lap(search_lap(reindexed))
     if outputs != recorded:
         _save_marshal(config, "output.marshal", outputs)
     if (parsed or changes or new_files != old_files or not cache or cache.get("deps") is None
@@ -874,6 +884,15 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
     return BuildReport(len(site.articles), len(site.tags), len(pages), len(todo) + len(generated),
                        time.perf_counter() - started, config.output_dir, _stages(laps),
                        tuple(notices + cache_files.notices + store.notices))
+
+
+def search_lap(reindexed: bool) -> str:
+    return "search index" + (" (re-indexed)" if reindexed else " (unchanged)")
+
+
+def article_files(pages, files: dict) -> dict[str, str]:
+    """Article page -> hash of its bytes: what the search index is made from."""
+    return {p.output: files[p.output][1] for p in pages if p.template == "article.html"}
 
 
 def _stages(laps) -> tuple:

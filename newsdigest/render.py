@@ -18,7 +18,7 @@ from .files import seal, unseal, write_atomic
 from .markup import script_safe_json
 from .pages import Page, clock, longdate, monthname, rfc822, shortdate
 
-TEMPLATES = ("base.html", "index.html", "article.html", "tag.html", "tags.html", "archive.html", "404.html")
+TEMPLATES = ("base.html", "index.html", "article.html", "tag.html", "tags.html", "archive.html", "404.html", "search.html")
 
 
 class SealedBytecodeCache(jinja2.FileSystemBytecodeCache):

@@ -298,7 +298,14 @@ def decorate(page: bytes, errors: list[DigestError]) -> bytes:
     return page
 
 
+# The search bundle's data (site/pagefind/): gzipped binary that pagefind.js fetches and
+# unpacks itself, as GitHub Pages serves it (wasm.*.pagefind is compressed, not raw wasm).
+PAGEFIND_DATA = (".pf_meta", ".pf_index", ".pf_fragment", ".pf_filter", ".pagefind")
+
+
 def content_type(path: Path) -> str:
+    if path.suffix in PAGEFIND_DATA:
+        return "application/octet-stream"
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if kind.startswith("text/") or kind in ("application/json", "application/xml", "application/javascript"):
         kind += "; charset=utf-8"

@@ -35,7 +35,7 @@ def test_every_problem_is_listed_with_its_line_and_exit_status_2(project):
     assert result.stderr.splitlines() == [
         "config.yaml:2: colour: unknown key (known: title, description, base_url, language, timezone, paths, "
         "articles_per_page, feed_items, article_path, cname, page_size_budget_kb, max_seed_kb, max_html_kb, "
-        "max_content_kb, tagging, sources, tags, publisher_logo, websub_hub)",
+        "max_content_kb, tagging, sources, tags, publisher_logo, websub_hub, search)",
         "config.yaml:3: articles_per_page: expected an integer, got str 'twenty'",
         "config.yaml:4: timezone: unknown IANA time zone 'Asia/Nowhere' (e.g. Asia/Seoul, UTC)",
         "config.yaml:6: tagging.body_hits: expected a positive integer, got 0",
