@@ -22,10 +22,15 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
+_ENTITY_LIKE = re.compile(r"&(?=[#A-Za-z])")  # HTML also reads legacy entities without ";"
+
+
 def html_text(text: str) -> str:
     """Plain text as HTML that shows exactly that text: RSS readers take <description>
-    as HTML, so a summary of `</script><script>...` must arrive as text, not markup."""
-    return escape(text)
+    as HTML, so a summary of `</script><script>...` must arrive as text, not markup.
+    A `&` that cannot start an entity ("Crime & Justice") shows as itself and is left as
+    it is: escaping it again is what feed validators flag as double-escaped."""
+    return _ENTITY_LIKE.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
 
 
 def quoteattr(text: str) -> str:

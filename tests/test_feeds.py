@@ -182,3 +182,16 @@ def test_sitemap_urls_skip_quoting_only_when_quoting_would_change_nothing(rel):
 
     config = SimpleNamespace(base_url="https://example.org/news/")
     assert sitemap_url(config, rel) == "https://example.org/news/" + quote(rel, safe=_URL_SAFE)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Crime & Justice", "Crime & Justice"),          # a bare & is shown as itself: not escaped twice
+    ("AT&T and &copy", "AT&amp;T and &amp;copy"),    # & before a letter could start an entity
+    ("<b>bold</b>", "&lt;b&gt;bold&lt;/b&gt;"),      # markup arrives as text
+])
+def test_rss_description_text_is_html_that_shows_the_text(text, expected):
+    import html as html_module
+
+    from newsdigest.feeds import html_text
+    assert html_text(text) == expected
+    assert html_module.unescape(html_text(text)) == text
