@@ -15,6 +15,15 @@ REFERENCE_SEED = FIXTURES / "000_d15a1ff814625232.txt"
 SOURCE_DATE_EPOCH = "1574208000"
 
 
+def copy_sample(dest: Path) -> Path:
+    """The bundled sample project (config.yaml, layouts/, seeds/) in dest; no content/ yet."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "config.yaml", dest / "config.yaml")
+    shutil.copytree(REPO / "layouts", dest / "layouts")
+    shutil.copytree(REPO / "seeds", dest / "seeds")
+    return dest
+
+
 @pytest.fixture
 def project(tmp_path):
     """config.yaml and layouts/ from the repo, empty seeds/ and content/."""

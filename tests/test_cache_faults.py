@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from buildkit import tree
-from conftest import REPO, SOURCE_DATE_EPOCH, run_cli
+from conftest import SOURCE_DATE_EPOCH, copy_sample, run_cli
 from newsdigest.config import load_config
 from newsdigest.ingest import ingest
 from newsdigest.pipeline import build
@@ -40,9 +40,7 @@ def built(tmp_path_factory):
     it with one article edited gives."""
     root = tmp_path_factory.mktemp("cache") / "sample"
     root.mkdir()
-    shutil.copy(REPO / "config.yaml", root / "config.yaml")
-    shutil.copytree(REPO / "layouts", root / "layouts")
-    shutil.copytree(REPO / "seeds", root / "seeds")
+    copy_sample(root)
     assert run_cli(root).returncode == 0
     edited = root.parent / "edited"
     shutil.copytree(root, edited, ignore=shutil.ignore_patterns(".cache", "site"))

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from buildkit import NOW_EPOCH, make_project, run_build, tree
-from conftest import REPO, run_cli
+from conftest import REPO, copy_sample, run_cli
 from test_writes import add_articles, temp_files
 
 
@@ -36,9 +36,7 @@ def sample(tmp_path):
     """The bundled sample (config.yaml, layouts/, seeds/), ingested and built."""
     root = tmp_path / "sample"
     root.mkdir()
-    shutil.copy(REPO / "config.yaml", root / "config.yaml")
-    shutil.copytree(REPO / "layouts", root / "layouts")
-    shutil.copytree(REPO / "seeds", root / "seeds")
+    copy_sample(root)
     result = run_cli(root)
     assert result.returncode == 0, result.stderr
     return root

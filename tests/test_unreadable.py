@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from buildkit import tree
-from conftest import REPO, SOURCE_DATE_EPOCH
+from conftest import REPO, SOURCE_DATE_EPOCH, copy_sample
 from newsdigest.files import MAX_DEPTH
 
 NOBODY = 65534
@@ -39,9 +39,7 @@ def owned_sample():
     os.chmod(holder, 0o755)
     root = holder / "sample"
     root.mkdir()
-    shutil.copy(REPO / "config.yaml", root / "config.yaml")
-    shutil.copytree(REPO / "layouts", root / "layouts")
-    shutil.copytree(REPO / "seeds", root / "seeds")
+    copy_sample(root)
     subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(root)], check=True)
     result = run(root)
     if result.returncode != 0:
@@ -87,9 +85,7 @@ def test_a_read_only_old_site_is_replaced_without_leaving_site_new(owned_sample)
 def test_a_folder_nested_too_deep_is_reported_not_skipped(tmp_path):
     project = tmp_path / "p"
     project.mkdir()
-    shutil.copy(REPO / "config.yaml", project / "config.yaml")
-    shutil.copytree(REPO / "layouts", project / "layouts")
-    shutil.copytree(REPO / "seeds", project / "seeds")
+    copy_sample(project)
     assert run(project, unprivileged=False).returncode == 0
     site_before = tree(project / "site")
     deep = project / "content" / "/".join(["d"] * (MAX_DEPTH + 1))
@@ -125,9 +121,7 @@ def test_serve_survives_a_folder_1200_levels_deep_and_reports_it(tmp_path):
 
     project = tmp_path / "p"
     project.mkdir()
-    shutil.copy(REPO / "config.yaml", project / "config.yaml")
-    shutil.copytree(REPO / "layouts", project / "layouts")
-    shutil.copytree(REPO / "seeds", project / "seeds")
+    copy_sample(project)
     server = Server(project)
     try:
         builds = server.idle_after(0)["builds"]
