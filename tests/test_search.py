@@ -303,6 +303,26 @@ def test_a_word_in_no_article_says_so(browser_site):
     assert result["status"] == "No articles match “zeppelin”."
 
 
+def test_a_first_query_fetches_ten_fragments_and_no_filter_list_until_the_filters_open(tmp_path):
+    # The filter lists grow with the site (about 70 KB at 10,000 articles) and each result
+    # shown fetches its fragment: a plain query loads neither more than it shows.
+    project = searchable_project(tmp_path / "many")
+    for i in range(12):
+        write_article(project, f"harbour-{i}", f"Harbour story {i}", f"The harbours of town {i} reopened.\n",
+                      date=f"2024-01-{1 + i:02d}T09:00:00+09:00", tags=("Ports",) if i % 2 else ("Culture",))
+    assert run_build(project).returncode == 0
+    result = search_in_chromium(project / "site", "harbours", "--filter", "tag=Ports")
+    assert result["errors"] == []
+    first = [f["url"].split("/pagefind/", 1)[1] for f in result["bundleFiles"]]
+    assert sum(name.startswith("fragment/") for name in first) == 10
+    assert not any(name.startswith("filter/") for name in first)
+    assert any(f["url"].split("/pagefind/", 1)[1].startswith("filter/") for f in result["filterFiles"])
+    assert result["url"].endswith("q=harbours&tag=Ports")
+    assert sorted(r["href"] for r in result["results"]) == sorted(
+        f"{BASE_PATH}2024/01/{1 + i:02d}/harbour-{i}/" for i in range(1, 12, 2))
+    assert result["status"] == "6 articles match “harbours”." and not result["more"]
+
+
 def test_korean_words_are_found_by_their_beginning_only(tmp_path):
     # What README says about Korean (measured with Pagefind 1.5.2): text is split on spaces
     # only, and every query word matches the beginning of a word. So 서울 finds 서울은

@@ -1,12 +1,16 @@
 // Searches a built site in headless Debian Chromium (driven by playwright-core): opens the
 // front page at the URL given, types the query into the masthead search box, submits it and
 // waits for the /search/ page's results. Prints one JSON object:
-//   {url, status, results: [{href, title, meta, excerpt}], errors: [...], bundleBytes, bundleFiles}
+//   {url, status, results: [{href, title, meta, excerpt}], errors: [...], more, bundleBytes,
+//    bundleFiles, filterFiles}
 // where errors are console errors, page errors and failed requests, and bundleBytes the bytes
 // of the search bundle (pagefind/) the query downloaded. Options: --width N (viewport),
 // --screenshot FILE (a PNG of the result list), --front-screenshot FILE (the page typed
-// into), --full-page no (only the viewport in both). Exit 0 when the run itself worked
-// (the caller judges the result); 2 when the browser could not run.
+// into), --full-page no (only the viewport in both), --filter NAME=VALUE (then open the
+// filters, choose VALUE in the NAME list and report the filtered results). bundleFiles are
+// the files the first query fetched, filterFiles those fetched after it; more says whether
+// "Show more results" is offered. Exit 0 when the run itself worked (the caller judges the
+// result); 2 when the browser could not run.
 // Used by tests/test_search.py and bench/run.py; needs tools/install-test-tools.sh.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,6 +32,7 @@ const width = Number(option('--width', '1280'));
 const screenshot = option('--screenshot', '');
 const frontShot = option('--front-screenshot', '');  // the page typed into, before the search
 const full = option('--full-page', 'yes') === 'yes';
+const filter = option('--filter', '');
 const [url, query] = args;
 
 const profile = mkdtempSync(join(tmpdir(), 'search-chromium-'));
@@ -56,6 +61,17 @@ try {
     return s && s.textContent && !s.textContent.startsWith('Searching');
   }, null, { timeout: 60000 });
   await page.waitForLoadState('networkidle');
+  const firstFiles = bundle.splice(0);
+  if (filter) {
+    const [name, value] = filter.split(/=(.*)/s);
+    await page.click('.search-filters summary');
+    await page.waitForSelector(`select[name=${name}] option[value="${value}"]`, { state: 'attached', timeout: 30000 });
+    await Promise.all([page.waitForURL((u) => new URL(u).searchParams.get(name) === value, { timeout: 30000 }),
+      page.selectOption(`select[name=${name}]`, value)]);
+    await page.waitForFunction(() => !document.querySelector('.search-status').textContent.startsWith('Searching'),
+      null, { timeout: 60000 });
+    await page.waitForLoadState('networkidle');
+  }
   const results = await page.$$eval('.search-results > li', (items) => items.map((li) => ({
     href: li.querySelector('h2 a')?.getAttribute('href'),
     title: li.querySelector('h2 a')?.textContent,
@@ -65,9 +81,11 @@ try {
   })));
   const status = await page.textContent('.search-status');
   if (screenshot) await page.screenshot({ path: screenshot, fullPage: full });
-  const files = await Promise.all(bundle);
+  const files = await Promise.all(firstFiles);
   console.log(JSON.stringify({ url: page.url(), status, results, errors,
-    bundleBytes: files.reduce((n, f) => n + f.bytes, 0), bundleFiles: files }));
+    more: await page.isVisible('.search-more'),
+    bundleBytes: files.reduce((n, f) => n + f.bytes, 0), bundleFiles: files,
+    filterFiles: await Promise.all(bundle) }));
 } catch (e) {
   console.error(`search.mjs: browser error: ${e}`);
   process.exitCode = 2;

@@ -7,8 +7,12 @@ const input = form.elements.q;
 const status = root.querySelector(".search-status");
 const list = root.querySelector(".search-results");
 const more = root.querySelector(".search-more");
-const PAGE = 20;  // results shown at once (each one fetches a small fragment)
+const filtersBox = form.querySelector(".search-filters");
+const FILTERS = ["source", "tag"];
+// Results shown at once: each one fetches its fragment (the page's text, ~2.5 KB).
+const PAGE = 10;
 let pagefind = null;
+let filterLists = null;
 let shown = [];
 let latest = 0;
 
@@ -17,16 +21,26 @@ async function load() {
     pagefind = await import(root.dataset.searchBundle + "pagefind.js");
     // Result URLs are site-relative; the site lives under its base path (e.g. /repo/).
     await pagefind.options({ baseUrl: root.dataset.searchBase, excerptLength: 28 });
-    const filters = await pagefind.filters();
-    for (const name of ["source", "tag"]) {
+  }
+  return pagefind;
+}
+
+// The source and tag lists come from Pagefind's filter files, which grow with the site
+// (about 70 KB at 10,000 articles): fetched only once the reader opens the filters (or
+// arrives with one set), never for a plain search.
+function loadFilters() {
+  filterLists ??= load().then(async (pf) => {
+    const filters = await pf.filters();
+    const params = new URLSearchParams(location.search);
+    for (const name of FILTERS) {
       const select = form.elements[name];
       for (const value of Object.keys(filters[name] || {}).sort((a, b) => a.localeCompare(b))) {
         select.add(new Option(`${value} (${filters[name][value]})`, value));
       }
-      select.value = new URLSearchParams(location.search).get(name) || "";
+      select.value = params.get(name) || "";
     }
-  }
-  return pagefind;
+  });
+  return filterLists;
 }
 
 // The excerpt is Pagefind's text with <mark> around the hits: everything else is shown as
@@ -87,8 +101,13 @@ async function run() {
   }
   status.textContent = "Searching…";
   const pf = await load();
+  if (FILTERS.some((name) => params.get(name))) {
+    filtersBox.open = true;
+    await loadFilters();  // a value the lists do not hold is no filter
+  }
   const filters = {};
-  for (const name of ["source", "tag"]) {
+  for (const name of FILTERS) {
+    form.elements[name].value = params.get(name) || "";
     if (form.elements[name].value) filters[name] = form.elements[name].value;
   }
   const order = form.elements.sort.value;
@@ -113,9 +132,17 @@ form.addEventListener("submit", (event) => {
   history.pushState(null, "", "?" + params);
   run();
 });
-for (const name of ["sort", "source", "tag"]) {
+for (const name of ["sort", ...FILTERS]) {
   form.elements[name].addEventListener("change", () => form.requestSubmit());
 }
+filtersBox.addEventListener("toggle", () => {
+  if (filtersBox.open) {
+    loadFilters().catch((error) => {
+      status.textContent = "The source and tag lists are not available right now.";
+      console.error(error);
+    });
+  }
+});
 more.addEventListener("click", showMore);
 window.addEventListener("popstate", run);
 run().catch((error) => {
