@@ -10,8 +10,7 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import DigestError, Rejected
-from .files import shown
+from .errors import DigestError, Rejected, print_errors, shown
 
 COMMANDS = ("all", "ingest", "build", "serve", "check", "ping")
 HERE = Path(__file__).resolve().parent.parent
@@ -90,8 +89,7 @@ def run_ingest(config, args) -> int:
         print(f"[debug] ingest: {time.perf_counter() - started:.3f} s", file=sys.stderr)
     for line in report.notices + report.kept_edits:
         print(line)
-    for e in report.errors:
-        print(e, file=sys.stderr)
+    print_errors(report.errors)
     say(args, f"ingested {len(report.written)} new or changed, {report.unchanged} unchanged, "
               f"{len(report.kept_edits)} hand edits kept, {len(report.errors)} rejected -> {shown(config.content_dir)}/")
     args.fresh = report.fresh
@@ -224,12 +222,11 @@ def main(argv=None) -> int:
             return run_ingest(config, args)
         return run_build(config, args)
     except Rejected as e:
-        for err in e.errors:
-            print(err, file=sys.stderr)
+        print_errors(e.errors)
         print(f"failed: {len(e.errors)} problem(s); nothing was written", file=sys.stderr)
         return e.exit_code
     except DigestError as e:
-        print(e, file=sys.stderr)
+        print_errors([e])
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

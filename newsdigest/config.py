@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from .errors import DigestError, Rejected, brief
+from .errors import DigestError, Rejected, brief, shown
 from .yamlload import NoAliasLoader
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -194,13 +194,13 @@ def _is(value, t) -> bool:
 def load_config(path: Path, base_url: str | None = None) -> Config:
     """Read and validate config.yaml; raise Rejected(exit_code=2) listing every problem."""
     path = Path(path).resolve()
-    shown = _display(path)
+    where = shown(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as e:
-        raise Rejected([DigestError(shown, f"cannot read config: {e.strerror}")], exit_code=2)
+        raise Rejected([DigestError(where, f"cannot read config: {e.strerror}")], exit_code=2)
     except UnicodeDecodeError:
-        raise Rejected([DigestError(shown, "config is not UTF-8 text")], exit_code=2)
+        raise Rejected([DigestError(where, "config is not UTF-8 text")], exit_code=2)
     try:
         data = yaml.load(text, Loader=NoAliasLoader)  # first: walking an alias bomb's nodes never ends
         node = yaml.compose(text, Loader=SafeLoader)
@@ -208,7 +208,7 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark else None
         problem = getattr(e, "problem", None) or str(e)
-        raise Rejected([DigestError(shown, f"invalid YAML: {problem}", line)], exit_code=2)
+        raise Rejected([DigestError(where, f"invalid YAML: {problem}", line)], exit_code=2)
     if data is None:
         data, lines = {}, {}
     else:
@@ -222,13 +222,13 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
                 line = lines[keypath[:i]]
                 break
         name = ".".join(str(k) for k in keypath)
-        errors.append(DigestError(shown, f"{name}: {message}" if name else message, line))
+        errors.append(DigestError(where, f"{name}: {message}" if name else message, line))
 
     if not isinstance(data, dict):
-        raise Rejected([DigestError(shown, "expected a mapping of settings at the top level", 1)], exit_code=2)
+        raise Rejected([DigestError(where, "expected a mapping of settings at the top level", 1)], exit_code=2)
     for keypath, line, first in _duplicate_keys(node):
         name = ".".join(str(k) for k in keypath)
-        errors.append(DigestError(shown, f"{name}: duplicate key (also on line {first})", line))
+        errors.append(DigestError(where, f"{name}: duplicate key (also on line {first})", line))
 
     values = {}
     for key, value in data.items():
@@ -502,9 +502,3 @@ def _html_profile(raw: dict, keypath, err) -> HtmlProfile | None:
     return HtmlProfile(url=url, title=raw["title"], date=raw.get("date"), body=raw.get("body"),
                        reporter=raw.get("reporter"), drop=tuple(drop))
 
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

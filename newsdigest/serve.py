@@ -38,8 +38,8 @@ from tornado import netutil, web
 from tornado.httpserver import HTTPServer
 
 from .config import Config, load_config
-from .errors import DigestError, Rejected
-from .files import exclusive_lock, shown, walk_files
+from .errors import DigestError, Rejected, shown
+from .files import exclusive_lock, walk_files
 
 QUIET_SECONDS = 0.15  # a burst of saves ends when nothing changed for this long
 MIN_POLL_SECONDS = 0.05  # the demo snapshots in well under 1 ms
