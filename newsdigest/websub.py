@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .check import feed_kind
+from .check.feeds import feed_kind
 from .config import Config
 from .errors import DigestError, shown
 from .files import write_atomic
