@@ -81,6 +81,20 @@ def check_self_link(site: BuiltSite, rel: str, what: str, hrefs: list) -> None:
         site.problem(rel, f"{what} is {hrefs[0]}, expected {expected}")
 
 
+def first_id(site: BuiltSite, rel: str, where: tuple, name: str, value: str, seen: dict, missing: str) -> bool:
+    """Whether item or entry `where` (kind, number) has an id (`name`: guid or id) that no
+    earlier one of the feed has; `seen`: id -> number, filled here."""
+    kind, n = where
+    if not value:
+        site.problem(rel, f"{kind} {n} {missing}")
+    elif value in seen:
+        site.problem(rel, f"{kind} {n} {name} {value} repeats {kind} {seen[value]}")
+    else:
+        seen[value] = n
+        return True
+    return False
+
+
 def links_with_rel(element, rel: str) -> list:
     """The href of every atom:link of `element` with this rel."""
     return [a.get("href", "") for a in element.findall(ATOM_NS + "link") if a.get("rel") == rel]
@@ -119,12 +133,7 @@ def check_rss_items(site: BuiltSite, rel: str, channel) -> None:
         check_absolute_link(site, rel, f"{label} link", (item.findtext("link") or "").strip())
         guid_element = item.find("guid")
         guid = (guid_element.text or "").strip() if guid_element is not None else ""
-        if not guid:
-            site.problem(rel, f"{label} has no <guid>")
-        elif guid in guids:
-            site.problem(rel, f"{label} guid {guid} repeats item {guids[guid]}")
-        else:
-            guids[guid] = n
+        if first_id(site, rel, ("item", n), "guid", guid, guids, "has no <guid>"):
             if guid_element.get("isPermaLink", "true") == "true":
                 check_absolute_link(site, rel, f"{label} permalink guid", guid)
         pub_date = (item.findtext("pubDate") or "").strip()
@@ -170,13 +179,7 @@ def check_atom_entries(site: BuiltSite, rel: str, root) -> None:
     ids = {}
     for n, entry in enumerate(root.findall(ATOM_NS + "entry"), 1):
         label = f"entry {n}"
-        entry_id = (entry.findtext(ATOM_NS + "id") or "").strip()
-        if not entry_id:
-            site.problem(rel, f"{label} has no <id>")
-        elif entry_id in ids:
-            site.problem(rel, f"{label} id {entry_id} repeats entry {ids[entry_id]}")
-        else:
-            ids[entry_id] = n
+        first_id(site, rel, ("entry", n), "id", (entry.findtext(ATOM_NS + "id") or "").strip(), ids, "has no <id>")
         if not (entry.findtext(ATOM_NS + "title") or "").strip():
             site.problem(rel, f"{label} has no <title>")
         entry_updated = (entry.findtext(ATOM_NS + "updated") or "").strip()
@@ -234,13 +237,8 @@ def check_json_items(site: BuiltSite, rel: str, items: list) -> None:
         if not isinstance(item, dict):
             site.problem(rel, f"{label} is not an object")
             continue
-        item_id = item.get("id")
-        if not isinstance(item_id, str) or not item_id:
-            site.problem(rel, f"{label} has no id (a non-empty string)")
-        elif item_id in ids:
-            site.problem(rel, f"{label} id {item_id} repeats item {ids[item_id]}")
-        else:
-            ids[item_id] = n
+        item_id = item.get("id") if isinstance(item.get("id"), str) else ""
+        first_id(site, rel, ("item", n), "id", item_id, ids, "has no id (a non-empty string)")
         check_absolute_link(site, rel, f"{label} url", str(item.get("url") or ""))
         if "content_html" not in item and "content_text" not in item:
             site.problem(rel, f"{label} has neither content_html nor content_text")
