@@ -84,13 +84,20 @@ def listed_pages(site: BuiltSite, sitemaps: list) -> set:
                 site.problem(name, f"<loc>{loc}</loc> is not under {site.base_url}")
                 continue
             target = site.file_at(loc)
-            if target is None or not target.endswith((".html", ".htm")) or target == NOT_FOUND_PAGE:
-                site.problem(name, f"<loc>{loc}</loc> is not a page of the site")
-            elif target in listed:
-                site.problem(name, f"{target} is listed twice")
-            else:
-                listed.add(target)
+            is_page = target is not None and target.endswith((".html", ".htm")) and target != NOT_FOUND_PAGE
+            list_once(site, name, loc, target if is_page else None, "a page", listed)
     return listed
+
+
+def list_once(site: BuiltSite, rel: str, loc: str, target: str | None, what: str, listed: set) -> None:
+    """Add `target`, the file the sitemap `rel` lists as `loc` (None when it is not `what`
+    of the site), to `listed`, unless it is there already."""
+    if target is None:
+        site.problem(rel, f"<loc>{loc}</loc> is not {what} of the site")
+    elif target in listed:
+        site.problem(rel, f"{target} is listed twice")
+    else:
+        listed.add(target)
 
 
 def check_news_sitemap(site: BuiltSite) -> None:
@@ -113,12 +120,8 @@ def check_news_sitemap(site: BuiltSite) -> None:
     for n, url in enumerate(urls, 1):
         loc = (url.findtext(SITEMAP_NS + "loc") or "").strip()
         target = site.file_at(loc)
-        if target is None or target == NOT_FOUND_PAGE or site.page(target).og_type != "article":
-            site.problem(rel, f"<loc>{loc}</loc> is not an article page of the site")
-        elif target in seen:
-            site.problem(rel, f"{target} is listed twice")
-        else:
-            seen.add(target)
+        is_article = target is not None and target != NOT_FOUND_PAGE and site.page(target).og_type == "article"
+        list_once(site, rel, loc, target if is_article else None, "an article page", seen)
         check_news_entry(site, n, url.find(NEWS_NS + "news"))
 
 
