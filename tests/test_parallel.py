@@ -22,7 +22,7 @@ def test_forked_workers_return_every_result_in_order_without_pickling_the_work()
     results = parallel_map(partial(_squares_with_pid, items, threading.Lock()), len(items), jobs=2)
     assert [square for square, _, _ in results] == [i * i for i in items]
     pids = {pid for _, pid, _ in results}
-    assert os.getpid() not in pids and len(pids) == 2
+    assert pids and os.getpid() not in pids  # (one worker may take every range on a busy machine)
     # Ctrl-C is the parent's to report: a worker ignores it.
     assert {handler for _, _, handler in results} == {signal.SIG_IGN}
 
