@@ -15,14 +15,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from .config import Config
-from .content import article_id, front_matter_text, make_summary
-from .errors import DigestError, printable
-from .files import load_marshal, save_marshal, scan_tree, shown, sync_file_system, write_atomic
-from .ingest_record import content_path_ok, valid_entries
-from .markup import paragraphs_to_markdown
+from ..config import Config
+from ..content import article_id, front_matter_text, make_summary
+from ..errors import DigestError, printable
+from ..files import load_marshal, save_marshal, scan_tree, shown, sync_file_system, write_atomic
+from .manifest import content_path_ok, valid_entries
+from ..markup import paragraphs_to_markdown
 from .safereplace import create_new, replace_unless_edited
-from .slugs import article_slug
+from ..slugs import article_slug
 
 MANIFEST = ".ingest.json"
 _JSON_PLAIN = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")  # what json.dumps leaves as it is
@@ -623,7 +623,7 @@ def _adopt_unrecorded(unmatched: list[Parsed], content_dir: Path, existing, mani
 
 def _front_matter(path: str) -> dict:
     """A content file's front matter, or {} when it cannot be read (only for a lost record)."""
-    from .content import split_front_matter
+    from ..content import split_front_matter
 
     try:
         with open(path, encoding="utf-8") as f:
@@ -642,7 +642,7 @@ def _cut_short(current: bytes | None) -> bool:
         return False
     if not current or b"\0" in current:
         return True
-    from .content import split_front_matter
+    from ..content import split_front_matter
 
     try:
         split_front_matter(current.decode("utf-8"), "")
@@ -712,7 +712,7 @@ def _parse_all(config: Config, items, jobs: int, prior: Prior):
     batches = [(config, items[i:i + size], prior) for i in range(0, len(items), size)]
     from concurrent.futures import ProcessPoolExecutor  # 27 ms to import: only when needed
 
-    from .workers import reset_signals
+    from ..workers import reset_signals
 
     with ProcessPoolExecutor(max_workers=jobs, initializer=reset_signals) as pool:
         return [r for batch in pool.map(_parse_batch, batches) for r in batch]

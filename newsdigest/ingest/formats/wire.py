@@ -10,8 +10,8 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..config import Config
-from ..errors import DigestError
+from ...config import Config
+from ...errors import DigestError
 # seeds imports this module only inside its functions: no import cycle.
 from ..seeds import Seed, _shown, _split_names, ingest_now
 from .datelines import MONTHS, parse_dateline, strip_signoffs

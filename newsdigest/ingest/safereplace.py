@@ -17,8 +17,8 @@ import os
 import signal
 import time
 
-from .files import write_atomic
-from .output import _exchange
+from ..files import write_atomic
+from ..output import _exchange
 
 
 def create_new(path: str, data: bytes, sync: bool = True) -> bool:
