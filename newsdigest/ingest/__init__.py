@@ -1,0 +1,137 @@
+"""Ingest: seeds/ -> content/, idempotent, never overwriting an editor's change.
+
+The package owns everything between a raw scraped file and its content file:
+- `seeds` and `formats/`: reading seed files of every format (text with a source
+  profile, HTML pages, records files, wire copy) into Seeds, with their encodings,
+  datelines and sign-offs;
+- `tagging`: the tag matcher; `parse`: Seeds to articles (tags, dates, front matter),
+  in one process or several;
+- `pending`: which seeds need parsing at all (the stat cache and the run stamp);
+- `manifest`: `content/.ingest.json`, what ingest last wrote for each seed;
+- `placing`: which record entry, file and slug each article gets;
+- `write` and `safereplace`: writing content files durably, never over a hand edit.
+
+`ingest()` is the entry point: it reads everything it needs, then writes, and returns
+an IngestReport (the files written, the hand edits kept, notices and problems, and what
+the build that follows in the same run may reuse).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import Config
+from ..errors import DigestError, shown
+from ..files import scan_tree
+from .manifest import MANIFEST, load_manifest, merged_manifest, records_by_file, save_manifest
+from .parse import parse_pending, prior_from
+from .pending import (STAMP, STAT_CACHE, load_cache, read_pending, recheck_done, save_cache, scan_seeds,
+                      seeds_stamp, settled_stat_cache, sort_by_stat)
+from .placing import assign_slugs, match_records, one_per_article
+from .write import write_articles
+
+
+@dataclass
+class IngestReport:
+    written: list[str] = field(default_factory=list)
+    # content file path -> (sha, text, front matter) of each file written, for the build
+    # that follows in the same run (it need not read and parse them again)
+    fresh: dict = field(default_factory=dict)
+    # content/ as the run left it: relative path -> (size, mtime_ns, inode), for the build
+    # that follows in the same run (it need not list content/ again)
+    listing: dict = field(default_factory=dict)
+    unchanged: int = 0
+    kept_edits: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    errors: list[DigestError] = field(default_factory=list)
+
+
+def ingest(config: Config, jobs: int = 1) -> IngestReport:
+    """Read every seed, then write the content files that need it."""
+    report = IngestReport()
+    content_dir, root = config.content_dir, config.path.parent
+    report.listing = scan_tree(content_dir, ".md")
+    existing = report.listing.keys()
+    try:
+        seeds = scan_seeds(config.seeds_dir)
+    except OSError as e:  # an unreadable seeds/ is a problem, not an empty one
+        report.errors.append(DigestError(shown(config.seeds_dir, start=root), f"cannot read the seeds folder: "
+                                                                          f"{e.strerror}"))
+        return report
+    # Nothing to do when every seed has the size, mtime and inode of the last clean run and
+    # every content file that run accounted for is still there.
+    stamp = seeds_stamp(config, seeds)
+    last = load_cache(config, STAMP)
+    if last.get("stamp") == stamp and existing >= set(last.get("contents", ())) \
+            and (content_dir / MANIFEST).exists():
+        report.unchanged = last.get("unchanged", 0)
+        report.notices.extend(last.get("notices", ()))
+        return report
+
+    # A seed whose size, mtime and inode match the last run keeps its hash unread, and if
+    # that run ingested it and its content file is still there, it needs nothing more
+    # (the stat cache remembers its content file: a run that only lost seeds does not
+    # even read the ingest record).
+    stat_cache = load_cache(config, STAT_CACHE)  # seed name -> [size, mtime_ns, inode, sha, content or None]
+    known, done, pending, errors = sort_by_stat(seeds, stat_cache, existing, root)
+    report.errors += errors
+    if not (content_dir / MANIFEST).exists():
+        pending, done = list(seeds), []  # the record is gone: rebuild it from every seed
+    recovered = []
+    if pending:
+        known, recovered = _ingest_pending(config, jobs, seeds, known, done, pending, report)
+    else:
+        # A records file's articles each count, as when they were written.
+        report.unchanged = sum(1 if isinstance(known[name][4], str) else len(known[name][4]) for name in done)
+    if known != stat_cache:
+        save_cache(config, STAT_CACHE, known)
+    if not report.errors:
+        # The content files of present seeds: one deleted while its seed stays is written
+        # again. (A deleted seed's record stays, whether or not its file does.)
+        contents = sorted(c for cached in known.values() if cached[4] is not None
+                          for c in ([cached[4]] if isinstance(cached[4], str) else cached[4]))
+        save_cache(config, STAMP, {"stamp": stamp, "contents": contents, "unchanged": len(contents),
+                                   "notices": report.notices})
+    report.notices += recovered  # this run's news only: not repeated by a no-change run
+    return report
+
+
+def _ingest_pending(config: Config, jobs: int, seeds: list, known: dict, done: list, pending: list,
+                    report: IngestReport) -> tuple[dict, list]:
+    """Parse, place and write the pending seeds into `report`: (the stat cache to keep,
+    the notices of cut files written again)."""
+    content_dir, root = config.content_dir, config.path.parent
+    existing = report.listing.keys()
+    manifest, manifest_lines, notices = load_manifest(content_dir)
+    report.notices += notices
+    records_of = records_by_file(manifest)  # records file name -> {key: entry}
+    unchanged, more = recheck_done(done, seeds, manifest, records_of, known, existing)
+    to_parse = read_pending(pending + more, manifest, records_of, known, existing, jobs, root)
+    report.errors += to_parse.errors
+    unchanged.update(to_parse.unchanged)
+    known = {**known, **to_parse.stats}
+    parsing = parse_pending(config, to_parse.items, jobs, prior_from(manifest, records_of, existing))
+    del to_parse  # the seeds' bytes: 40 MB at 10,000 seeds, no longer needed
+    report.errors += parsing.errors
+    report.notices += parsing.notices
+    unchanged.update((key, manifest[key]) for key in parsing.same)
+
+    present = {e.name for e, _ in seeds} | set(unchanged)
+    record_of = match_records(parsing.parsed, manifest, unchanged, present, content_dir, existing)
+    unique, notices = one_per_article(parsing.parsed, unchanged)
+    report.notices += notices
+    plans = assign_slugs(unique, manifest, record_of, existing, content_dir)
+    # Relative to the project, like `seeds/x.txt` in the same messages, wherever we run from.
+    content_prefix = Path(os.path.relpath(content_dir, root)).as_posix() + "/"
+    written = write_articles(plans, record_of, existing, content_dir, content_prefix)
+    report.written, report.fresh, report.kept_edits = written.written, written.fresh, written.kept_edits
+    report.unchanged = len(unchanged) + written.same
+    for rel, stat in written.listed.items():
+        if stat is None:
+            report.listing.pop(rel, None)
+        else:
+            report.listing[rel] = stat
+    new_manifest = merged_manifest(manifest, unchanged, written.records, list(record_of.values()))
+    save_manifest(content_dir, new_manifest, manifest, manifest_lines)
+    return settled_stat_cache(known, new_manifest, parsing.read_ok, done), written.recovered

@@ -1,0 +1,159 @@
+"""The ingest record, `content/.ingest.json`: reading it, checking it, merging this run's
+entries into it, writing it.
+
+Committed with content/, it records per seed (a file name, or `name#line` for a record of
+a records file) the hash of the seed and of the content file ingest last wrote, with the
+article's id, slug and path: a content file whose bytes still match what ingest wrote
+follows its seed; one that differs was edited by hand and is kept.
+
+It is input like any other: a hand-edited, merged or damaged record must never make
+ingest write outside content/ or stop it.
+
+Every entry is checked before ingest uses it; an entry that fails is ignored with a
+notice naming the file (ingest then treats its seed as new and finds its content file by
+the file's `seed:` field), and the record is written without it next time ingest writes it.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+
+from ..content import is_id, is_slug
+from ..errors import brief, printable, shown
+from ..files import write_atomic
+from .parse import is_records_file
+
+MANIFEST = ".ingest.json"
+_JSON_PLAIN = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")  # what json.dumps leaves as it is
+
+ENTRY_KEYS = ("seed_sha", "id", "slug", "content", "written_sha")
+_CONTENT_PATH = re.compile(r"(\d{4})/(\d{2})/([^/]+)\.md")
+_SHA = re.compile(r"[0-9a-f]{40}")
+MAX_NOTICES = 10  # a record damaged throughout gives a few lines, not one per seed
+
+
+def content_path_ok(rel) -> bool:
+    """A content file path as ingest writes it: `YYYY/MM/<slug>.md`, inside content/."""
+    m = _CONTENT_PATH.fullmatch(rel) if isinstance(rel, str) else None
+    return bool(m) and 1 <= int(m.group(2)) <= 12 and is_slug(m.group(3))
+
+
+def entry_problem(entry) -> str | None:
+    """Why one record entry cannot be used, or None when it can."""
+    if not isinstance(entry, dict):
+        return f"expected a mapping, got {brief(entry)}"
+    for key in ENTRY_KEYS:
+        if not isinstance(entry.get(key), str):
+            return f"{key}: expected a string, got {brief(entry.get(key))}"
+    if not _SHA.fullmatch(entry["seed_sha"]):
+        return f"seed_sha: expected a SHA-1 hex digest, got {brief(entry['seed_sha'])}"
+    if entry["written_sha"] and not _SHA.fullmatch(entry["written_sha"]):
+        return f"written_sha: expected a SHA-1 hex digest or '', got {brief(entry['written_sha'])}"
+    if not is_id(entry["id"]):
+        return f"id: expected 1 to 64 ASCII letters, digits, '-' and '_', got {brief(entry['id'])}"
+    if not is_slug(entry["slug"]):
+        return f"slug: expected letters, digits, '-' and '_', got {brief(entry['slug'])}"
+    if not content_path_ok(entry["content"]):
+        return f"content: expected a path like 2019/11/<slug>.md inside content/, got {brief(entry['content'])}"
+    if "first_seen" in entry and not first_seen_ok(entry["first_seen"]):
+        return f"first_seen: expected an ISO 8601 time with its offset, got {brief(entry['first_seen'])}"
+    return None
+
+
+def first_seen_ok(value) -> bool:
+    """When ingest first saw an undated seed: an ISO 8601 time with its UTC offset."""
+    try:
+        return isinstance(value, str) and datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def valid_entries(seeds: dict, shown: str) -> tuple[dict, list[str]]:
+    """The usable entries of a record's `seeds` mapping, and a notice per ignored one."""
+    valid, problems, claimed = {}, [], {}
+    for name in sorted(seeds, key=str):
+        entry = seeds[name]
+        problem = entry_problem(entry) if isinstance(name, str) and name else f"bad seed name {brief(name)}"
+        if problem is None and entry["content"] in claimed:
+            problem = f"content: {entry['content']} is already the file of seeds/{claimed[entry['content']]}"
+        if problem:
+            problems.append(f"{shown}: entry {printable(brief(name))} ignored ({printable(problem)})")
+            continue
+        claimed[entry["content"]] = name
+        valid[name] = entry
+    if len(problems) > MAX_NOTICES:
+        problems = problems[:MAX_NOTICES] + [f"{shown}: ... and {len(problems) - MAX_NOTICES:,} more entries ignored"]
+    if problems:
+        problems.append(f"{shown}: ignored entries are dropped when the record is next written")
+    return valid, problems
+
+
+def load_manifest(content_dir: Path) -> tuple[dict, dict, list[str]]:
+    """The ingest record: seed name -> entry, seed name -> its line in the file (when the
+    file has the one-seed-a-line form `manifest_text` writes, for reuse), and notices."""
+    path = content_dir / MANIFEST
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
+        if not (isinstance(data, dict) and isinstance(data.get("seeds"), dict)):
+            raise ValueError
+    except FileNotFoundError:
+        return {}, {}, []
+    except (ValueError, OSError):
+        return {}, {}, [f"{shown(path)}: unreadable ingest record; treating every existing content file as edited"]
+    seeds, problems = valid_entries(data["seeds"], shown(path))
+    if problems:
+        return seeds, {}, problems
+    lines = text.split("\n")[1:-2]
+    if len(lines) != len(seeds):
+        return seeds, {}, []
+    by_name = {}
+    for name, line in zip(sorted(seeds), lines):
+        quoted = f'"{name}"' if _JSON_PLAIN.fullmatch(name) else json.dumps(name)
+        if not line.startswith(quoted + ": {"):
+            return seeds, {}, []
+        by_name[name] = line.rstrip(",")
+    return seeds, by_name, []
+
+
+def manifest_text(manifest: dict, old: dict, old_lines: dict) -> str:
+    """One seed a line: readable in a diff. Lines of unchanged entries are reused (20,000
+    json.dumps calls were a third of adding one seed to 10,000)."""
+    lines = [old_lines[name] if name in old_lines and old.get(name) == entry
+             else f"{json.dumps(name)}: {json.dumps(entry, sort_keys=True)}"
+             for name, entry in sorted(manifest.items())]
+    return '{"version": 1, "seeds": {\n' + ",\n".join(lines) + "\n}}\n"
+
+
+def records_by_file(manifest: dict) -> dict:
+    """The ingest record's entries of records files: file name -> {`name#line`: entry}."""
+    out: dict = {}
+    for key, entry in manifest.items():
+        name, _, line = key.rpartition("#")
+        if line.isdigit() and is_records_file(name):
+            out.setdefault(name, {})[key] = entry
+    return out
+
+
+def merged_manifest(manifest: dict, unchanged: dict, written: dict, taken_over: list) -> dict:
+    """The record after this run: the unchanged seeds' entries, this run's `written`
+    entries, and every other entry of the old record except those `taken_over` (moved to
+    another key). Seeds that failed to parse keep their entry; so do deleted seeds, whose
+    content stays (content/ is the source of truth) and whose file a restored seed finds
+    again."""
+    new = {name: manifest[name] for name in unchanged}
+    new.update(written)
+    moved = {id(e) for e in taken_over}
+    for name, entry in manifest.items():
+        if name not in new and id(entry) not in moved:
+            new[name] = entry
+    return new
+
+
+def save_manifest(content_dir: Path, new: dict, old: dict, old_lines: dict) -> None:
+    """Write the record when it changed (or is missing), reusing the old file's lines."""
+    path = content_dir / MANIFEST
+    if new != old or (new and not path.exists()):
+        write_atomic(path, manifest_text(new, old, old_lines).encode())
