@@ -116,9 +116,10 @@ async function run() {
   if (run !== latest) return;  // a newer query has started
   shown = search.results.slice();
   const n = shown.length;
+  await showMore();
+  // Said once the first results are listed (the tests and benchmark wait for it).
   status.textContent = n === 0 ? `No articles match “${query}”.`
     : `${n} article${n === 1 ? "" : "s"} match “${query}”.`;
-  await showMore();
 }
 
 form.querySelector(".search-options").hidden = false;
