@@ -10,10 +10,9 @@ import re
 from urllib.parse import quote
 
 from .config import Config
-from .content import Article
+from .model import Article, Site
 from .markup import absolutise, script_safe_json
-from .pages import rfc822
-from .site import Site
+from .render import rfc822
 
 
 # xml.sax.saxutils' escape and quoteattr, written out: importing saxutils pulls in

@@ -232,3 +232,8 @@ def shown(path) -> str:
         return printable(os.path.relpath(path, Path.cwd()))
     except ValueError:
         return printable(str(path))
+
+
+def sha1_hex(data: bytes) -> str:
+    """The hash that names content files and outputs in the build cache."""
+    return hashlib.sha1(data).hexdigest()

@@ -12,30 +12,27 @@ size, mtime and inode they had at the last good build stops right after checking
 from __future__ import annotations
 
 import gc
-import hashlib
-import json
-import marshal
-import os
 import pickle
-import sys
+import os
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
+from .collect import placement
 from .config import Config
-from .content import Article, Tag
+from .content import Article, read_sources, reread
 from .errors import DigestError, Rejected
-from .files import (discarded, exclusive_lock, load_marshal, save_marshal, scan_tree, seal, shown, unseal,
-                    write_atomic)
+from .files import exclusive_lock, scan_tree, sha1_hex, shown
+from .incremental.keys import Fingerprints, layouts_digest
+from .incremental.stamp import input_stamp, read_stamp, stamp_holds, write_stamp
+from .incremental.store import (ArticleStore, BuildCache, cache_signature, load_cache_marshal,
+                                save_cache_marshal)
 from .output import (NewSite, begin_writing, done_writing, output_stats, outside_reason, put, update_site,
                      was_interrupted)
-from .pages import PageInfo
 from .search import update_index
-from .site import Articles
 
 
-CACHE_VERSION = 9  # 7: Article.source_url; 8: output.marshal, the output record; 9: feeds link their archives and hub
 PARALLEL_MIN = 400  # below this many items, starting worker processes costs more than it saves
 IN_PLACE_LIMIT = 0.25  # above this share of files changed, assemble a whole new tree instead
 INCREMENTAL_SHARE = 0.05  # above this share of articles moved, fingerprint every page
@@ -54,60 +51,12 @@ class BuildReport:
     notices: tuple = ()  # one line each: a damaged cache discarded, output restored, ...
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha1(data).hexdigest()
-
-
-def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None = None):
-    """Content files as Sources. A file whose stat matches `known` keeps its hash and is
-    not read: its Article comes from the cache; one that ingest wrote in this run (`fresh`)
-    comes with its text and front matter. Returns (sources, stat cache, errors)."""
-    from .site import Source
-    sources, errors, stats = [], [], {}
-    fresh = fresh or {}
-    # Relative to the project (config.yaml's folder), wherever the build runs from: messages
-    # read `content/...` and the cache stays valid from any working directory.
-    prefix = Path(os.path.relpath(config.content_dir, config.path.parent)).as_posix()
-    root = str(config.content_dir)
-    for rel in sorted(listing):
-        shown = f"{prefix}/{rel}"
-        signature = listing[rel]
-        hit = known.get(rel)
-        if hit and hit[0] == signature:
-            sources.append(Source(shown, None, hit[1]))
-            stats[rel] = hit
-            continue
-        path = os.path.join(root, rel)
-        if path in fresh:
-            digest, text, meta = fresh[path]
-            sources.append(Source(shown, text, digest, meta))
-            stats[rel] = (signature, digest)
-            continue
-        if signature[0] > config.max_content_kb * 1024:  # like seeds: no input is too big to refuse
-            errors.append(DigestError(shown, f"file is too large ({signature[0] / 1024:,.0f} KB; the limit is "
-                                             f"{config.max_content_kb:,} KB, max_content_kb in config.yaml)"))
-            continue
-        try:
-            with open(path, "rb") as f:
-                raw = f.read()
-            source = Source(shown, raw.decode("utf-8"), _sha(raw))
-        except UnicodeDecodeError as e:
-            errors.append(DigestError(shown, f"not UTF-8 text (byte {e.start}); save the file as UTF-8"))
-            continue
-        except OSError as e:
-            errors.append(DigestError(shown, f"cannot read: {e.strerror}"))
-            continue
-        sources.append(source)
-        stats[rel] = (signature, source.sha)
-    return sources, stats, errors
-
-
 # Worker processes inherit these through fork instead of receiving them pickled.
 _WORK: dict = {}
 
 
 def _parse_range(bounds):
-    from .site import parse_article
+    from .content import parse_article
     config, sources = _WORK["config"], _WORK["sources"]
     out = []
     for s in sources[bounds[0]:bounds[1]]:
@@ -134,7 +83,7 @@ def _render_range(bounds):
             out.append(data)
         else:
             put(stage, p.output, data)
-            out.append(_sha(data))
+            out.append(sha1_hex(data))
     return out
 
 
@@ -170,14 +119,14 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
     A file whose hash has Facts from the last build (`known`, by hash) and an Article in
     the store is not parsed and its Article not loaded: its Facts say all the build needs
     until a page shows it. Returns (facts by path, parsed Articles by hash, errors)."""
-    from .site import Facts, article_facts
+    from .collect import Facts, article_facts
     facts, parsed, errors, todo = {}, {}, [], []
     for s in sources:
         hit = known.get(s.sha)
         if hit is not None and hit[1] == s.path and store.has(s.sha):
             facts[s.path] = Facts._make(hit)
         elif s.text is None:  # stat said unchanged but the cache lost it: read it after all
-            todo.append(_reread(s, config))
+            todo.append(reread(s, config))
         else:
             todo.append(s)
     for s, result in zip(todo, _in_parallel(_parse_range, len(todo), jobs, config=config, sources=todo)):
@@ -189,287 +138,7 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
     return facts, parsed, errors
 
 
-def _reread(source, config: Config):
-    from .site import Source
-    # source.path is relative to the project (see read_sources), not to the working directory
-    raw = (config.path.parent / source.path).read_bytes()
-    return Source(source.path, raw.decode("utf-8"), _sha(raw))
 
-
-class Fingerprints:
-    """Hashable summaries of page contexts, computed once per object per build.
-
-    An Article stands for the hash of its content file (it is a pure function of that file
-    and the config, which salts every page key); any other dataclass (a Day, a Month, a
-    TagGroup) is summarised once and shared by every page that shows it. `page_key` also
-    returns the ids of every article the page's context reaches: the next build, if no
-    article was added, removed, re-dated, moved or retagged, recomputes only the pages
-    that reach an article whose file changed.
-    """
-
-    def __init__(self, article_keys: dict):
-        self.article_keys = article_keys
-        self.memo: dict[int, tuple] = {}
-        self.deps: set = set()
-
-    def page_key(self, salt, page) -> tuple[str, set]:
-        self.deps = set()
-        key = _sha(repr((salt, page.template, self.of(page.context))).encode())
-        return key, self.deps
-
-    def of(self, value):
-        kind = type(value)
-        if kind is str or kind is int or kind is bool or value is None or kind is float:
-            return value
-        if kind is Article:
-            self.deps.add(value.id)
-            return self.article_keys[value.id]
-        if kind is Articles:  # ids in hand: no article is loaded to fingerprint a list of them
-            keys = self.article_keys
-            self.deps.update(value.ids)
-            return tuple([keys[i] for i in value.ids])
-        if kind is tuple or kind is list:
-            return tuple([self.of(v) for v in value])
-        if kind is dict:
-            return tuple([(k, self.of(v)) for k, v in sorted(value.items())])
-        if kind is PageInfo:  # one per page, all strings: summarised inline, not memoised
-            return tuple(value.__dict__.values())
-        if kind is Tag:
-            return ("T", value.name, value.slug)
-        if kind is datetime or kind is date:
-            return value.isoformat()
-        if hasattr(kind, "__dataclass_fields__"):
-            key = id(value)
-            hit = self.memo.get(key)
-            if hit is None:
-                outer, self.deps = self.deps, set()
-                summary = (kind.__name__,) + tuple([self.of(getattr(value, f)) for f in kind.__dataclass_fields__])
-                # value kept alive so that ids stay unique while the memo lives
-                hit = self.memo[key] = (_sha(repr(summary).encode()), value, frozenset(self.deps))
-                self.deps = outer
-            self.deps.update(hit[2])
-            return hit[0]
-        raise TypeError(f"cannot fingerprint {kind.__name__}")
-
-
-def layouts_digest(config: Config) -> tuple[str, dict[str, bytes]]:
-    """Hash of every template, and the static files to copy into the site (those are
-    compared by their own bytes: a new stylesheet re-renders no page)."""
-    h = hashlib.sha1()
-    static = {}
-    root = config.layouts_dir
-    for rel in sorted(scan_tree(root)):
-        data = (root / rel).read_bytes()
-        if rel.startswith("static/"):
-            static[rel] = data
-        else:
-            h.update(rel.encode() + b"\0" + data + b"\0")
-    return h.hexdigest(), static
-
-
-def _cache_file(config: Config, name: str) -> Path:
-    return config.cache_dir / name
-
-
-def _write_cache_file(config: Config, name: str, data: bytes) -> None:
-    write_atomic(_cache_file(config, name), data)
-
-
-def _load_pickle(config: Config, name: str, notices: list) -> dict:
-    """A sealed pickle (files.seal): bytes that fail their seal are never unpickled."""
-    path = _cache_file(config, name)
-    try:
-        blob = path.read_bytes()
-    except OSError:
-        return {}
-    payload = unseal(name, blob)
-    try:
-        data = pickle.loads(payload) if payload is not None else None
-    except Exception:  # sealed but unreadable here (a class changed): only a cache miss
-        data = None
-    if isinstance(data, dict) and data.get("version") == CACHE_VERSION:
-        return data
-    notices.append(discarded(path))
-    return {}
-
-
-def _save_pickle(config: Config, name: str, data: dict) -> None:
-    _write_cache_file(config, name, seal(name, pickle.dumps(dict(data, version=CACHE_VERSION),
-                                                             protocol=pickle.HIGHEST_PROTOCOL)))
-
-
-def _load_marshal(config: Config, name: str, notices: list | None = None) -> dict:
-    return load_marshal(_cache_file(config, name), CACHE_VERSION, notices)
-
-
-def _save_marshal(config: Config, name: str, data: dict) -> None:
-    save_marshal(_cache_file(config, name), data, CACHE_VERSION)
-
-
-CACHE_FILES = ("build.marshal", "build-delta.marshal", "articles.pickle", "articles-delta.pickle")
-
-
-def cache_signature(config: Config) -> tuple:
-    """Stats of the build cache files: a cache preloaded before the build lock was taken is
-    stale when they changed."""
-    signature = []
-    for name in CACHE_FILES:
-        try:
-            st = os.stat(_cache_file(config, name))
-            signature.append((st.st_size, st.st_mtime_ns, st.st_ino))
-        except OSError:
-            signature.append(None)
-    return tuple(signature)
-
-
-class BuildCache:
-    """The build cache (plain data, see `build`) as a base file and a delta of what
-    changed since it was written: an incremental build writes a few kilobytes instead of
-    rewriting 8 MB. The base is rewritten when the delta grows past a tenth of it."""
-
-    def __init__(self, config: Config):
-        self.config = config
-        self.signature = cache_signature(config)  # before reading: a change while loading shows too
-        self.notices: list[str] = []
-        base = _load_marshal(config, "build.marshal", self.notices)
-        delta = _load_marshal(config, "build-delta.marshal", self.notices) if base else {}
-        if delta.get("base") != base.get("id"):
-            if delta:
-                self.notices.append(discarded(_cache_file(config, "build-delta.marshal")))
-            delta = {}
-        self.base_id = base.get("id")
-        self.base = base
-        self.base_sizes = {k: len(v) for k, v in base.items() if type(v) is dict}
-        self.data = dict(base)
-        for key, (changed, removed) in delta.get("update", {}).items():
-            table = self.data[key] = dict(self.data[key]) if key in self.base else {}
-            table.update(changed)
-            for k in removed:
-                table.pop(k, None)
-
-    def save(self, data: dict) -> None:
-        if self.base_id:
-            update, size, same = {}, 0, True
-            for key, value in data.items():
-                old = self.base.get(key)
-                if type(value) is dict and type(old) is dict:
-                    changed = {k: v for k, v in value.items() if old.get(k, _MISSING) != v}
-                    removed = [k for k in old if k not in value]
-                    if changed or removed:
-                        update[key] = (changed, removed)
-                        size += len(changed) + len(removed)
-                elif old != value:
-                    same = False  # a setting changed: write everything
-            if same and size <= max(100, sum(self.base_sizes.values()) // 10):
-                _save_marshal(self.config, "build-delta.marshal", {"base": self.base_id, "update": update})
-                return
-        base_id = _sha(repr((time.time(), os.getpid())).encode())
-        _save_marshal(self.config, "build-delta.marshal", {"base": base_id})
-        _save_marshal(self.config, "build.marshal", dict(data, id=base_id))
-
-
-_MISSING = object()
-
-
-class ArticleStore:
-    """Parsed articles by content hash: a large base file, rewritten rarely, and a small
-    delta of what is new since, so a one-article edit does not rewrite 60 MB.
-
-    The base file is a sealed index (hash -> offset, length, SHA-1 of the pickle) followed
-    by one pickle per Article: a build loads only the articles its changed pages and feeds
-    show, and unpickles one only once its SHA-1 matches. A damaged one is left out (`get`
-    returns None: the caller parses its file again) and the next save drops it."""
-
-    MAGIC = b"NDSTORE4"
-
-    def __init__(self, config: Config):
-        self.config = config
-        self.file = None
-        self.loaded: dict[str, Article] = {}
-        self.notices: list[str] = []
-        self.damaged: set[str] = set()
-        base = self._open_base()
-        delta = _load_pickle(config, "articles-delta.pickle", self.notices) if base else {}
-        if base.get("config") != config.digest or (delta and delta.get("base") != base.get("id")):
-            if delta and delta.get("base") != base.get("id"):
-                self.notices.append(discarded(_cache_file(config, "articles-delta.pickle")))
-            base, delta = {}, {}
-        self.base_id = base.get("id")
-        self.index = base.get("index", {})
-        self.delta = delta.get("articles", {})
-
-    def _open_base(self) -> dict:
-        try:
-            f = open(_cache_file(self.config, "articles.pickle"), "rb")
-        except OSError:
-            return {}
-        try:
-            head = f.read(16)
-            if head[:8] != self.MAGIC:
-                raise ValueError
-            size = int.from_bytes(head[8:], "little")
-            index_bytes = unseal("articles.pickle", f.read(size))
-            if index_bytes is None:
-                raise ValueError
-            data = marshal.loads(index_bytes)
-            if not isinstance(data, dict) or data.get("version") != (CACHE_VERSION, sys.version):
-                raise ValueError
-            # A cut file: every pickle the index lists must be there.
-            if os.fstat(f.fileno()).st_size != 16 + size + sum(length for _, length, _ in data["index"].values()):
-                raise ValueError
-        except Exception:  # a damaged cache only costs a cold build
-            f.close()
-            self.notices.append(discarded(_cache_file(self.config, "articles.pickle")))
-            return {}
-        self.file, self.blob = f, 16 + size  # kept open: a later build may replace the file
-        return data
-
-    def has(self, sha: str) -> bool:
-        return sha in self.delta or sha in self.index
-
-    def get(self, sha: str) -> Article | None:
-        article = self.loaded.get(sha) or self.delta.get(sha)
-        if article is None:
-            raw = self._raw(sha)
-            if raw is None:
-                return None
-            article = self.loaded[sha] = pickle.loads(raw)
-        return article
-
-    def _raw(self, sha: str) -> bytes | None:
-        """The pickle of one article, or None (noted as damaged) when its SHA-1 fails."""
-        offset, length, digest = self.index[sha]
-        raw = os.pread(self.file.fileno(), length, self.blob + offset)
-        if hashlib.sha1(raw).digest() != digest:
-            if not self.damaged:
-                self.notices.append(f"{shown(_cache_file(self.config, 'articles.pickle'))}: a damaged entry; "
-                                    "discarded (its content file is parsed again)")
-            self.damaged.add(sha)
-            return None
-        return raw
-
-    def save(self, current: set, parsed: dict[str, Article]) -> None:
-        """Keep exactly the articles of this build (`current`, by hash): those in the base,
-        and the new ones `parsed` in this build or kept in the delta."""
-        new = {sha: parsed.get(sha) or self.delta[sha] for sha in current
-               if sha not in self.index or (sha in self.damaged and sha in parsed)}
-        if self.base_id and not self.damaged and len(new) <= max(200, len(current) // 10):
-            if new.keys() != self.delta.keys() or self.notices:  # a discarded file is written again
-                _save_pickle(self.config, "articles-delta.pickle", {"base": self.base_id, "articles": new})
-            return
-        base_id = _sha(repr((time.time(), os.getpid())).encode())
-        index, blobs, offset = {}, [], 0
-        for sha in sorted(current):
-            blob = pickle.dumps(new[sha], protocol=pickle.HIGHEST_PROTOCOL) if sha in new else self._raw(sha)
-            if blob is None:
-                continue  # damaged and not parsed in this build: left out, parsed again when needed
-            index[sha] = (offset, len(blob), hashlib.sha1(blob).digest())
-            offset += len(blob)
-            blobs.append(blob)
-        head = seal("articles.pickle", marshal.dumps({"id": base_id, "config": self.config.digest, "index": index,
-                                                      "version": (CACHE_VERSION, sys.version)}))
-        _save_pickle(self.config, "articles-delta.pickle", {"base": base_id, "articles": {}})
-        _write_cache_file(self.config, "articles.pickle", [self.MAGIC + len(head).to_bytes(8, "little"), head] + blobs)
 
 
 def touched_units(site, old_shape: dict, shape: dict, moved: set, old_related: dict, related_ids: dict) -> set:
@@ -507,10 +176,6 @@ def touched_units(site, old_shape: dict, shape: dict, moved: set, old_related: d
     return units
 
 
-def _placement(facts) -> tuple | None:
-    """What check_collisions compares: id, URL, tags."""
-    return None if facts is None else (facts[0], facts[5], facts[7])
-
 
 def check_output_dir(config: Config) -> None:
     out = config.output_dir.resolve()
@@ -521,39 +186,6 @@ def check_output_dir(config: Config) -> None:
                                         f"paths.output: {out} would replace {inside}; choose a folder of its own")],
                            exit_code=2)
 
-
-def input_stamp(config: Config, content: dict, layouts: dict, drafts: bool, future: bool) -> str:
-    """Everything a build reads, by stat: equal stamps mean equal inputs (as make assumes)."""
-    key = (CACHE_VERSION, config.digest, str(config.output_dir), drafts, future,
-           sorted(content.items()), sorted(layouts.items()))
-    # pickle: a tenth of repr's time for 10,000 entries, and unlike marshal its bytes do
-    # not depend on reference counts or interning
-    return _sha(pickle.dumps(key, protocol=5))
-
-
-STAMP_FIELDS = {"stamp": str, "articles": int, "tags": int, "pages": int, "valid_from": (int, float),
-                "valid_until": (int, float)}
-
-
-def _stamp_check(fields: dict) -> str:
-    """A hash over the stamp's fields, stored in it: a damaged or hand-made stamp.json is
-    discarded instead of trusted (it would stop a build early, or report wrong counts)."""
-    return _sha(json.dumps({k: v for k, v in fields.items() if k != "check"}, sort_keys=True).encode())
-
-
-def _read_stamp(config: Config, notices: list) -> dict:
-    path = _cache_file(config, "stamp.json")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError:
-        return {}
-    except ValueError:
-        data = None
-    if (isinstance(data, dict) and all(isinstance(data.get(k), t) for k, t in STAMP_FIELDS.items())
-            and data.get("check") == _stamp_check(data)):
-        return data
-    notices.append(discarded(path))
-    return {}
 
 
 def preload(config: Config) -> tuple:
@@ -593,7 +225,7 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
     if interrupted:
         notices.append(f"{shown(out_dir)}/: the last build stopped while writing it; rebuilding it in full")
     # What the last build wrote, by stat: a file deleted, replaced or altered since differs.
-    recorded = _load_marshal(config, "output.marshal", notices)
+    recorded = load_cache_marshal(config, "output.marshal", notices)
     present = output_stats(out_dir, recorded)
 
     unreadable = []  # folders that cannot be listed: the build refuses rather than drop their files
@@ -608,8 +240,8 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
     if unreadable:
         raise Rejected(unreadable)
     stamp = input_stamp(config, content_listing, layout_listing, drafts, future)
-    last = _read_stamp(config, notices)
-    if (last.get("stamp") == stamp and last.get("valid_from", 1e18) <= now.timestamp() < last.get("valid_until", 0)
+    last = read_stamp(config, notices)
+    if (stamp_holds(last, stamp, now.timestamp())
             and not interrupted and recorded and present == recorded
             and (config.output_dir / "index.html").is_file()
             and (not config.search or (config.output_dir / "pagefind" / "pagefind-entry.json").is_file())):
@@ -621,8 +253,8 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
     from .feeds import feed_files, feed_sources, robots, sitemap, sitemap_groups, sitemap_index
     from .news_sitemap import PATH as NEWS_PATH, news_articles, news_sitemap, window_closes
     from .archives import archive_feed, month_archives
-    from .pages import plan_pages
-    from .site import check_collisions, collect_facts, related_articles, select_facts, update_related
+    from .plan import plan_pages
+    from .collect import check_collisions, collect_facts, related_articles, select_facts, update_related
 
     cache_files, store, env = preloaded or preload(config)
     cache = cache_files.data
@@ -650,7 +282,7 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
     # A collision needs an article that is new or whose id, URL or tags changed: the last
     # build, whose facts are cached, had none.
     old_by_path = {f[1]: f for f in known.values()} if parsed and known else {}
-    if not known or any(_placement(old_by_path.get(by_path[a.path].path)) != _placement(by_path[a.path])
+    if not known or any(placement(old_by_path.get(by_path[a.path].path)) != placement(by_path[a.path])
                         for a in parsed.values()):
         errors += check_collisions(all_facts, config)
     if errors:
@@ -664,8 +296,8 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
         sha = article_keys[article_id]
         article = parsed.get(sha) or store.get(sha)
         if article is None:  # its cached copy was damaged: parse its file again
-            from .site import Source, parse_article
-            article = parsed[sha] = parse_article(_reread(Source(chosen[article_id].path, None, sha), config), config)
+            from .content import Source, parse_article
+            article = parsed[sha] = parse_article(reread(Source(chosen[article_id].path, None, sha), config), config)
         return article
 
     # What places an article on pages (Facts.shape): when an article's shape is unchanged,
@@ -743,7 +375,7 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
 
     # Feeds (each keyed by its items), sitemap and small files.
     generated: dict[str, bytes] = {}
-    feed_keys = {path: _sha(repr((salt, path, prints.of(items[: config.feed_items]))).encode())
+    feed_keys = {path: sha1_hex(repr((salt, path, prints.of(items[: config.feed_items]))).encode())
                  for path, items in feed_sources(site).items()}
     stale = {path for path, key in feed_keys.items() if old_files.get(path, ("",))[0] != key}
     if stale:
@@ -752,13 +384,13 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
     news = news_articles(site, now)
     news_maps = [NEWS_PATH] if news else []
     if news:
-        feed_keys[NEWS_PATH] = _sha(repr((salt, NEWS_PATH, prints.of(news))).encode())
+        feed_keys[NEWS_PATH] = sha1_hex(repr((salt, NEWS_PATH, prints.of(news))).encode())
         if old_files.get(NEWS_PATH, ("",))[0] != feed_keys[NEWS_PATH]:
             generated[NEWS_PATH] = news_sitemap(news, config).encode("utf-8")
     # The month archives (RFC 5005), each keyed by its articles and neighbours: a month
     # whose articles and links are as they were keeps its file.
     for doc in month_archives(site):
-        feed_keys[doc.path] = _sha(repr((salt, doc.path, prints.of(doc.articles), doc.prev, doc.next)).encode())
+        feed_keys[doc.path] = sha1_hex(repr((salt, doc.path, prints.of(doc.articles), doc.prev, doc.next)).encode())
         if old_files.get(doc.path, ("",))[0] != feed_keys[doc.path]:
             generated[doc.path] = archive_feed(doc, config).encode("utf-8")
     # The sitemap: an index and one file per month (see feeds.sitemap_groups).
@@ -769,9 +401,9 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
         html_urls = sorted(p.output[: -len("index.html")] for p in pages if p.output.endswith("index.html"))
         lastmod = {s[1]: s[2][:10].replace("/", "-") for s in shape.values()}  # url: YYYY-MM-DD
         groups = sitemap_groups(html_urls, lastmod)
-        sitemap_keys = {path: _sha(pickle.dumps((salt, path, urls, [lastmod.get(u) for u in urls]), protocol=5))
+        sitemap_keys = {path: sha1_hex(pickle.dumps((salt, path, urls, [lastmod.get(u) for u in urls]), protocol=5))
                         for path, urls in groups.items()}
-        sitemap_keys["sitemap.xml"] = _sha(pickle.dumps((salt, list(groups), news_maps), protocol=5))
+        sitemap_keys["sitemap.xml"] = sha1_hex(pickle.dumps((salt, list(groups), news_maps), protocol=5))
         for path, key in sitemap_keys.items():
             if old_files.get(path, ("",))[0] != key:
                 text = (sitemap_index(list(groups) + news_maps, config) if path == "sitemap.xml"
@@ -787,7 +419,7 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
             raise Rejected([DigestError(shown(config.layouts_dir / path),
                                         f"static file collides with generated {path}")])
         old = old_files.get(path)
-        if not old or old[1] != _sha(data):
+        if not old or old[1] != sha1_hex(data):
             generated[path] = data
         keys[path] = ""
     for path, key in keys.items():
@@ -816,10 +448,10 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
             if stage:
                 new_files[p.output] = (key, result)
             else:
-                new_files[p.output] = (key, _sha(result))
+                new_files[p.output] = (key, sha1_hex(result))
                 changed[p.output] = result
         for path, data in generated.items():
-            new_files[path] = (keys[path], _sha(data))
+            new_files[path] = (keys[path], sha1_hex(data))
             if stage:
                 stage.write(path, data)
             else:
@@ -856,7 +488,7 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
         reindexed = update_index(config, config.output_dir, article_files(pages, new_files))
         lap(search_lap(reindexed))
     if outputs != recorded:
-        _save_marshal(config, "output.marshal", outputs)
+        save_cache_marshal(config, "output.marshal", outputs)
     if (parsed or changes or new_files != old_files or not cache or cache.get("deps") is None
             or cache_files.notices or store.notices):
         store.save({source_sha[f.path] for f in all_facts}, parsed)
@@ -878,7 +510,7 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
         "valid_from": max(shown_dates) if shown_dates and not future else -1e18,
         "valid_until": min((future_dates if not future else []) + [news_leaves or 1e18]),
     }
-    _write_cache_file(config, "stamp.json", json.dumps(dict(stamp_fields, check=_stamp_check(stamp_fields))).encode())
+    write_stamp(config, stamp_fields)
     done_writing(config.cache_dir)  # the cache and stamp now describe site/
     lap("save cache")
     return BuildReport(len(site.articles), len(site.tags), len(pages), len(todo) + len(generated),

@@ -1,4 +1,5 @@
-"""Jinja2 rendering: StrictUndefined, autoescape, and errors that name the template and line."""
+"""Jinja2 rendering: the environment (StrictUndefined, autoescape), every template filter
+(dates, links, JSON-LD), and errors that name the template and line."""
 from __future__ import annotations
 
 import functools
@@ -6,6 +7,7 @@ import hashlib
 import json
 import os
 import traceback
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,7 +18,32 @@ from .config import Config
 from .errors import DigestError
 from .files import seal, unseal, write_atomic
 from .markup import script_safe_json
-from .pages import Page, clock, longdate, monthname, rfc822, shortdate
+
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+def longdate(d) -> str:
+    return f"{DAYS[d.weekday()]}, {d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def shortdate(d) -> str:
+    return f"{d.day} {MONTHS[d.month - 1][:3]} {d.year}"
+
+
+def clock(d: datetime) -> str:
+    return d.strftime("%H:%M")
+
+
+def monthname(m) -> str:
+    return f"{MONTHS[m.month - 1]} {m.year}"
+
+
+def rfc822(d: datetime) -> str:
+    offset = d.strftime("%z")
+    return f"{DAYS[d.weekday()][:3]}, {d.day:02d} {MONTHS[d.month - 1][:3]} {d.year} {d:%H:%M:%S} {offset}"
+
 
 TEMPLATES = ("base.html", "index.html", "article.html", "tag.html", "tags.html", "archive.html", "404.html", "search.html")
 
@@ -134,7 +161,8 @@ def check_templates(env: jinja2.Environment, config: Config) -> list[DigestError
     return errors
 
 
-def render_page(env: jinja2.Environment, page: Page, config: Config) -> str:
+def render_page(env: jinja2.Environment, page, config: Config) -> str:
+    """One planned page (plan.Page) as text."""
     try:
         return env.get_template(page.template).render(**page.context)
     except jinja2.TemplateSyntaxError as e:

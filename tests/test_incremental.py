@@ -216,7 +216,7 @@ def test_build_after_ingest_in_one_run_equals_build_from_files(tmp_path):
     to the build without re-parsing or re-listing them; the result must be what reading
     them from disk gives."""
     from newsdigest.ingest import ingest
-    from newsdigest.site import Source, parse_article
+    from newsdigest.content import Source, parse_article
 
     project = tmp_path / "p"
     project.mkdir()
@@ -343,7 +343,7 @@ def test_build_cache_delta_reloads_exactly_what_was_saved(tmp_path):
     the data last saved."""
     import random
 
-    from newsdigest.pipeline import BuildCache
+    from newsdigest.incremental.store import BuildCache
 
     config = load_config(make_project(tmp_path / "p", count=0) / "config.yaml")
     rng = random.Random(7)

@@ -128,7 +128,7 @@ def test_the_stamp_expires_when_an_article_leaves_the_window(tmp_path):
 
 def test_at_most_a_thousand_urls():
     from newsdigest.news_sitemap import news_articles, window_closes
-    from newsdigest.site import Facts, collect_facts
+    from newsdigest.collect import Facts, collect_facts
 
     now = at(NOW)
     facts = {f"a{i:04d}": Facts(f"a{i:04d}", f"{i}.md", f"s{i}", False, NOW - 60 * i, f"x/{i}/", "2024/01/05/", ())

@@ -1,4 +1,4 @@
-"""The page plan: which files the site has, and the context each template sees.
+"""The page plan: every HTML page of the site, its template and the context it sees.
 
 Every HTML page gets exactly two things besides its own variables:
   site  -- SiteView: title, description, language, base_url, base_path, feed URLs, nav
@@ -23,51 +23,17 @@ count) stay as they are when an article is added.
   search.html   archive_url, bundle_url (the Pagefind bundle, site-relative); only
                 with `search: true`
   404.html      nothing more
-Objects are frozen dataclasses (see content.py and site.py); templates cannot change them.
+Objects are frozen dataclasses (see model.py); templates cannot change them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import NamedTuple
 
 from .config import Config
-from .site import Articles, Site, TagLink, day_link, month_count, month_link
+from .model import Articles, NavLink, PageInfo, Site, SiteView, TagLink, day_link, month_count, month_link
+from .render import longdate, monthname
 
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SEARCH_URL = "search/"  # the search page; its index is in site/pagefind/ (see search.py)
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
-
-
-@dataclass(frozen=True)
-class NavLink:
-    title: str
-    url: str
-
-
-@dataclass(frozen=True)
-class SiteView:
-    title: str
-    description: str
-    language: str
-    base_url: str
-    base_path: str
-    feed_url: str  # site-relative
-    atom_url: str
-    json_feed_url: str
-    nav: tuple[NavLink, ...]
-    timezone: str
-    search_url: str | None  # site-relative search page, None when `search: false`
-
-
-@dataclass(frozen=True)
-class PageInfo:
-    title: str
-    url: str  # site-relative, "" for the front page
-    canonical: str
-    description: str
-    feed: str | None  # site-relative feed for this page, if any
 
 
 class Page(NamedTuple):
@@ -87,26 +53,6 @@ def site_view(config: Config, searchable: bool = True) -> SiteView:
                     config.base_path, "feed.xml", "atom.xml", "feed.json", nav, config.timezone.key,
                     SEARCH_URL if config.search and searchable else None)
 
-
-def longdate(d) -> str:
-    return f"{DAYS[d.weekday()]}, {d.day} {MONTHS[d.month - 1]} {d.year}"
-
-
-def shortdate(d) -> str:
-    return f"{d.day} {MONTHS[d.month - 1][:3]} {d.year}"
-
-
-def clock(d: datetime) -> str:
-    return d.strftime("%H:%M")
-
-
-def monthname(m) -> str:
-    return f"{MONTHS[m.month - 1]} {m.year}"
-
-
-def rfc822(d: datetime) -> str:
-    offset = d.strftime("%z")
-    return f"{DAYS[d.weekday()][:3]}, {d.day:02d} {MONTHS[d.month - 1][:3]} {d.year} {d:%H:%M:%S} {offset}"
 
 
 def plan_pages(site: Site, config: Config, wanted=None) -> list[Page]:

@@ -1,234 +1,19 @@
-"""Load content/ into Articles and collect the site: days, months, tags, neighbours.
+"""Collect the site from the articles' Facts: days, months, tags, neighbours, related.
 
-Loading may fail per file (every problem is collected); collecting only reads.
+Facts are what a build needs to know of an article without loading it (where it goes,
+when, under which tags); collecting reads them only and returns the frozen `Site`
+(model.py), whose `Articles` sequences load an article when a page first shows it.
+Collisions (two articles at one URL, one id twice, two tags on one slug) are found here.
 """
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
-from collections.abc import Sequence
 
 from .config import Config
-from .content import (Article, Tag, article_id, key_line, make_summary, split_front_matter, validate_meta,
-                      xml_illegal_character)
 from .errors import DigestError
-from .markup import MarkdownTooSlow, html_to_text
-from .paragraphs import render_body
-from .slugs import article_slug, tag_slug
-
-
-class Source(NamedTuple):
-    """One content file's text, read from disk; its hash keys the build cache.
-
-    `meta`, when given, is the front matter ingest emitted into `text` moments ago: a YAML
-    emitter's output loads back to the same mapping, so parsing it again is skipped.
-    `text` is None when the file is unchanged since the last build (its Article is cached).
-    (A named tuple: a build makes one per content file.)"""
-
-    path: str  # relative to the project, for messages
-    text: str | None
-    sha: str
-    meta: dict | None = None
-
-
-class FrontMatterErrors(DigestError):
-    """Several problems in one content file, each printed on its own `path:line: message` line.
-
-    The build collects one exception per file; this one keeps every problem's own line.
-    """
-
-    def __init__(self, errors: list[DigestError]):
-        errors = sorted(errors, key=DigestError.sort_key)
-        super().__init__(errors[0].path, errors[0].message, errors[0].line)
-        self.errors = errors
-
-    def __str__(self) -> str:
-        return "\n".join(DigestError.__str__(e) for e in self.errors)
-
-    def __reduce__(self):
-        return (FrontMatterErrors, (self.errors,))
-
-
-def parse_article(source: Source, config: Config) -> Article:
-    """One content file to an Article; raises DigestError (every front-matter problem in one)."""
-    illegal = xml_illegal_character(source.text, source.path)
-    if illegal:
-        raise illegal
-    if source.meta is not None:
-        end = source.text.index("\n---\n", 3)
-        meta, body = source.meta, source.text[end + 5:]
-    else:
-        meta, body, _ = split_front_matter(source.text, source.path)
-    clean, errors = validate_meta(meta, source.path, source.text, config.timezone)
-    if errors:
-        if len(errors) == 1:
-            raise errors[0]
-        raise FrontMatterErrors(errors)
-    title = clean["title"]
-    when = clean["date"].astimezone(config.timezone)
-    src = clean.get("source") or config.title
-    aid = clean.get("id") or article_id(src, clean["date"], title)
-    slug = clean.get("slug") or article_slug(title, f"article-{aid[:8]}")
-    try:
-        body_html = render_body(body)
-    except MarkdownTooSlow as e:
-        raise DigestError(source.path, f"the body took over {e.args[0]:g} s to render as Markdown "
-                                       "(Python-Markdown is slow on some input); simplify or shorten it")
-    text = html_to_text(body_html)
-    summary = clean.get("summary") or make_summary(text.split("\n"))
-    url = config.article_path.format(year=f"{when.year:04d}", month=f"{when.month:02d}",
-                                     day=f"{when.day:02d}", slug=slug, id=aid)
-    tags = []
-    # NFC: the same Hangul name typed on two systems must be one tag, not a slug clash.
-    for name in dict.fromkeys(unicodedata.normalize("NFC", n) for n in clean.get("tags", ())):
-        s = tag_slug(name)
-        tags.append(Tag(name, s, f"tags/{s}/"))
-    attribution = next((p.attribution for p in config.sources if p.name == src), "")
-    return Article(
-        id=aid, title=title, date=when, source=src, reporters=clean.get("reporters", ()),
-        tags=tuple(tags), summary=summary, slug=slug, body_html=body_html, url=url,
-        path=source.path, seed=clean.get("seed", ""), attribution=attribution,
-        draft=clean["draft"], words=len(text.split()), source_url=clean.get("url", ""),
-    )
-
-
-class Articles(Sequence):
-    """Articles by id, newest first, each loaded when first used: a sequence (iterate it,
-    index it, slice it, take its length) that templates use like a tuple. An incremental
-    build then loads only the articles of the pages it renders, not all 10,000."""
-
-    __slots__ = ("ids", "load")
-
-    def __init__(self, ids, load):
-        self.ids = tuple(ids)
-        self.load = load  # article id -> Article
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return Articles(self.ids[i], self.load)
-        return self.load(self.ids[i])
-
-    def __iter__(self):
-        return map(self.load, self.ids)
-
-    def __eq__(self, other) -> bool:  # the same articles in the same order
-        return self.ids == other.ids if isinstance(other, Articles) else NotImplemented
-
-    def __hash__(self) -> int:  # Day, Month and TagGroup stay hashable
-        return hash(self.ids)
-
-    def __repr__(self) -> str:
-        return f"Articles({list(self.ids)!r})"
-
-
-@dataclass(frozen=True)
-class Day:
-    date: date
-    url: str  # YYYY/MM/DD/
-    articles: Articles  # newest first
-
-
-@dataclass(frozen=True)
-class Month:
-    year: int
-    month: int
-    url: str
-    days: tuple[Day, ...]  # newest first
-
-    @property
-    def count(self) -> int:
-        return sum(len(d.articles) for d in self.days)
-
-
-@dataclass(frozen=True)
-class TagGroup:
-    tag: Tag
-    articles: Articles  # newest first
-
-
-@dataclass(frozen=True)
-class DayLink:
-    """A link to a day's edition: what an article page (and the front page's "older")
-    shows. No count: adding an article to a day does not change its other pages."""
-
-    date: date
-    url: str
-
-
-@dataclass(frozen=True)
-class MonthLink:
-    """A link to a month, as a day page shows it."""
-
-    year: int
-    month: int
-    url: str
-
-
-@dataclass(frozen=True)
-class DayCount:
-    """A day in the archive's list: link and number of articles."""
-
-    date: date
-    url: str
-    count: int
-
-
-@dataclass(frozen=True)
-class MonthCount:
-    """A month in the archive's list, with its days."""
-
-    year: int
-    month: int
-    url: str
-    count: int
-    days: tuple[DayCount, ...]  # newest first
-
-
-@dataclass(frozen=True)
-class TagLink:
-    tag: Tag
-    count: int
-
-
-def day_link(d: Day) -> DayLink:
-    return DayLink(d.date, d.url)
-
-
-def month_link(m: Month) -> MonthLink:
-    return MonthLink(m.year, m.month, m.url)
-
-
-def month_count(m: Month) -> MonthCount:
-    return MonthCount(m.year, m.month, m.url, m.count,
-                      tuple(DayCount(d.date, d.url, len(d.articles)) for d in m.days))
-
-
-@dataclass(frozen=True)
-class Site:
-    """Everything the render stage needs, collected once; nothing here changes later.
-    Articles are reached through `articles` (or a day's, month's or tag's) and loaded when
-    first used."""
-
-    articles: Articles  # newest first
-    days: tuple[Day, ...]  # newest first
-    months: tuple[Month, ...]
-    tags: tuple[TagGroup, ...]  # by name
-    related: dict  # article id -> ids of its related articles
-    facts: dict  # article id -> Facts
-
-    def previous(self, i: int):
-        """The article after position i of `articles` (the next older one), or None."""
-        return self.articles[i + 1] if i + 1 < len(self.articles) else None
-
-    def next(self, i: int):
-        """The article before position i of `articles` (the next newer one), or None."""
-        return self.articles[i - 1] if i > 0 else None
+from .model import Article, Articles, Day, Month, Site, Tag, TagGroup
 
 
 class Facts(NamedTuple):
@@ -257,12 +42,10 @@ def article_facts(a: Article) -> Facts:
                  f"{d.year:04d}/{d.month:02d}/{d.day:02d}/", tuple([(t.slug, t.name) for t in a.tags]))
 
 
-def select(articles, now: datetime, drafts: bool, future: bool):
-    return [a for a in articles if (drafts or not a.draft) and (future or a.date <= now)]
-
 
 def select_facts(facts, now: datetime, drafts: bool, future: bool):
-    """`select` for Facts: the same choice (timestamps order as dates do)."""
+    """The Facts a build shows: no drafts unless `drafts`, none dated after `now` unless
+    `future` (timestamps order as dates do)."""
     limit = now.timestamp()
     return [f for f in facts if (drafts or not f.draft) and (future or f.stamp <= limit)]
 
@@ -313,10 +96,9 @@ def check_collisions(facts, config: Config) -> list[DigestError]:
     return errors
 
 
-def collect(articles, related_count: int = 5) -> Site:
-    """The site of these Articles (all in memory): see collect_facts."""
-    by_id = {a.id: a for a in articles}
-    return collect_facts({a.id: article_facts(a) for a in articles}, by_id.__getitem__, related_count)
+def placement(facts) -> tuple | None:
+    """What check_collisions compares: id, URL, tags."""
+    return None if facts is None else (facts[0], facts[5], facts[7])
 
 
 def collect_facts(facts: dict, load, related_count: int = 5, related_ids=None) -> Site:
