@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from .config import Config
+from .content import key_line
 from .errors import DigestError
 from .model import Article, Articles, Day, Month, Site, Tag, TagGroup
 

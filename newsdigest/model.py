@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime  # noqa: F401  (in annotations)
 
 
 @dataclass(frozen=True)
