@@ -28,7 +28,7 @@ from typing import NamedTuple
 from .config import Config
 from .feeds import archive_path, hub_links, public_url, quoteattr, rss
 from .model import Articles, Site
-from .render import MONTHS
+from .dates import MONTHS
 
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
 

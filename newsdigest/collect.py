@@ -30,17 +30,15 @@ class Facts(NamedTuple):
     url: str
     day: str  # the day's URL, YYYY/MM/DD/
     tags: tuple  # ((slug, name), ...)
-
-    @property
-    def shape(self) -> tuple:
-        """What places it on pages: (stamp, url, day, tags). Equal shapes, equal places."""
-        return self[4:]
+    title: str  # for its page's <title> and description, planned without loading it
+    summary: str
 
 
 def article_facts(a: Article) -> Facts:
     d = a.date
     return Facts(a.id, a.path, a.slug, a.draft, d.timestamp(), a.url,
-                 f"{d.year:04d}/{d.month:02d}/{d.day:02d}/", tuple([(t.slug, t.name) for t in a.tags]))
+                 f"{d.year:04d}/{d.month:02d}/{d.day:02d}/", tuple([(t.slug, t.name) for t in a.tags]),
+                 a.title, a.summary)
 
 
 
@@ -99,17 +97,14 @@ def check_collisions(facts, config: Config) -> list[DigestError]:
 
 def placement(facts) -> tuple | None:
     """What check_collisions compares: id, URL, tags."""
-    return None if facts is None else (facts[0], facts[5], facts[7])
+    return None if facts is None else (facts.id, facts.url, facts.tags)
 
 
-def collect_facts(facts: dict, load, related_count: int = 5, related_ids=None) -> Site:
+def collect_facts(facts: dict, load, related_count: int = 5, last: RelatedMemo | None = None) -> Site:
     """Days, months, tags, neighbours and related articles, all newest first, from the
     articles' Facts (id -> Facts) alone; `load` (id -> Article) is called only for the
-    articles a page or feed actually shows.
-
-    `related_ids`, when given, works out related articles instead of computing them all:
-    a function (ordered ids, by_tag, facts) -> {article id: related ids}, such as
-    `update_related` with the previous build's result."""
+    articles a page or feed actually shows. `last`: the previous build's related lists
+    and what they read (see related_articles)."""
     order = tuple(sorted(facts, key=lambda i: (-facts[i].stamp, i)))  # newest first, then by id
     by_day: dict[str, list] = defaultdict(list)
     by_tag: dict[str, list] = defaultdict(list)
@@ -128,14 +123,72 @@ def collect_facts(facts: dict, load, related_count: int = 5, related_ids=None) -
     months = tuple(Month(y, m, f"{y:04d}/{m:02d}/", tuple(ds)) for (y, m), ds in sorted(by_month.items(), reverse=True))
     tags = tuple(TagGroup(Tag(tag_name[s], s, f"tags/{s}/"), Articles(ids, load)) for s, ids in
                  sorted(by_tag.items(), key=lambda kv: (tag_name[kv[0]].casefold(), kv[0])))
-    if related_ids is None:
-        related = related_articles(order, by_tag, facts, related_count)
-    else:
-        related = related_ids(order, by_tag, facts)
+    redo = None if last is None else stale_related(last, tag_lists(by_tag, facts), RELATED_WINDOW) | (
+        facts.keys() - last.related.keys())
+    related = related_articles(order, by_tag, facts, related_count, only=redo)
+    if redo is not None:
+        related = {i: related[i] if i in redo else last.related[i] for i in order}
     return Site(Articles(order, load), days, months, tags, related, facts)
 
 
 RELATED_WINDOW = 10
+
+
+class RelatedMemo(NamedTuple):
+    """A build's related lists and what they read: per tag, its articles' ids and dates
+    (newest first). The next build reuses the list of every article whose windows in
+    these lists are unchanged."""
+
+    lists: dict  # tag slug -> (ids, stamps)
+    related: dict  # article id -> ids of its related articles
+
+
+def tag_lists(by_tag: dict, facts: dict) -> dict:
+    """Tag slug -> (ids, stamps), newest first: what related_articles reads of each tag."""
+    return {slug: (tuple(ids), tuple([facts[i].stamp for i in ids])) for slug, ids in by_tag.items()}
+
+
+def related_memo(site: Site) -> RelatedMemo:
+    by_tag = {g.tag.slug: g.articles.ids for g in site.tags}
+    return RelatedMemo(tag_lists(by_tag, site.facts), site.related)
+
+
+def _common_prefix(a, b) -> int:
+    """Length of the longest common prefix of two sequences (a binary search of C-speed
+    slice comparisons: a 3,000-article tag costs a dozen of them)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def changed_span(old: tuple, new: tuple) -> tuple[int, int]:
+    """(common prefix, common suffix) of two tag lists (ids, stamps): outside them, the
+    lists hold the same articles at the same dates in the same order."""
+    (old_ids, old_stamps), (new_ids, new_stamps) = old, new
+    prefix = min(_common_prefix(old_ids, new_ids), _common_prefix(old_stamps, new_stamps))
+    suffix = min(_common_prefix(old_ids[::-1], new_ids[::-1]), _common_prefix(old_stamps[::-1], new_stamps[::-1]))
+    return prefix, min(suffix, min(len(old_ids), len(new_ids)) - prefix)
+
+
+def stale_related(last: RelatedMemo, lists: dict, window: int) -> set:
+    """The articles whose related lists can differ from `last`: those within `window`
+    places of a tag list's changed span, in the old list or the new. Every other
+    article reads the same windows (same ids, same dates) as before, so its list is the same."""
+    redo = set()
+    empty = ((), ())
+    for slug in last.lists.keys() | lists.keys():
+        old, new = last.lists.get(slug, empty), lists.get(slug, empty)
+        if old == new:
+            continue
+        prefix, suffix = changed_span(old, new)
+        for ids in (old[0], new[0]):
+            redo.update(ids[max(0, prefix - window): len(ids) - suffix + window])
+    return redo
 
 
 def related_articles(order, by_tag, facts, count: int, window: int = RELATED_WINDOW, only=None) -> dict:
@@ -176,39 +229,3 @@ def _position(ids: list, me: str, facts: dict) -> int:
         else:
             hi = mid
     return lo
-
-
-def update_related(previous: dict, old_shape: dict, new_shape: dict, moved: set, count: int,
-                   window: int = RELATED_WINDOW):
-    """A `related_ids` function for collect_facts: the previous build's related ids,
-    recomputed only for articles whose candidate windows can differ.
-
-    `old_shape`/`new_shape` map article id -> Facts.shape (stamp, url, day, tags) for the
-    previous and this build; `moved` holds the ids whose entry differs (added,
-    removed, re-dated, retagged). An article's windows are unchanged unless a moved
-    article lies within `window` places of it in one of its tags' lists, before or after
-    the change; an article whose windows and tags are unchanged (and whose candidates kept
-    their dates, else they would have moved) has the same related articles.
-    """
-    def compute(order, by_tag, facts):
-        redo = {i for i in moved if i in new_shape}
-        touched = {slug for i in moved for shape in (old_shape.get(i), new_shape.get(i)) if shape
-                   for slug, _ in shape[3]}
-        old_by_tag = defaultdict(list)
-        for i, shape in old_shape.items():
-            for slug, _ in shape[3]:
-                if slug in touched:
-                    old_by_tag[slug].append(i)
-        for slug in touched:
-            new_ids = by_tag.get(slug, ())
-            old_ids = sorted(old_by_tag[slug], key=lambda i: (-old_shape[i][0], i))
-            for ids in (new_ids, old_ids):
-                for n, i in enumerate(ids):
-                    if i in moved:
-                        redo.update(ids[max(0, n - window): n + window + 1])
-        redo &= new_shape.keys()
-        redo.update(i for i in new_shape if i not in previous)
-        related = {i: previous[i] for i in new_shape if i not in redo}
-        related.update(related_articles(order, by_tag, facts, count, window, only=redo))
-        return related
-    return compute

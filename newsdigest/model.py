@@ -7,9 +7,10 @@ plan's contract, documented in plan.py and in README ("Layouts and template cont
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime  # noqa: F401  (in annotations)
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,23 @@ class Articles(Sequence):
         return f"Articles({list(self.ids)!r})"
 
 
+class ArticleRef(NamedTuple):
+    """One article named by the plan without loading it; the render stage hands templates
+    the Article itself (see render.resolve), and a page key counts it as its content hash."""
+
+    id: str
+    load: Callable  # article id -> Article
+
+
 @dataclass(frozen=True)
 class Day:
     date: date
     url: str  # YYYY/MM/DD/
     articles: Articles  # newest first
+
+    @property
+    def count(self) -> int:
+        return len(self.articles)
 
 
 @dataclass(frozen=True)
@@ -107,62 +120,9 @@ class TagGroup:
     tag: Tag
     articles: Articles  # newest first
 
-
-@dataclass(frozen=True)
-class DayLink:
-    """A link to a day's edition: what an article page (and the front page's "older")
-    shows. No count: adding an article to a day does not change its other pages."""
-
-    date: date
-    url: str
-
-
-@dataclass(frozen=True)
-class MonthLink:
-    """A link to a month, as a day page shows it."""
-
-    year: int
-    month: int
-    url: str
-
-
-@dataclass(frozen=True)
-class DayCount:
-    """A day in the archive's list: link and number of articles."""
-
-    date: date
-    url: str
-    count: int
-
-
-@dataclass(frozen=True)
-class MonthCount:
-    """A month in the archive's list, with its days."""
-
-    year: int
-    month: int
-    url: str
-    count: int
-    days: tuple[DayCount, ...]  # newest first
-
-
-@dataclass(frozen=True)
-class TagLink:
-    tag: Tag
-    count: int
-
-
-def day_link(d: Day) -> DayLink:
-    return DayLink(d.date, d.url)
-
-
-def month_link(m: Month) -> MonthLink:
-    return MonthLink(m.year, m.month, m.url)
-
-
-def month_count(m: Month) -> MonthCount:
-    return MonthCount(m.year, m.month, m.url, m.count,
-                      tuple(DayCount(d.date, d.url, len(d.articles)) for d in m.days))
+    @property
+    def count(self) -> int:
+        return len(self.articles)
 
 
 @dataclass(frozen=True)
@@ -185,6 +145,11 @@ class Site:
     def next(self, i: int):
         """The article before position i of `articles` (the next newer one), or None."""
         return self.articles[i - 1] if i > 0 else None
+
+    def ref(self, i: int) -> ArticleRef | None:
+        """Position i of `articles` as an ArticleRef (not loaded), or None past either end."""
+        ids = self.articles.ids
+        return ArticleRef(ids[i], self.articles.load) if 0 <= i < len(ids) else None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ size, mtime and inode they had at the last good build stops right after checking
 from __future__ import annotations
 
 import gc
-import pickle
 import os
 import time
 from dataclasses import dataclass
@@ -20,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 
 from .collect import placement
+from .model import ArticleRef
+from .plan import plan_site
 from .config import Config
 from .content import Article, read_sources, reread
 from .errors import DigestError, Rejected
@@ -35,7 +36,6 @@ from .search import update_index
 
 PARALLEL_MIN = 400  # below this many items, starting worker processes costs more than it saves
 IN_PLACE_LIMIT = 0.25  # above this share of files changed, assemble a whole new tree instead
-INCREMENTAL_SHARE = 0.05  # above this share of articles moved, fingerprint every page
 RELATED_COUNT = 5
 
 
@@ -68,14 +68,14 @@ def _parse_range(bounds):
 
 
 def _render_range(bounds):
-    """Render pages; with a staging folder, write them there and return only their hashes
-    (a cold build's 170 MB of pages then never sits in one process)."""
-    from .render import render_page
+    """Render planned files; with a staging folder, write them there and return only their
+    hashes (a cold build's 170 MB of pages then never sits in one process)."""
+    from .render import render_output
     config, pages, env, stage = _WORK["config"], _WORK["pages"], _WORK["env"], _WORK.get("stage")
     out = []
     for p in pages[bounds[0]:bounds[1]]:
         try:
-            data = render_page(env, p, config).encode("utf-8")
+            data = render_output(env, p, config)
         except DigestError as e:
             out.append(e)
             continue
@@ -123,8 +123,8 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
     facts, parsed, errors, todo = {}, {}, [], []
     for s in sources:
         hit = known.get(s.sha)
-        if hit is not None and hit[1] == s.path and store.has(s.sha):
-            facts[s.path] = Facts._make(hit)
+        if hit is not None and store.has(s.sha) and (hit := Facts._make(hit)).path == s.path:
+            facts[s.path] = hit
         elif s.text is None:  # stat said unchanged but the cache lost it: read it after all
             todo.append(reread(s, config))
         else:
@@ -141,42 +141,6 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
 
 
 
-def touched_units(site, old_shape: dict, shape: dict, moved: set, old_related: dict, related_ids: dict) -> set:
-    """The pages (by plan_pages' units) that articles added, removed or moved can change
-    without reaching them: their neighbours' pages, articles whose related list changed,
-    the days, months and tags they left or joined and the days and months beside a day or
-    month that appeared or went, and the site-wide pages."""
-    units = {""}
-    new_order = site.articles.ids
-    position = {i: n for n, i in enumerate(new_order)}
-    old_order = sorted(old_shape, key=lambda i: (-old_shape[i][0], i))
-    old_position = {i: n for n, i in enumerate(old_order)}
-    for i in moved:
-        for order, where in ((new_order, position), (old_order, old_position)):
-            n = where.get(i)
-            if n is not None:
-                units.update(f"article {j}" for j in order[max(0, n - 1): n + 2])
-        for s in (old_shape.get(i), shape.get(i)):
-            if s:
-                units.add(f"day {s[2]}")
-                units.add(f"month {s[2][:8]}")
-                units.update(f"tag {slug}" for slug, _ in s[3])
-    units.update(f"article {i}" for i, r in related_ids.items() if old_related.get(i) != r)
-    # A day or month that appeared or went changes its neighbours' newer/older links.
-    old_days = sorted({s[2] for s in old_shape.values()}, reverse=True)
-    new_days = [d.url for d in site.days]
-    for kind, old_list, new_list in (("day", old_days, new_days),
-                                     ("month", sorted({d[:8] for d in old_days}, reverse=True),
-                                      [m.url for m in site.months])):
-        for changed in set(old_list) ^ set(new_list):
-            for seq in (old_list, new_list):
-                merged = sorted(set(seq) | {changed}, reverse=True)
-                n = merged.index(changed)
-                units.update(f"{kind} {u}" for u in merged[max(0, n - 1): n + 2])
-    return units
-
-
-
 def check_output_dir(config: Config) -> None:
     out = config.output_dir.resolve()
     for inside in (config.content_dir, config.seeds_dir, config.layouts_dir, config.path.parent):
@@ -187,13 +151,25 @@ def check_output_dir(config: Config) -> None:
                            exit_code=2)
 
 
-
 def preload(config: Config) -> tuple:
     """What a build reads whatever content/ holds: the build cache, the article store and
     the template environment (importing Jinja2). `python build.py` does this while ingest
     runs in another process."""
     from .render import make_env
     return BuildCache(config), ArticleStore(config), make_env(config, bytecode_dir=config.cache_dir / "jinja")
+
+
+class Laps:
+    """Stage times for --debug: `lap(name)` ends the stage `name`."""
+
+    def __init__(self, started: float):
+        self.times = [("start", started)]
+
+    def __call__(self, name: str) -> None:
+        self.times.append((name, time.perf_counter()))
+
+    def stages(self) -> tuple:
+        return tuple((name, t - self.times[i][1]) for i, (name, t) in enumerate(self.times[1:]))
 
 
 def build(config: Config, drafts: bool = False, future: bool = False, now: datetime | None = None,
@@ -205,317 +181,309 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     folder. `fresh` and `listing` come from an ingest just run: the files it wrote (with
     their text) and content/'s listing with stats (see IngestReport). `preloaded` is what
     `preload` returned, done while that ingest ran."""
-    started = time.perf_counter()
+    lap = Laps(time.perf_counter())
     check_output_dir(config)
+    jobs = jobs or os.cpu_count() or 1
+    now = now or datetime.now(config.timezone)
     with exclusive_lock(config.cache_dir, "build.lock", f"build of {shown(config.output_dir)}/"):
         if preloaded and preloaded[0].signature != cache_signature(config):
             preloaded = None  # another build rewrote the cache while this one waited
-        return _build_locked(config, drafts, future, now, jobs, fresh, listing, preloaded, started)
+        last = last_output(config)
+        inputs = list_inputs(config, listing)
+        stamp = input_stamp(config, inputs.content, inputs.layouts, drafts, future)
+        report = unchanged_report(config, stamp, now, last, lap)
+        if report:
+            return report
+        cache_files, store, env = preloaded or preload(config)
+        cache = usable_cache(cache_files.data, config)
+        lap("load cache")
+        content = read_content(config, inputs.content, cache, store, fresh, jobs)
+        lap("read content")
+        layouts = check_inputs(config, env, content, cache)
+        lap("check")
+        site, article_keys = collect_site(config, content, store, cache, now, drafts, future)
+        lap("collect")
+        outputs = plan_site(site, config, now, layouts.static)
+        check_unique_outputs(outputs, config)
+        lap("plan")
+        keyed = key_outputs(outputs, (config.digest, layouts.digest), article_keys, kept_files(config, cache, last))
+        lap("fingerprint pages")
+        files = write_outputs(config, env, outputs, keyed, cache, last, jobs, lap)
+        save_cache(config, cache_files, store, cache, content, site, files, keyed.todo)
+        fields = stamp_fields(stamp, content, site, outputs, now, drafts, future)
+        write_stamp(config, fields)
+        done_writing(config.cache_dir)  # the cache and stamp now describe site/
+        lap("save cache")
+    return BuildReport(fields["articles"], fields["tags"], fields["pages"], len(keyed.todo),
+                       time.perf_counter() - lap.times[0][1], config.output_dir, lap.stages(),
+                       tuple(last.notices + cache_files.notices + store.notices))
 
 
-def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | None, jobs: int | None,
-                  fresh: dict | None, listing: dict | None, preloaded: tuple | None, started: float) -> BuildReport:
-    laps = [("start", started)]
-    lap = lambda name: laps.append((name, time.perf_counter()))  # noqa: E731
-    jobs = jobs or os.cpu_count() or 1
-    now = now or datetime.now(config.timezone)
+@dataclass(frozen=True)
+class LastOutput:
+    """What the last build left in site/: its record of the files (by stat) and what is there now."""
+
+    notices: list  # filled as the build goes
+    interrupted: bool  # it stopped while writing site/
+    recorded: dict  # path -> stat, as output.marshal has it
+    present: dict  # path -> stat now
+
+
+def last_output(config: Config) -> LastOutput:
     notices = []
-    out_dir = config.output_dir
     interrupted = was_interrupted(config.cache_dir)
     if interrupted:
-        notices.append(f"{shown(out_dir)}/: the last build stopped while writing it; rebuilding it in full")
+        notices.append(f"{shown(config.output_dir)}/: the last build stopped while writing it; rebuilding it in full")
     # What the last build wrote, by stat: a file deleted, replaced or altered since differs.
     recorded = load_cache_marshal(config, "output.marshal", notices)
-    present = output_stats(out_dir, recorded)
+    return LastOutput(notices, interrupted, recorded, output_stats(config.output_dir, recorded))
 
-    unreadable = []  # folders that cannot be listed: the build refuses rather than drop their files
+
+@dataclass(frozen=True)
+class Inputs:
+    content: dict  # content/ file -> stat
+    layouts: dict  # layouts/ file -> stat
+
+
+def list_inputs(config: Config, listing: dict | None) -> Inputs:
+    """content/ (unless ingest listed it already) and layouts/, by stat; a folder that
+    cannot be listed rejects the build rather than drop its files."""
+    unreadable, content, layouts = [], {}, {}
     try:
-        content_listing = listing if listing is not None else scan_tree(config.content_dir, ".md")
+        content = listing if listing is not None else scan_tree(config.content_dir, ".md")
     except Rejected as e:
         unreadable += e.errors
     try:
-        layout_listing = scan_tree(config.layouts_dir)
+        layouts = scan_tree(config.layouts_dir)
     except Rejected as e:
         unreadable += e.errors
     if unreadable:
         raise Rejected(unreadable)
-    stamp = input_stamp(config, content_listing, layout_listing, drafts, future)
-    last = read_stamp(config, notices)
-    if (stamp_holds(last, stamp, now.timestamp())
-            and not interrupted and recorded and present == recorded
-            and (config.output_dir / "index.html").is_file()
-            and (not config.search or (config.output_dir / "pagefind" / "pagefind-entry.json").is_file())):
-        lap("stamp")
-        return BuildReport(last["articles"], last["tags"], last["pages"], 0,
-                           time.perf_counter() - started, config.output_dir, _stages(laps), tuple(notices))
+    return Inputs(content, layouts)
+
+
+def unchanged_report(config: Config, stamp: str, now: datetime, last: LastOutput, lap) -> BuildReport | None:
+    """The report of a build that has nothing to do: its stamp is the last good build's,
+    still valid at `now`, and site/ holds every file that build wrote, as it wrote it."""
+    previous = read_stamp(config, last.notices)
     lap("stamp")
+    out = config.output_dir
+    if (stamp_holds(previous, stamp, now.timestamp()) and not last.interrupted and last.recorded
+            and last.present == last.recorded and (out / "index.html").is_file()
+            and (not config.search or (out / "pagefind" / "pagefind-entry.json").is_file())):
+        return BuildReport(previous["articles"], previous["tags"], previous["pages"], 0,
+                           time.perf_counter() - lap.times[0][1], out, lap.stages(), tuple(last.notices))
+    return None
 
-    from .feeds import feed_files, feed_sources, robots, sitemap, sitemap_groups, sitemap_index
-    from .news_sitemap import PATH as NEWS_PATH, news_articles, news_sitemap, window_closes
-    from .archives import archive_feed, month_archives
-    from .plan import plan_pages
-    from .collect import check_collisions, collect_facts, related_articles, select_facts, update_related
 
-    cache_files, store, env = preloaded or preload(config)
-    cache = cache_files.data
-    if cache.get("config") != config.digest or cache.get("output") != str(config.output_dir):
-        cache = {}
-    lap("load cache")
+def usable_cache(data: dict, config: Config) -> dict:
+    """The build cache's data, or {} when it was made with another config or output folder."""
+    if data.get("config") != config.digest or data.get("output") != str(config.output_dir):
+        return {}
+    return data
 
-    # Read and validate everything first.
-    sources, source_stats, errors = read_sources(config, content_listing, cache.get("sources", {}), fresh)
-    fresh = None  # the sources hold what is needed; let the rest go
-    known = cache.get("facts", {})  # content file hash -> Facts (as a tuple), from the last build
-    by_path, parsed, parse_errors = load_facts(sources, config, store, known, jobs)
-    errors += parse_errors
-    lap("read content")
+
+@dataclass(frozen=True)
+class Content:
+    """content/ as read: every file's Facts, the Articles parsed in this build, hashes."""
+
+    facts: list  # Facts of every content file, in path order
+    parsed: dict  # content hash -> Article parsed in this build
+    source_sha: dict  # content file (as shown) -> hash
+    stats: dict  # content/ file -> (stat, hash), for the next build
+    errors: list
+
+
+def read_content(config: Config, listing: dict, cache: dict, store, fresh: dict | None, jobs: int) -> Content:
+    """Every content file read (unless its stat is unchanged) and its Facts known: parsed
+    when new or changed, else from the cache."""
+    sources, stats, errors = read_sources(config, listing, cache.get("sources", {}), fresh)
+    by_path, parsed, parse_errors = load_facts(sources, config, store, cache.get("facts", {}), jobs)
+    facts = [by_path[s.path] for s in sources if s.path in by_path]
+    return Content(facts, parsed, {s.path: s.sha for s in sources}, stats, errors + parse_errors)
+
+
+@dataclass(frozen=True)
+class Layouts:
+    digest: str  # of every template: part of every page key
+    static: dict  # layouts/static/ file -> bytes
+
+
+def check_inputs(config: Config, env, content: Content, cache: dict) -> Layouts:
+    """Every problem of the inputs at once (content files, templates, collisions); raises
+    Rejected listing them before anything is written."""
+    from .collect import Facts, check_collisions
     from .render import check_templates
-    errors += check_templates(env, config)
+    errors = content.errors + check_templates(env, config)
     try:
-        layouts_hash, static = layouts_digest(config)
+        digest, static = layouts_digest(config)
     except OSError as e:
         errors.append(DigestError(shown(config.layouts_dir), f"cannot read layouts: {e.strerror}"))
-        layouts_hash, static = "", {}
-    source_sha = {s.path: s.sha for s in sources}
-    all_facts = [by_path[s.path] for s in sources if s.path in by_path]  # by path
-    del sources  # their text is parsed; 40 MB at 10,000 articles
+        digest, static = "", {}
     # A collision needs an article that is new or whose id, URL or tags changed: the last
     # build, whose facts are cached, had none.
-    old_by_path = {f[1]: f for f in known.values()} if parsed and known else {}
-    if not known or any(placement(old_by_path.get(by_path[a.path].path)) != placement(by_path[a.path])
-                        for a in parsed.values()):
-        errors += check_collisions(all_facts, config)
+    known = cache.get("facts", {})
+    old = {f.path: f for f in map(Facts._make, known.values())} if content.parsed and known else {}
+    new = {f.path: f for f in content.facts} if content.parsed else {}
+    if not known or any(placement(old.get(a.path)) != placement(new[a.path]) for a in content.parsed.values()):
+        errors += check_collisions(content.facts, config)
     if errors:
         raise Rejected(errors)
-    lap("check")
+    return Layouts(digest, static)
 
-    chosen = {f.id: f for f in select_facts(all_facts, now, drafts, future)}
-    article_keys = {i: source_sha[f.path] for i, f in chosen.items()}
+
+def collect_site(config: Config, content: Content, store, cache: dict, now: datetime, drafts: bool,
+                 future: bool) -> tuple:
+    """The Site of the articles shown at `now`, from their Facts, and their content hashes
+    by id; an article is loaded (from this build's parse, else the store, else its file
+    again) when a page shows it."""
+    from .collect import RelatedMemo, collect_facts, select_facts
+    from .content import Source, parse_article
+    chosen = {f.id: f for f in select_facts(content.facts, now, drafts, future)}
+    keys = {i: content.source_sha[f.path] for i, f in chosen.items()}
+    parsed = content.parsed
 
     def load(article_id: str) -> Article:
-        sha = article_keys[article_id]
+        sha = keys[article_id]
         article = parsed.get(sha) or store.get(sha)
         if article is None:  # its cached copy was damaged: parse its file again
-            from .content import Source, parse_article
             article = parsed[sha] = parse_article(reread(Source(chosen[article_id].path, None, sha), config), config)
         return article
 
-    # What places an article on pages (Facts.shape): when an article's shape is unchanged,
-    # only its content can have changed, and only pages reaching it can change with it.
-    shape = {i: f.shape for i, f in chosen.items()}
-    old_keys, old_related = cache.get("article_keys"), cache.get("related")
-    old_shape = None
-    if old_keys is not None and all(sha in known for sha in old_keys.values()):
-        old_shape = {i: known[sha][4:] for i, sha in old_keys.items()}  # Facts.shape of the tuples
-    old_keys = old_keys or {}
-    moved = None  # ids added, removed, re-dated, retagged, renamed or moved to another URL
-    if old_shape is not None and old_related is not None:
-        moved = {i for i in shape.keys() | old_shape.keys() if shape.get(i) != old_shape.get(i)}
-        if len(moved) > INCREMENTAL_SHARE * len(shape) + 50:
-            moved = None  # a large change: working out what it touches costs more than it saves
-    related_ids: dict = {}
+    last = cache.get("related")
+    return collect_facts(chosen, load, RELATED_COUNT, last=RelatedMemo(*last) if last else None), keys
 
-    def related(order, by_tag, facts):
-        if moved is None:
-            related_ids.update(related_articles(order, by_tag, facts, RELATED_COUNT))
-        else:
-            compute = update_related(old_related, old_shape, shape, moved, RELATED_COUNT)
-            related_ids.update(compute(order, by_tag, facts))
-        return related_ids
 
-    site = collect_facts(chosen, load, related_count=RELATED_COUNT, related_ids=related)
-    lap("collect")
-    # Which files changed: a page whose fingerprint is the one its file was built from
-    # keeps that file. site/ itself is not listed (12,000 stats): it is build output,
-    # recorded in the cache; without its index.html the whole site is written again.
-    previous_files = cache.get("files", {})
-    old_files = previous_files if (config.output_dir / "index.html").is_file() and not interrupted else {}
-    # A file missing or changed since the last build wrote it is written again.
-    damaged = {rel for rel in old_files if rel not in present or present[rel] != recorded.get(rel)}
+def kept_files(config: Config, cache: dict, last: LastOutput) -> dict:
+    """Output path -> (key, hash) of every file the last build wrote that is still as it
+    wrote it; none when site/ lost its front page or the last build stopped half-way."""
+    files = cache.get("files", {})
+    if last.interrupted or not (config.output_dir / "index.html").is_file():
+        return {}
+    # site/ itself is not listed (12,000 stats): output.marshal records what the last build wrote.
+    damaged = {rel for rel in files if rel not in last.present or last.present[rel] != last.recorded.get(rel)}
     if damaged:
-        notices.append(f"{shown(out_dir)}/: {len(damaged)} file(s) missing or changed since the last build; "
-                       "writing them again")
-        old_files = {rel: v for rel, v in old_files.items() if rel not in damaged}
-    salt = (config.digest, layouts_hash)
-    old_deps = cache.get("deps") if old_files and cache.get("salt") == salt and moved is not None else None
-    if old_deps is not None and damaged:
-        old_deps = {rel: v for rel, v in old_deps.items() if rel not in damaged}
-    changed_ids = {i for i, k in article_keys.items() if old_keys.get(i) != k}
-    wanted = None
-    if old_deps is not None:
-        # Only pages that reached a changed or moved article, or that a move touches, need
-        # a context at all; every other page keeps its file, key and dependencies.
-        dirty = changed_ids | moved
-        affected = {out for out, reached in old_deps.items() if not dirty.isdisjoint(reached)}
-        units = touched_units(site, old_shape, shape, moved, old_related, related_ids) if moved else set()
-        wanted = lambda output, unit: output in affected or unit in units or output not in old_deps  # noqa: E731
-    pages = plan_pages(site, config, wanted=wanted)
-    check_unique_outputs(pages, config.output_dir)
-    lap("plan")
+        last.notices.append(f"{shown(config.output_dir)}/: {len(damaged)} file(s) missing or changed since the "
+                            "last build; writing them again")
+    return {rel: v for rel, v in files.items() if rel not in damaged}
 
+
+@dataclass(frozen=True)
+class Keyed:
+    """The planned outputs sorted by their keys against the files the last build left."""
+
+    kept: dict  # path -> (key, hash): files whose key is unchanged, kept as they are
+    todo: list  # [(page, key)] to render
+    old: dict  # path -> (key, hash) of the usable files the last build left (kept_files)
+
+
+def key_outputs(outputs, salt, article_keys: dict, old_files: dict) -> Keyed:
+    """Every planned output keyed by what it reads: a file whose key is the one it was
+    made from is kept; every other output is rendered."""
     prints = Fingerprints(article_keys)
-    new_files: dict[str, tuple] = {}
-    todo, todo_keys = [], []
-    deps: dict[str, tuple] = {}
-    for p in pages:
+    kept, todo = {}, []
+    for p in outputs:
+        key = prints.page_key(salt, p)
         old = old_files.get(p.output)
-        if p.context is None:
-            new_files[p.output] = old  # nothing it shows has changed: same key, same file
-            deps[p.output] = old_deps[p.output]
-            continue
-        key, reached = prints.page_key(salt, p)
-        deps[p.output] = tuple(sorted(reached))
         if old and old[0] == key:
-            new_files[p.output] = old
+            kept[p.output] = old
         else:
-            todo.append(p)
-            todo_keys.append(key)
+            todo.append((p, key))
+    return Keyed(kept, todo, old_files)
 
-    lap("fingerprint pages")
 
-    # Feeds (each keyed by its items), sitemap and small files.
-    generated: dict[str, bytes] = {}
-    feed_keys = {path: sha1_hex(repr((salt, path, prints.of(items[: config.feed_items]))).encode())
-                 for path, items in feed_sources(site).items()}
-    stale = {path for path, key in feed_keys.items() if old_files.get(path, ("",))[0] != key}
-    if stale:
-        generated.update((path, text.encode("utf-8")) for path, text in feed_files(site, config, stale).items())
-    # The Google News sitemap: the last two days' articles (by "now"), when there are any.
-    news = news_articles(site, now)
-    news_maps = [NEWS_PATH] if news else []
-    if news:
-        feed_keys[NEWS_PATH] = sha1_hex(repr((salt, NEWS_PATH, prints.of(news))).encode())
-        if old_files.get(NEWS_PATH, ("",))[0] != feed_keys[NEWS_PATH]:
-            generated[NEWS_PATH] = news_sitemap(news, config).encode("utf-8")
-    # The month archives (RFC 5005), each keyed by its articles and neighbours: a month
-    # whose articles and links are as they were keeps its file.
-    for doc in month_archives(site):
-        feed_keys[doc.path] = sha1_hex(repr((salt, doc.path, prints.of(doc.articles), doc.prev, doc.next)).encode())
-        if old_files.get(doc.path, ("",))[0] != feed_keys[doc.path]:
-            generated[doc.path] = archive_feed(doc, config).encode("utf-8")
-    # The sitemap: an index and one file per month (see feeds.sitemap_groups).
-    old_maps = {path: v[0] for path, v in old_files.items() if path == "sitemap.xml" or path.startswith("sitemaps/")}
-    if old_deps is not None and not moved and old_maps and not damaged and (NEWS_PATH in old_files) == bool(news):
-        sitemap_keys = old_maps  # the same pages at the same dates
-    else:
-        html_urls = sorted(p.output[: -len("index.html")] for p in pages if p.output.endswith("index.html"))
-        lastmod = {s[1]: s[2][:10].replace("/", "-") for s in shape.values()}  # url: YYYY-MM-DD
-        groups = sitemap_groups(html_urls, lastmod)
-        sitemap_keys = {path: sha1_hex(pickle.dumps((salt, path, urls, [lastmod.get(u) for u in urls]), protocol=5))
-                        for path, urls in groups.items()}
-        sitemap_keys["sitemap.xml"] = sha1_hex(pickle.dumps((salt, list(groups), news_maps), protocol=5))
-        for path, key in sitemap_keys.items():
-            if old_files.get(path, ("",))[0] != key:
-                text = (sitemap_index(list(groups) + news_maps, config) if path == "sitemap.xml"
-                        else sitemap(groups[path], lastmod, config))
-                generated[path] = text.encode("utf-8")
-    small = {"robots.txt": robots(config, news_maps).encode("utf-8"), ".nojekyll": b""}
-    if config.cname:
-        small["CNAME"] = (config.cname + "\n").encode("utf-8")
-    small.update(static)
-    keys = dict(feed_keys, **sitemap_keys)
-    for path, data in small.items():
-        if path in new_files or path in keys:
-            raise Rejected([DigestError(shown(config.layouts_dir / path),
-                                        f"static file collides with generated {path}")])
-        old = old_files.get(path)
-        if not old or old[1] != sha1_hex(data):
-            generated[path] = data
-        keys[path] = ""
-    for path, key in keys.items():
-        if path not in generated:
-            new_files[path] = old_files[path]
-
-    lap("feeds and sitemap")
-
-    # Write: a small change set file by file into site/, anything larger as a new tree.
-    removed = set(previous_files if old_files else ()) - set(new_files) - {p.output for p in todo} - set(generated)
-    changes = len(todo) + len(generated) + len(removed)
-    total = len(pages) + len(keys)
-    in_place = bool(old_files) and changes <= IN_PLACE_LIMIT * total
-    site_touched = False
+def write_outputs(config: Config, env, outputs, keyed: Keyed, cache: dict, last: LastOutput, jobs: int,
+                  lap) -> dict:
+    """Render what changed and write it: a small change set file by file into site/,
+    anything larger (or a site/ without a usable record) as a new tree swapped in whole.
+    Returns output path -> (key, hash) of every file of the site."""
+    removed = set(cache.get("files", {}) if keyed.old else ()) - {p.output for p in outputs}
+    changes = len(keyed.todo) + len(removed)
+    in_place = bool(keyed.old) and changes <= IN_PLACE_LIMIT * len(outputs)
     if changes or not in_place:
         begin_writing(config.cache_dir)
     stage = None if in_place else NewSite(config.output_dir)
-    changed: dict[str, bytes] = {}
+    files, changed, touched = dict(keyed.kept), {}, False
     try:
-        rendered = _in_parallel(_render_range, len(todo), jobs, config=config, pages=todo, env=env,
+        pages = [p for p, _ in keyed.todo]
+        rendered = _in_parallel(_render_range, len(pages), jobs, config=config, pages=pages, env=env,
                                 stage=stage.dir if stage else None)
-        render_errors = [r for r in rendered if isinstance(r, DigestError)]
-        if render_errors:
-            raise Rejected(render_errors)
-        for p, key, result in zip(todo, todo_keys, rendered):
-            if stage:
-                new_files[p.output] = (key, result)
-            else:
-                new_files[p.output] = (key, sha1_hex(result))
+        errors = [r for r in rendered if isinstance(r, DigestError)]
+        if errors:
+            raise Rejected(errors)
+        for (p, key), result in zip(keyed.todo, rendered):
+            files[p.output] = (key, result if stage else sha1_hex(result))
+            if not stage:
                 changed[p.output] = result
-        for path, data in generated.items():
-            new_files[path] = (keys[path], sha1_hex(data))
-            if stage:
-                stage.write(path, data)
-            else:
-                changed[path] = data
         if stage:
-            fresh = {p.output for p in todo} | set(generated)
-            for path in new_files:
-                if path not in fresh:
-                    stage.keep(path)
+            for path in keyed.kept:
+                stage.keep(path)
             lap(f"render and write {changes}")
-            reindexed = update_index(config, stage.dir, article_files(pages, new_files))  # swapped in with the tree
-            lap(search_lap(reindexed))
-            site_touched = True
+            lap(search_lap(update_index(config, stage.dir, article_files(outputs, files))))  # swapped in with the tree
+            touched = True
             stage.commit()
         elif changed or removed:
-            site_touched = True
+            touched = True
             update_site(config.output_dir, changed, removed)
     except BaseException:
         if stage:
             stage.abandon()
-        if not site_touched:
+        if not touched:
             done_writing(config.cache_dir)  # site/ is as the last build left it
         raise
     if stage:
-        outputs = output_stats(out_dir, new_files)
-    else:
-        outputs = {rel: present[rel] for rel in new_files if rel in present and rel not in changed}
-        outputs.update(output_stats(out_dir, changed))
-
-    if stage:
+        record_output(config, files, None, last)
         lap("swap in")
     else:
         lap(f"render and write {changes}")
-        reindexed = update_index(config, config.output_dir, article_files(pages, new_files))
-        lap(search_lap(reindexed))
-    if outputs != recorded:
+        lap(search_lap(update_index(config, config.output_dir, article_files(outputs, files))))
+        record_output(config, files, changed, last)
+    return files
+
+
+def record_output(config: Config, files: dict, changed: dict | None, last: LastOutput) -> None:
+    """output.marshal: the stat of every file the build left in site/ (`changed`: the
+    files written in place; None: a whole new tree)."""
+    out = config.output_dir
+    if changed is None:
+        outputs = output_stats(out, files)
+    else:
+        outputs = {rel: last.present[rel] for rel in files if rel in last.present and rel not in changed}
+        outputs.update(output_stats(out, changed))
+    if outputs != last.recorded:
         save_cache_marshal(config, "output.marshal", outputs)
-    if (parsed or changes or new_files != old_files or not cache or cache.get("deps") is None
+
+
+def save_cache(config: Config, cache_files, store, cache: dict, content: Content, site, files: dict, todo) -> None:
+    """The build cache for the next build, when anything in it changed."""
+    from .collect import related_memo
+    if not (content.parsed or todo or files != cache.get("files") or not cache or cache.get("related") is None
             or cache_files.notices or store.notices):
-        store.save({source_sha[f.path] for f in all_facts}, parsed)
-        cache_files.save({
-            "config": config.digest, "output": str(config.output_dir), "sources": source_stats,
-            "files": new_files, "salt": salt, "deps": deps, "article_keys": article_keys,
-            "related": related_ids, "facts": {sha: (raw if (raw := known.get(sha)) is not None and raw[1] == f.path
-                                                    else tuple(f)) for f in all_facts for sha in (source_sha[f.path],)},
-        })
-    # The stamp holds while "now" stays between the newest article shown and the next one
-    # due: a future-dated article appears when its time comes, without any input changing,
-    # and an article leaves the news sitemap two days after its date.
+        return
+    sha = content.source_sha
+    store.save({sha[f.path] for f in content.facts}, content.parsed)
+    cache_files.save({
+        "config": config.digest, "output": str(config.output_dir), "sources": content.stats, "files": files,
+        "related": tuple(related_memo(site)),
+        "facts": {sha[f.path]: tuple(f) for f in content.facts},
+    })
+
+
+def stamp_fields(stamp: str, content: Content, site, outputs, now: datetime, drafts: bool, future: bool) -> dict:
+    """The stamp holds while "now" stays between the newest article shown and the next one
+    due: a future-dated article appears when its time comes, without any input changing,
+    and an article leaves the news sitemap two days after its date."""
+    from .news_sitemap import news_articles, window_closes
     limit = now.timestamp()
-    future_dates = [f.stamp for f in all_facts if f.stamp > limit and (drafts or not f.draft)]
-    news_leaves = window_closes(site, news)
-    shown_dates = [chosen[site.articles.ids[0]].stamp] if site.articles else []  # newest first
-    stamp_fields = {
-        "stamp": stamp, "articles": len(site.articles), "tags": len(site.tags), "pages": len(pages),
+    future_dates = [f.stamp for f in content.facts if f.stamp > limit and (drafts or not f.draft)]
+    news_leaves = window_closes(site, news_articles(site, now))
+    shown_dates = [site.facts[site.articles.ids[0]].stamp] if site.articles else []  # newest first
+    return {
+        "stamp": stamp, "articles": len(site.articles), "tags": len(site.tags),
+        "pages": sum(p.template.endswith(".html") for p in outputs),
         "valid_from": max(shown_dates) if shown_dates and not future else -1e18,
         "valid_until": min((future_dates if not future else []) + [news_leaves or 1e18]),
     }
-    write_stamp(config, stamp_fields)
-    done_writing(config.cache_dir)  # the cache and stamp now describe site/
-    lap("save cache")
-    return BuildReport(len(site.articles), len(site.tags), len(pages), len(todo) + len(generated),
-                       time.perf_counter() - started, config.output_dir, _stages(laps),
-                       tuple(notices + cache_files.notices + store.notices))
 
 
 def search_lap(reindexed: bool) -> str:
@@ -527,27 +495,29 @@ def article_files(pages, files: dict) -> dict[str, str]:
     return {p.output: files[p.output][1] for p in pages if p.template == "article.html"}
 
 
-def _stages(laps) -> tuple:
-    return tuple((name, t - laps[i][1]) for i, (name, t) in enumerate(laps[1:]))
-
-
-def check_unique_outputs(pages, output_dir: Path | None = None) -> None:
-    """Every page writes its own file, inside the output folder; a problem names the page's
-    source (the writer proves each path again, see output.proven)."""
+def check_unique_outputs(outputs, config: Config) -> None:
+    """Every planned file is written once, inside the output folder; a problem names the
+    page's source (the writer proves each path again, see output.proven)."""
     seen: dict = {}
     errors = []
 
     def source(page):
-        a = (page.context or {}).get("article")
+        a = page.context.get("article")
+        if type(a) is ArticleRef:
+            return a.load(a.id).path  # only for the message: loaded on a problem only
         return a.path if a else page.template
 
-    for p in pages:
+    for p in outputs:
         reason = outside_reason(p.output)
         if reason:
-            where = f"outside {shown(output_dir)}/" if output_dir else "outside the output folder"
-            errors.append(DigestError(source(p), f"would write {p.output!r} {where}: the path {reason}"))
+            errors.append(DigestError(source(p), f"would write {p.output!r} outside {shown(config.output_dir)}/: "
+                                                 f"the path {reason}"))
         if p.output in seen:
-            errors.append(DigestError(source(p), f"writes {p.output}, which {source(seen[p.output])} writes too"))
+            if p.template == "static":
+                errors.append(DigestError(shown(config.layouts_dir / p.output),
+                                          f"static file collides with generated {p.output}"))
+            else:
+                errors.append(DigestError(source(p), f"writes {p.output}, which {source(seen[p.output])} writes too"))
         seen[p.output] = p
     if errors:
         raise Rejected(errors)

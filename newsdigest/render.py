@@ -1,5 +1,5 @@
 """Jinja2 rendering: the environment (StrictUndefined, autoescape), every template filter
-(dates, links, JSON-LD), and errors that name the template and line."""
+(dates from dates.py, links, JSON-LD), and errors that name the template and line."""
 from __future__ import annotations
 
 import functools
@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import traceback
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,33 +16,12 @@ from markupsafe import Markup
 from .config import Config
 from .errors import DigestError
 from .files import seal, unseal, write_atomic
+from . import feeds
+from .archives import MonthArchive, archive_feed
+from .dates import clock, longdate, monthname, rfc822, shortdate
 from .markup import script_safe_json
-
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
-
-
-def longdate(d) -> str:
-    return f"{DAYS[d.weekday()]}, {d.day} {MONTHS[d.month - 1]} {d.year}"
-
-
-def shortdate(d) -> str:
-    return f"{d.day} {MONTHS[d.month - 1][:3]} {d.year}"
-
-
-def clock(d: datetime) -> str:
-    return d.strftime("%H:%M")
-
-
-def monthname(m) -> str:
-    return f"{MONTHS[m.month - 1]} {m.year}"
-
-
-def rfc822(d: datetime) -> str:
-    offset = d.strftime("%z")
-    return f"{DAYS[d.weekday()][:3]}, {d.day:02d} {MONTHS[d.month - 1][:3]} {d.year} {d:%H:%M:%S} {offset}"
-
+from .model import ArticleRef
+from .news_sitemap import news_sitemap
 
 TEMPLATES = ("base.html", "index.html", "article.html", "tag.html", "tags.html", "archive.html", "404.html", "search.html")
 
@@ -161,10 +139,41 @@ def check_templates(env: jinja2.Environment, config: Config) -> list[DigestError
     return errors
 
 
+def _archive_feed(config: Config, **doc) -> str:
+    return archive_feed(MonthArchive(**doc), config)
+
+
+# The writers of the planned files that are not HTML pages: Page.template -> function
+# (config, **context) -> text or bytes.
+WRITERS = {
+    "rss": feeds.rss_file,
+    "atom": feeds.atom_file,
+    "json_feed": lambda config, articles: feeds.json_feed(articles, config),
+    "archive_feed": _archive_feed,
+    "news_sitemap": lambda config, articles: news_sitemap(articles, config),
+    "sitemap": lambda config, urls, lastmod: feeds.sitemap(urls, lastmod, config),
+    "sitemap_index": lambda config, paths: feeds.sitemap_index(paths, config),
+    "robots": lambda config, more_sitemaps: feeds.robots(config, more_sitemaps),
+    "copy": lambda config, data: data,
+    "static": lambda config, data: data,  # a file of layouts/static/
+}
+
+
+def render_output(env: jinja2.Environment, page, config: Config) -> bytes:
+    """One planned file (plan.Page): an HTML page through its layout, any other file
+    through its writer."""
+    if page.template.endswith(".html"):
+        return render_page(env, page, config).encode("utf-8")
+    out = WRITERS[page.template](config, **page.context)
+    return out if type(out) is bytes else out.encode("utf-8")
+
+
 def render_page(env: jinja2.Environment, page, config: Config) -> str:
-    """One planned page (plan.Page) as text."""
+    """One planned HTML page as text; an ArticleRef in its context reaches the template
+    as the Article itself."""
+    context = {k: v.load(v.id) if type(v) is ArticleRef else v for k, v in page.context.items()}
     try:
-        return env.get_template(page.template).render(**page.context)
+        return env.get_template(page.template).render(**context)
     except jinja2.TemplateSyntaxError as e:
         raise DigestError(_layout_path(config, e.filename or page.template), f"template syntax error: {e.message}",
                           e.lineno)

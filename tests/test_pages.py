@@ -14,7 +14,7 @@ from newsdigest.collect import article_facts, collect_facts, select_facts
 from newsdigest.content import Source, parse_article
 from newsdigest.model import Article, Tag
 from newsdigest.plan import plan_pages
-from newsdigest.render import rfc822
+from newsdigest.dates import rfc822
 from newsdigest.slugs import tag_slug
 
 SEOUL = ZoneInfo("Asia/Seoul")

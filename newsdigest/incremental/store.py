@@ -16,7 +16,7 @@ from ..config import Config
 from ..files import discarded, load_marshal, save_marshal, seal, sha1_hex, shown, unseal, write_atomic
 from ..model import Article
 
-CACHE_VERSION = 9  # 7: Article.source_url; 8: output.marshal, the output record; 9: feeds link their archives and hub
+CACHE_VERSION = 10  # 7: Article.source_url; 8: output.marshal; 9: feeds link their archives and hub; 10: keys by context, Facts with title
 
 
 def cache_file(config: Config, name: str) -> Path:
