@@ -41,8 +41,13 @@ PELICAN_VENV = BENCH / ".venv-pelican"
 CORPUS_VERSION = hashlib.sha256((BENCH / "corpus.py").read_bytes()).hexdigest()[:12]
 
 TARGET_RATIO = 1.0      # newsdigest cold / Hugo cold, at 10,000 articles
-TARGET_REBUILD_S = 1.0  # no-change and one-article rebuilds
-TARGET_PEAK_MB = 500
+BATCH = 30              # a day's new seeds (the corpus has 30 articles a day)
+# Rebuild targets (issues 6 and 13), seconds: up to 10,000 articles, and above that (50,000).
+TARGET_REBUILD_S = {"no-change": 0.5, "edit": 1.0, "add": 1.0, "delete": 1.0, "batch": 1.5}
+TARGET_REBUILD_LARGE_S = {"no-change": 1.5, "edit": 1.5, "add": 1.5, "delete": 1.5, "batch": 3.0}
+TARGET_PEAK_MB = 500        # every step, up to 10,000 articles
+TARGET_PEAK_LARGE_MB = 600  # the cold build above 10,000
+STEPS = ("cold", "no-change", "edit", "add", "delete", "batch")
 
 
 # ---------------------------------------------------------------- running and measuring
@@ -363,6 +368,7 @@ class Bench:
                 ("edit", lambda: edit_one_content_file(nd / "content", gen.vocab)[1]),
                 ("add", lambda: self.add_article(nd, gen, n)),
                 ("delete", lambda: self.delete_article(nd, gen, n)),
+                ("batch", lambda: self.add_batch(nd, gen, n)),
             ]
             for step, change in steps:
                 what = change()
@@ -429,6 +435,13 @@ class Bench:
         (nd / "seeds" / corpus.seed_name(a)).write_text(corpus.seed_text(a), encoding="utf-8")
         return f"seed {corpus.seed_name(a)}"
 
+    def add_batch(self, nd, gen, n):
+        """A day's batch: BATCH new seeds after the one `add` wrote (the next day's edition)."""
+        for i in range(n + 1, n + 1 + BATCH):
+            a = gen.article(i)
+            (nd / "seeds" / corpus.seed_name(a)).write_text(corpus.seed_text(a), encoding="utf-8")
+        return f"{BATCH} seeds, articles {n + 1}-{n + BATCH}"
+
     def delete_article(self, nd, gen, n):
         a = gen.article(n // 2)
         seed = nd / "seeds" / corpus.seed_name(a)
@@ -489,7 +502,7 @@ def summarize(results):
     fmt_mb = lambda ms: f"{max(m['peak_mb'] for m in ms):.0f} MB" if ms else "-"  # noqa: E731
     for res in results:
         t, checks = res["times"], res["checks"]
-        for step in ("cold", "no-change", "edit", "add", "delete"):
+        for step in STEPS:
             nd = t.get(f"newsdigest {step}", [])
             hu = t.get(f"hugo {step}", [])
             pe = t.get(f"pelican {step}", [])
@@ -552,15 +565,20 @@ def target_misses(res):
     nd_cold, hugo_cold = t.get("newsdigest cold"), t.get("hugo cold")
     if nd_cold and hugo_cold and median(nd_cold) / median(hugo_cold) >= TARGET_RATIO:
         misses.append(f"cold build {median(nd_cold):.2f} s is not faster than Hugo's {median(hugo_cold):.2f} s")
-    for step in ("no-change", "edit", "add", "delete"):
+    large = res["n"] > 10000
+    limits = TARGET_REBUILD_LARGE_S if large else TARGET_REBUILD_S
+    for step in STEPS[1:]:
         ms = t.get(f"newsdigest {step}")
-        if ms and median(ms) >= TARGET_REBUILD_S:
-            misses.append(f"{step} rebuild {median(ms):.2f} s >= {TARGET_REBUILD_S} s")
+        if ms and median(ms) >= limits[step]:
+            misses.append(f"{step} rebuild {median(ms):.2f} s >= {limits[step]} s")
         if res["checks"].get(step):
             misses.append(f"{step}: site differs from a cold build: " + "; ".join(res["checks"][step][:5]))
-    peak = max(m["peak_mb"] for k, ms in t.items() if k.startswith("newsdigest") for m in ms)
-    if peak >= TARGET_PEAK_MB:
-        misses.append(f"peak memory {peak:.0f} MB >= {TARGET_PEAK_MB} MB")
+    # Above 10,000 articles only the cold build has a memory target.
+    peaks = [m["peak_mb"] for k, ms in t.items() if k.startswith("newsdigest") and (not large or k.endswith(" cold"))
+             for m in ms]
+    limit = TARGET_PEAK_LARGE_MB if large else TARGET_PEAK_MB
+    if peaks and max(peaks) >= limit:
+        misses.append(f"peak memory {max(peaks):.0f} MB >= {limit} MB")
     return misses
 
 

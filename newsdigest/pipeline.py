@@ -11,16 +11,14 @@ size, mtime and inode they had at the last good build stops right after checking
 """
 from __future__ import annotations
 
-import gc
 import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from .collect import placement
-from .model import ArticleRef
-from .plan import plan_site
 from .config import Config
 from .content import Article, read_sources, reread
 from .errors import DigestError, Rejected
@@ -29,12 +27,14 @@ from .incremental.keys import Fingerprints, layouts_digest
 from .incremental.stamp import input_stamp, read_stamp, stamp_holds, write_stamp
 from .incremental.store import (ArticleStore, BuildCache, cache_signature, load_cache_marshal,
                                 save_cache_marshal)
+from .model import ArticleRef
 from .output import (NewSite, begin_writing, done_writing, output_stats, outside_reason, put, update_site,
                      was_interrupted)
+from .parallel import parallel_map
+from .plan import plan_site
 from .search import update_index
 
 
-PARALLEL_MIN = 400  # below this many items, starting worker processes costs more than it saves
 IN_PLACE_LIMIT = 0.25  # above this share of files changed, assemble a whole new tree instead
 RELATED_COUNT = 5
 
@@ -51,15 +51,10 @@ class BuildReport:
     notices: tuple = ()  # one line each: a damaged cache discarded, output restored, ...
 
 
-# Worker processes inherit these through fork instead of receiving them pickled.
-_WORK: dict = {}
-
-
-def _parse_range(bounds):
+def _parse_range(config: Config, sources, start: int, stop: int) -> list:
     from .content import parse_article
-    config, sources = _WORK["config"], _WORK["sources"]
     out = []
-    for s in sources[bounds[0]:bounds[1]]:
+    for s in sources[start:stop]:
         try:
             out.append(parse_article(s, config))
         except DigestError as e:
@@ -67,13 +62,12 @@ def _parse_range(bounds):
     return out
 
 
-def _render_range(bounds):
+def _render_range(config: Config, pages, env, stage, start: int, stop: int) -> list:
     """Render planned files; with a staging folder, write them there and return only their
     hashes (a cold build's 170 MB of pages then never sits in one process)."""
     from .render import render_output
-    config, pages, env, stage = _WORK["config"], _WORK["pages"], _WORK["env"], _WORK.get("stage")
     out = []
-    for p in pages[bounds[0]:bounds[1]]:
+    for p in pages[start:stop]:
         try:
             data = render_output(env, p, config)
         except DigestError as e:
@@ -85,32 +79,6 @@ def _render_range(bounds):
             put(stage, p.output, data)
             out.append(sha1_hex(data))
     return out
-
-
-def _in_parallel(fn, count: int, jobs: int, **work):
-    """fn over [0, count) split across `jobs` forked workers; results in order."""
-    _WORK.update(work)
-    try:
-        if jobs <= 1 or count < PARALLEL_MIN:
-            return fn((0, count))
-        import multiprocessing  # 10 ms to import: only when there is work to share
-
-        from .workers import reset_signals
-
-        if "fork" not in multiprocessing.get_all_start_methods():
-            return fn((0, count))
-        step = -(-count // (jobs * 4))
-        ranges = [(i, min(i + step, count)) for i in range(0, count, step)]
-        # Objects from before the fork go to the permanent generation: the children's
-        # collector then leaves them (and their copy-on-write memory pages) alone.
-        gc.freeze()
-        try:
-            with multiprocessing.get_context("fork").Pool(jobs, initializer=reset_signals) as pool:
-                return [r for part in pool.map(fn, ranges) for r in part]
-        finally:
-            gc.unfreeze()
-    finally:
-        _WORK.clear()
 
 
 def load_facts(sources, config: Config, store, known: dict, jobs: int):
@@ -129,7 +97,7 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
             todo.append(reread(s, config))
         else:
             todo.append(s)
-    for s, result in zip(todo, _in_parallel(_parse_range, len(todo), jobs, config=config, sources=todo)):
+    for s, result in zip(todo, parallel_map(partial(_parse_range, config, todo), len(todo), jobs)):
         if isinstance(result, DigestError):
             errors.extend(getattr(result, "errors", [result]))
         else:
@@ -406,8 +374,8 @@ def write_outputs(config: Config, env, outputs, keyed: Keyed, cache: dict, last:
     files, changed, touched = dict(keyed.kept), {}, False
     try:
         pages = [p for p, _ in keyed.todo]
-        rendered = _in_parallel(_render_range, len(pages), jobs, config=config, pages=pages, env=env,
-                                stage=stage.dir if stage else None)
+        rendered = parallel_map(partial(_render_range, config, pages, env, stage.dir if stage else None),
+                                len(pages), jobs)
         errors = [r for r in rendered if isinstance(r, DigestError)]
         if errors:
             raise Rejected(errors)
