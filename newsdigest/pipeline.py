@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -69,15 +70,15 @@ def _render_range(config: Config, pages, env, stage, start: int, stop: int) -> l
     out = []
     for p in pages[start:stop]:
         try:
-            data = render_output(env, p, config)
+            data, reads = render_output(env, p, config)
         except DigestError as e:
             out.append(e)
             continue
         if stage is None:
-            out.append(data)
+            out.append((data, reads))
         else:
             put(stage, p.output, data)
-            out.append(sha1_hex(data))
+            out.append((sha1_hex(data), reads))
     return out
 
 
@@ -340,24 +341,25 @@ def kept_files(config: Config, cache: dict, last: LastOutput) -> dict:
 class Keyed:
     """The planned outputs sorted by their keys against the files the last build left."""
 
-    kept: dict  # path -> (key, hash): files whose key is unchanged, kept as they are
-    todo: list  # [(page, key)] to render
-    old: dict  # path -> (key, hash) of the usable files the last build left (kept_files)
+    kept: dict  # path -> (key, hash, reads): files whose key is unchanged, kept as they are
+    todo: list  # pages to render
+    old: dict  # path -> (key, hash, reads) of the usable files the last build left (kept_files)
+    key: Callable  # (page, reads) -> its key
 
 
 def key_outputs(outputs, salt, article_keys: dict, old_files: dict) -> Keyed:
-    """Every planned output keyed by what it reads: a file whose key is the one it was
-    made from is kept; every other output is rendered."""
-    prints = Fingerprints(article_keys)
+    """Every planned output keyed by what it read when its file was made (its context, or
+    the fields of it that its template read): a file whose key is unchanged is kept;
+    every other output is rendered (and keyed by what it reads this time)."""
+    key = partial(Fingerprints(article_keys).page_key, salt)
     kept, todo = {}, []
     for p in outputs:
-        key = prints.page_key(salt, p)
         old = old_files.get(p.output)
-        if old and old[0] == key:
+        if old and old[0] == key(p, old[2]):
             kept[p.output] = old
         else:
-            todo.append((p, key))
-    return Keyed(kept, todo, old_files)
+            todo.append(p)
+    return Keyed(kept, todo, old_files, key)
 
 
 def write_outputs(config: Config, env, outputs, keyed: Keyed, cache: dict, last: LastOutput, jobs: int,
@@ -373,14 +375,15 @@ def write_outputs(config: Config, env, outputs, keyed: Keyed, cache: dict, last:
     stage = None if in_place else NewSite(config.output_dir)
     files, changed, touched = dict(keyed.kept), {}, False
     try:
-        pages = [p for p, _ in keyed.todo]
-        rendered = parallel_map(partial(_render_range, config, pages, env, stage.dir if stage else None),
-                                len(pages), jobs)
+        rendered = parallel_map(partial(_render_range, config, keyed.todo, env, stage.dir if stage else None),
+                                len(keyed.todo), jobs)
         errors = [r for r in rendered if isinstance(r, DigestError)]
         if errors:
             raise Rejected(errors)
-        for (p, key), result in zip(keyed.todo, rendered):
-            files[p.output] = (key, result if stage else sha1_hex(result))
+        shared: dict = {}  # one tuple per distinct set of reads: the cache file stores it once
+        for p, (result, reads) in zip(keyed.todo, rendered):
+            reads = shared.setdefault(reads, reads)
+            files[p.output] = (keyed.key(p, reads), result if stage else sha1_hex(result), reads)
             if not stage:
                 changed[p.output] = result
         if stage:

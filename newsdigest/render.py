@@ -20,6 +20,7 @@ from . import feeds
 from .archives import MonthArchive, archive_feed
 from .dates import clock, longdate, monthname, rfc822, shortdate
 from .markup import script_safe_json
+from .incremental.keys import recording
 from .model import ArticleRef
 from .news_sitemap import news_sitemap
 
@@ -159,21 +160,24 @@ WRITERS = {
 }
 
 
-def render_output(env: jinja2.Environment, page, config: Config) -> bytes:
-    """One planned file (plan.Page): an HTML page through its layout, any other file
-    through its writer."""
+def render_output(env: jinja2.Environment, page, config: Config) -> tuple[bytes, tuple | None]:
+    """One planned file (plan.Page) as bytes, and what it read of its context: an HTML
+    page's reads of the context's frozen values (incremental.keys.Recorder), None for
+    a file made by a writer (its whole context counts)."""
     if page.template.endswith(".html"):
-        return render_page(env, page, config).encode("utf-8")
+        text, reads = render_page(env, page, config)
+        return text.encode("utf-8"), reads
     out = WRITERS[page.template](config, **page.context)
-    return out if type(out) is bytes else out.encode("utf-8")
+    return (out if type(out) is bytes else out.encode("utf-8")), None
 
 
-def render_page(env: jinja2.Environment, page, config: Config) -> str:
-    """One planned HTML page as text; an ArticleRef in its context reaches the template
-    as the Article itself."""
-    context = {k: v.load(v.id) if type(v) is ArticleRef else v for k, v in page.context.items()}
+def render_page(env: jinja2.Environment, page, config: Config) -> tuple[str, tuple]:
+    """One planned HTML page as text, and the fields of its context's frozen values that
+    its template read (sorted). An ArticleRef in the context reaches the template as the
+    Article itself."""
+    context, reads = recording({k: v.load(v.id) if type(v) is ArticleRef else v for k, v in page.context.items()})
     try:
-        return env.get_template(page.template).render(**context)
+        return env.get_template(page.template).render(**context), tuple(sorted(reads))
     except jinja2.TemplateSyntaxError as e:
         raise DigestError(_layout_path(config, e.filename or page.template), f"template syntax error: {e.message}",
                           e.lineno)

@@ -4,6 +4,7 @@ from keeps that file and is not rendered again; nothing here knows a kind of pag
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import date, datetime
 
@@ -27,8 +28,35 @@ class Fingerprints:
         self.article_keys = article_keys
         self.memo: dict[int, tuple] = {}
 
-    def page_key(self, salt, page) -> str:
-        return sha1_hex(repr((salt, page.template, self.of(page.context))).encode())
+    def page_key(self, salt, page, reads: tuple | None = None) -> str:
+        """The key of a planned output. `reads`: the paths its template read in the
+        context when it was last rendered (see Recorder); a frozen value or a tuple of
+        them then counts by those paths only. None: the whole context counts."""
+        if reads is None:
+            return sha1_hex(repr((salt, page.template, self.of(page.context))).encode())
+        summary = []
+        for name, value in sorted(page.context.items()):
+            if narrowable(value) or type(value) is tuple:
+                rests = [r[len(name):] for r in reads if r.startswith(name) and r[len(name):len(name) + 1] in ".#["]
+                summary.append((name, self.project(value, rests)))
+            else:
+                summary.append((name, self.of(value)))
+        return sha1_hex(repr((salt, page.template, tuple(summary))).encode())
+
+    def project(self, value, rests: list):
+        """What a template read of `value`, by the rest of each path it read: `.field...`
+        of a frozen value, `#` (the length) and `[]...` (every element) of a tuple."""
+        if narrowable(value) and all(r[:1] == "." for r in rests):
+            fields: dict[str, list] = {}
+            for r in rests:
+                end = min([i for i in (r.find(".", 1), r.find("[", 1), r.find("#", 1)) if i > 0] or [len(r)])
+                fields.setdefault(r[1:end], []).append(r[end:])
+            return (type(value).__name__,) + tuple([(f, self.project(getattr(value, f), fields[f]))
+                                                     for f in sorted(fields)])
+        if type(value) is tuple and rests and all(r[:1] in "#[" for r in rests):
+            inner = [r[2:] for r in rests if r[:1] == "["]
+            return (len(value), tuple([self.project(v, inner) for v in value]) if inner else ())
+        return self.of(value)  # read whole, or not as before: all of it counts
 
     def of(self, value):
         kind = type(value)
@@ -57,6 +85,80 @@ class Fingerprints:
                 hit = self.memo[id(value)] = (sha1_hex(repr(summary).encode()), value)
             return hit[0]
         raise TypeError(f"cannot fingerprint {kind.__name__}")
+
+
+def narrowable(value) -> bool:
+    """A frozen model value other than an Article (which counts as its content hash): a
+    page that only reads some of its fields depends on those fields only."""
+    return hasattr(type(value), "__dataclass_fields__") and type(value) is not Article
+
+
+class Recorder:
+    """Stands in for one frozen value of a page's context while its template renders,
+    noting the path of each field the template reads (`day.url`, `months[].days[].count`).
+    The next build keys the page by those paths only (Salsa's idea: a derived value
+    depends on what it read): an article page that shows its day's date and URL is not
+    rendered again when another article of that day changes."""
+
+    __slots__ = ("_value", "_path", "_reads")
+
+    def __init__(self, value, path: str, reads: set):
+        self._value, self._path, self._reads = value, path, reads
+
+    def __getattr__(self, field: str):
+        value = getattr(self._value, field)  # AttributeError as the value itself gives it
+        return _wrap(value, f"{self._path}.{field}", self._reads)
+
+
+class RecordedTuple:
+    """A tuple of a page's context behind a recorder: its length (`#`) and its elements
+    (`[]`) are read through it."""
+
+    __slots__ = ("_value", "_path", "_reads")
+
+    def __init__(self, value: tuple, path: str, reads: set):
+        self._value, self._path, self._reads = value, path, reads
+
+    def __len__(self) -> int:
+        self._reads.add(self._path + "#")
+        return len(self._value)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __iter__(self):
+        self._reads.add(self._path + "#")
+        return (_wrap(v, self._path + "[]", self._reads) for v in self._value)
+
+    def __getitem__(self, i):
+        self._reads.add(self._path + "#")
+        if isinstance(i, slice):
+            return RecordedTuple(self._value[i], self._path, self._reads)
+        return _wrap(self._value[i], self._path + "[]", self._reads)
+
+
+@functools.cache
+def _recorder_for(kind: type) -> type:
+    """A Recorder named like the class it stands in for: a template's mistyped field then
+    reads "'newsdigest.model.Day object' has no attribute ..." as without it."""
+    return type(kind.__name__, (Recorder,), {"__slots__": (), "__module__": kind.__module__,
+                                             "__qualname__": kind.__qualname__})
+
+
+def _wrap(value, path: str, reads: set):
+    if narrowable(value):
+        return _recorder_for(type(value))(value, path, reads)
+    if type(value) is tuple:
+        return RecordedTuple(value, path, reads)
+    reads.add(path)  # anything else is read whole
+    return value
+
+
+def recording(context: dict) -> tuple[dict, set]:
+    """The context with its frozen values and tuples behind recorders, and the set of
+    paths they fill as the template reads them."""
+    reads: set = set()
+    return {k: _wrap(v, k, reads) if narrowable(v) or type(v) is tuple else v for k, v in context.items()}, reads
 
 
 def layouts_digest(config: Config) -> tuple[str, dict[str, bytes]]:
