@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from .config import Config
 from .content import key_line
-from .errors import DigestError
+from .errors import DigestError, shown
 from .model import Article, Articles, Day, Month, Site, Tag, TagGroup
 
 
@@ -59,10 +59,6 @@ def field_line(path: str, *keys: str) -> int | None:
     return next((n for n in (key_line(text, k) for k in keys) if n), None)
 
 
-def _at(path: str, line: int | None) -> str:
-    return f"{path}:{line}" if line else path
-
-
 def check_collisions(facts, config: Config) -> list[DigestError]:
     """Two articles at one URL, one id twice, two tags on one slug: each named with both
     files and lines. `facts`: Facts (or Articles, through article_facts)."""
@@ -75,13 +71,13 @@ def check_collisions(facts, config: Config) -> list[DigestError]:
             # The slug comes from the `slug:` key, or else from the title.
             other = by_url[a.url].path
             errors.append(DigestError(a.path, f"slug: {a.slug!r} gives the same page /{a.url} as "
-                                              f"{_at(other, field_line(other, 'slug', 'title'))}",
+                                              f"{shown(other, field_line(other, 'slug', 'title'))}",
                                       field_line(a.path, "slug", "title")))
         else:
             by_url[a.url] = a
         if a.id in by_id:
             other = by_id[a.id].path
-            errors.append(DigestError(a.path, f"id: {a.id} is also the id of {_at(other, field_line(other, 'id'))}",
+            errors.append(DigestError(a.path, f"id: {a.id} is also the id of {shown(other, field_line(other, 'id'))}",
                                       field_line(a.path, "id", "title")))
         else:
             by_id[a.id] = a
@@ -89,7 +85,7 @@ def check_collisions(facts, config: Config) -> list[DigestError]:
             other = by_tag.setdefault(slug, (name, a.path))
             if other[0] != name:
                 errors.append(DigestError(a.path, f"tags: tag {name!r} and tag {other[0]!r} "
-                                                  f"({_at(other[1], field_line(other[1], 'tags'))}) "
+                                                  f"({shown(other[1], field_line(other[1], 'tags'))}) "
                                                   f"would share the page tags/{slug}/; rename one",
                                           field_line(a.path, "tags")))
     return errors

@@ -11,7 +11,6 @@ size, mtime and inode they had at the last good build stops right after checking
 """
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from collections.abc import Callable
@@ -22,8 +21,8 @@ from pathlib import Path
 from .collect import placement
 from .config import Config
 from .content import Article, read_sources, reread
-from .errors import DigestError, Rejected
-from .files import exclusive_lock, scan_tree, sha1_hex, shown
+from .errors import DigestError, Rejected, shown
+from .files import exclusive_lock, scan_tree, sha1_hex
 from .incremental.keys import Fingerprints, layouts_digest
 from .incremental.stamp import input_stamp, read_stamp, stamp_holds, write_stamp
 from .incremental.store import (ArticleStore, BuildCache, cache_signature, load_cache_marshal,
@@ -142,7 +141,7 @@ class Laps:
 
 
 def build(config: Config, drafts: bool = False, future: bool = False, now: datetime | None = None,
-          jobs: int | None = None, fresh: dict | None = None, listing: dict | None = None,
+          jobs: int = 1, fresh: dict | None = None, listing: dict | None = None,
           preloaded: tuple | None = None) -> BuildReport:
     """content/ -> site/. Raises Rejected listing every problem; then site/ is untouched.
 
@@ -152,7 +151,6 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     `preload` returned, done while that ingest ran."""
     lap = Laps(time.perf_counter())
     check_output_dir(config)
-    jobs = jobs or os.cpu_count() or 1
     now = now or datetime.now(config.timezone)
     with exclusive_lock(config.cache_dir, "build.lock", f"build of {shown(config.output_dir)}/"):
         if preloaded and preloaded[0].signature != cache_signature(config):

@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 from ..config import Config
-from ..files import discarded, load_marshal, save_marshal, seal, sha1_hex, shown, unseal, write_atomic
+from ..errors import shown
+from ..files import discarded, load_marshal, save_marshal, seal, sha1_hex, unseal, write_atomic
 from ..model import Article
 
 CACHE_VERSION = 10  # 7: Article.source_url; 8: output.marshal; 9: feeds link their archives and hub; 10: keys by context, Facts with title
