@@ -14,7 +14,7 @@ import pytest
 from newsdigest.config import load_config
 from newsdigest.content import front_matter_text
 from newsdigest.errors import Rejected
-from newsdigest.pipeline import build
+from newsdigest.build import build
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)
@@ -294,7 +294,7 @@ def test_random_changes_equal_cold_builds(tmp_path, seed, monkeypatch):
     planned, without naming it here."""
     import random
 
-    from newsdigest import pipeline, render
+    from newsdigest import build as recipe, render
 
     planned_kinds = set()
 
@@ -303,8 +303,8 @@ def test_random_changes_equal_cold_builds(tmp_path, seed, monkeypatch):
         planned_kinds.update(p.template for p in outputs)
         return outputs
 
-    plan_site = pipeline.plan_site
-    monkeypatch.setattr(pipeline, "plan_site", plan_and_note)
+    plan_site = recipe.plan_site
+    monkeypatch.setattr(recipe, "plan_site", plan_and_note)
     rng = random.Random(seed)
     root = make_project(tmp_path / "project", count=0)
     live: dict[int, dict] = {}  # article number -> its write_article arguments

@@ -14,7 +14,7 @@ from lxml import etree
 from buildkit import make_project, run_build, tree
 from newsdigest.check import check_site
 from newsdigest.config import load_config
-from newsdigest.pipeline import build
+from newsdigest.build import build
 
 BASE = "https://example.github.io/repo/"
 XSD = Path(__file__).resolve().parent / "fixtures" / "xsd" / "sitemap.xsd"

@@ -1,13 +1,15 @@
-"""The build: read content/ -> collect -> render -> write site/, with a build cache.
+"""The build, as a recipe: `build` calls the stages in order, each a plain function that
+takes values and returns values:
 
-The cache (.cache/) remembers parsed articles and their Facts by the hash of their file
-and, for every output file, a fingerprint of its template, config and context. A page
-whose fingerprint is unchanged is not rendered again and its file is not rewritten; the
-result is the same bytes a cold build gives (tests/test_incremental.py compares them).
-An incremental build works from the Facts and loads only the articles that the pages it
-renders show. A build whose inputs (content, layouts, config, options) all have the
-size, mtime and inode they had at the last good build stops right after checking that
-(the "stamp").
+    list inputs -> (stamp unchanged? stop) -> read content -> check -> collect the site
+    -> plan every file -> key every file -> render and write what changed -> save the cache
+
+content.py reads content files into Articles and their Facts, collect.py makes the Site
+from the Facts, plan.py lists every file with its template (or writer) and context,
+incremental/ keys each file by what it reads and keeps the cache, render.py renders and
+output.py writes site/. An incremental build works from the Facts and loads only the
+articles that the files it renders show; its result is the bytes a cold build gives
+(tests/test_incremental.py compares them).
 """
 from __future__ import annotations
 
