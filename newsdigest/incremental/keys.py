@@ -27,6 +27,8 @@ class Fingerprints:
     def __init__(self, article_keys: dict):
         self.article_keys = article_keys
         self.memo: dict[int, tuple] = {}
+        self.plans: dict[tuple, dict] = {}  # reads -> {context name: rests}, shared by pages that read alike
+        self.projections: dict[tuple, tuple] = {}  # (id(value), rests) -> (projection, value)
 
     def page_key(self, salt, page, reads: tuple | None = None) -> str:
         """The key of a planned output. `reads`: the paths its template read in the
@@ -34,27 +36,36 @@ class Fingerprints:
         them then counts by those paths only. None: the whole context counts."""
         if reads is None:
             return sha1_hex(repr((salt, page.template, self.of(page.context))).encode())
+        by_name = self.plans.get(reads)
+        if by_name is None:
+            by_name = self.plans[reads] = _split_reads(reads)
         summary = []
         for name, value in sorted(page.context.items()):
-            if narrowable(value) or type(value) is tuple:
-                rests = [r[len(name):] for r in reads if r.startswith(name) and r[len(name):len(name) + 1] in ".#["]
-                summary.append((name, self.project(value, rests)))
+            if type(value) is tuple or narrowable(value):
+                summary.append((name, self.project(value, by_name.get(name, ()))))
             else:
                 summary.append((name, self.of(value)))
         return sha1_hex(repr((salt, page.template, tuple(summary))).encode())
 
-    def project(self, value, rests: list):
+    def project(self, value, rests: tuple):
         """What a template read of `value`, by the rest of each path it read: `.field...`
-        of a frozen value, `#` (the length) and `[]...` (every element) of a tuple."""
+        of a frozen value, `#` (the length) and `[]...` (every element) of a tuple.
+        Computed once per value and paths in a build (a Day's date and URL, for the 30
+        article pages of that day), as a digest: a page's key then hashes 40 characters
+        for it, not the whole summary again."""
+        key = (id(value), rests)
+        hit = self.projections.get(key)
+        if hit is None:
+            # value kept alive so that ids stay unique while the memo lives
+            hit = self.projections[key] = (sha1_hex(repr(self._project(value, rests)).encode()), value)
+        return hit[0]
+
+    def _project(self, value, rests: tuple):
         if narrowable(value) and all(r[:1] == "." for r in rests):
-            fields: dict[str, list] = {}
-            for r in rests:
-                end = min([i for i in (r.find(".", 1), r.find("[", 1), r.find("#", 1)) if i > 0] or [len(r)])
-                fields.setdefault(r[1:end], []).append(r[end:])
-            return (type(value).__name__,) + tuple([(f, self.project(getattr(value, f), fields[f]))
-                                                     for f in sorted(fields)])
-        if type(value) is tuple and rests and all(r[:1] in "#[" for r in rests):
-            inner = [r[2:] for r in rests if r[:1] == "["]
+            fields = _fields(rests)
+            return (type(value).__name__,) + tuple([(f, self.project(getattr(value, f), sub)) for f, sub in fields])
+        if type(value) is tuple and rests and all(r[:1] in ("#", "[") for r in rests):
+            inner = tuple(sorted({r[2:] for r in rests if r[:1] == "["}))
             return (len(value), tuple([self.project(v, inner) for v in value]) if inner else ())
         return self.of(value)  # read whole, or not as before: all of it counts
 
@@ -88,9 +99,39 @@ class Fingerprints:
 
 
 def narrowable(value) -> bool:
-    """A frozen model value other than an Article (which counts as its content hash): a
-    page that only reads some of its fields depends on those fields only."""
-    return hasattr(type(value), "__dataclass_fields__") and type(value) is not Article
+    """A frozen model value other than an Article (which counts as its content hash) and
+    a page's own PageInfo: a page that only reads some of its fields depends on those
+    fields only."""
+    return _narrowable_type(type(value))
+
+
+@functools.cache
+def _narrowable_type(kind: type) -> bool:
+    return kind is not Article and kind is not PageInfo and hasattr(kind, "__dataclass_fields__")
+
+
+def _end_of_name(path: str, start: int = 0) -> int:
+    ends = [i for i in (path.find(".", start), path.find("[", start), path.find("#", start)) if i >= 0]
+    return min(ends) if ends else len(path)
+
+
+def _split_reads(reads: tuple) -> dict:
+    """Recorded paths by context name: `day.url` -> {"day": (".url",)}."""
+    by_name: dict[str, set] = {}
+    for r in reads:
+        end = _end_of_name(r)
+        by_name.setdefault(r[:end], set()).add(r[end:])
+    return {name: tuple(sorted(rests)) for name, rests in by_name.items()}
+
+
+@functools.cache
+def _fields(rests: tuple) -> tuple:
+    """`.field...` paths by field: ((field, rests after it), ...), sorted."""
+    fields: dict[str, set] = {}
+    for r in rests:
+        end = _end_of_name(r, 1)
+        fields.setdefault(r[1:end], set()).add(r[end:])
+    return tuple((f, tuple(sorted(sub))) for f, sub in sorted(fields.items()))
 
 
 class Recorder:
