@@ -14,7 +14,8 @@ from typing import NamedTuple
 from .config import Config
 from .content import key_line
 from .errors import DigestError, shown
-from .model import Article, Articles, Day, Month, Site, Tag, TagGroup
+from .model import Article, Articles, Day, Month, Reporter, ReporterGroup, Site, Tag, TagGroup
+from .slugs import tag_slug
 
 
 class Facts(NamedTuple):
@@ -32,13 +33,14 @@ class Facts(NamedTuple):
     tags: tuple  # ((slug, name), ...)
     title: str  # for its page's <title> and description, planned without loading it
     summary: str
+    reporters: tuple  # names, as the byline gives them
 
 
 def article_facts(a: Article) -> Facts:
     d = a.date
     return Facts(a.id, a.path, a.slug, a.draft, d.timestamp(), a.url,
                  f"{d.year:04d}/{d.month:02d}/{d.day:02d}/", tuple([(t.slug, t.name) for t in a.tags]),
-                 a.title, a.summary)
+                 a.title, a.summary, tuple(a.reporters))
 
 
 
@@ -119,12 +121,34 @@ def collect_facts(facts: dict, load, related_count: int = 5, last: RelatedMemo |
     months = tuple(Month(y, m, f"{y:04d}/{m:02d}/", tuple(ds)) for (y, m), ds in sorted(by_month.items(), reverse=True))
     tags = tuple(TagGroup(Tag(tag_name[s], s, f"tags/{s}/"), Articles(ids, load)) for s, ids in
                  sorted(by_tag.items(), key=lambda kv: (tag_name[kv[0]].casefold(), kv[0])))
+    reporters = reporter_groups(order, facts, load)
     redo = None if last is None else stale_related(last, tag_lists(by_tag, facts), RELATED_WINDOW) | (
         facts.keys() - last.related.keys())
     related = related_articles(order, by_tag, facts, related_count, only=redo)
     if redo is not None:
         related = {i: related[i] if i in redo else last.related[i] for i in order}
-    return Site(Articles(order, load), days, months, tags, related, facts)
+    return Site(Articles(order, load), days, months, tags, related, facts, reporters)
+
+
+def reporter_url(name: str) -> str:
+    """A reporter's page: slugged like a tag, so names that differ only in case or
+    punctuation share one page."""
+    return f"reporters/{tag_slug(name)}/"
+
+
+def reporter_groups(order, facts: dict, load) -> tuple:
+    """Every reporter's articles (newest first), by name; a slug's first name names it."""
+    by_slug: dict[str, list] = defaultdict(list)
+    name_of: dict[str, str] = {}
+    slug_of: dict[str, str] = {}  # a reporter signs hundreds of articles: slug each name once
+    for i in order:
+        for name in facts[i].reporters:
+            slug = slug_of.get(name) or slug_of.setdefault(name, tag_slug(name))
+            if not by_slug[slug] or by_slug[slug][-1] != i:  # one article, listed once
+                by_slug[slug].append(i)
+            name_of.setdefault(slug, name)
+    return tuple(ReporterGroup(Reporter(name_of[s], s, reporter_url(name_of[s])), Articles(ids, load))
+                 for s, ids in sorted(by_slug.items(), key=lambda kv: (name_of[kv[0]].casefold(), kv[0])))
 
 
 RELATED_WINDOW = 10

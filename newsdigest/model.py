@@ -126,6 +126,25 @@ class TagGroup:
 
 
 @dataclass(frozen=True)
+class Reporter:
+    """A reporter as templates see it: name (as bylines give it), URL slug, site-relative URL."""
+
+    name: str
+    slug: str
+    url: str  # reporters/<slug>/
+
+
+@dataclass(frozen=True)
+class ReporterGroup:
+    reporter: Reporter
+    articles: Articles  # newest first
+
+    @property
+    def count(self) -> int:
+        return len(self.articles)
+
+
+@dataclass(frozen=True)
 class Site:
     """Everything the render stage needs, collected once; nothing here changes later.
     Articles are reached through `articles` (or a day's, month's or tag's) and loaded when
@@ -137,6 +156,7 @@ class Site:
     tags: tuple[TagGroup, ...]  # by name
     related: dict  # article id -> ids of its related articles
     facts: dict  # article id -> Facts
+    reporters: tuple[ReporterGroup, ...] = ()  # by name
 
     def previous(self, i: int):
         """The article after position i of `articles` (the next older one), or None."""

@@ -15,6 +15,8 @@ and the filters `link` (site-relative -> path under base_path), `absolute` (-> f
                 its landing page only), feed_url, newer_url/older_url: str | None,
                 page_number: int | None (None on the tag's landing page)
   tags.html     tags: [TagGroup] (tag, articles, count)
+  reporter.html reporter: Reporter (name, slug, url), articles: [Article], count,
+                newer_url/older_url, page_number: as on tag.html (no feed)
   archive.html  kind: "day" | "month" | "archive"; day: Day | None (day pages); month:
                 Month | None (the month page's, or the day's month); months: [Month]
                 (archive page, else empty); newer_url/older_url: str | None
@@ -103,25 +105,38 @@ def tag_index(site: Site, config: Config, out: _Pages) -> None:
     out.add("tags/index.html", "tags.html", "Tags", "tags/", tags=site.tags)
 
 
+def _paged(out: _Pages, url: str, title: str, items: Articles, template: str, feed: str | None = None,
+           **context) -> None:
+    """A list of articles as a landing page (the newest `articles_per_page`), then older
+    pages: fixed chunks counted from the oldest article, so adding one changes the
+    landing page and one chunk."""
+    per = out.config.articles_per_page
+    oldest_first = items[::-1]
+    chunks = [oldest_first[i:i + per] for i in range(0, len(items), per)] if len(items) > per else []
+    first_older = (len(items) - per - 1) // per + 1 if chunks else None  # chunk of the (per+1)-th newest
+    out.add(f"{url}index.html", template, title, url, feed=feed, **context,
+            articles=items[:per], count=len(items), page_number=None,
+            newer_url=None, older_url=f"{url}page/{first_older}/" if chunks else None)
+    for n, chunk in enumerate(chunks, start=1):
+        page_url = f"{url}page/{n}/"
+        out.add(f"{page_url}index.html", template, f"{title}, page {n}", page_url, feed=feed, **context,
+                articles=chunk[::-1], count=None, page_number=n,
+                newer_url=f"{url}page/{n + 1}/" if n < len(chunks) else url,
+                older_url=f"{url}page/{n - 1}/" if n > 1 else None)
+
+
 def tag_pages(site: Site, config: Config, out: _Pages) -> None:
-    """A tag's landing page (its newest `articles_per_page`), then older pages: fixed
-    chunks counted from the oldest article, so adding one changes the landing and one chunk."""
-    per = config.articles_per_page
     for group in site.tags:
-        tag, items = group.tag, group.articles
+        tag = group.tag
         feed = f"{tag.url}feed.xml"
-        oldest_first = items[::-1]
-        chunks = [oldest_first[i:i + per] for i in range(0, len(items), per)] if len(items) > per else []
-        first_older = (len(items) - per - 1) // per + 1 if chunks else None  # chunk of the (per+1)-th newest
-        out.add(f"{tag.url}index.html", "tag.html", f"Tag: {tag.name}", tag.url, feed=feed,
-                tag=tag, articles=items[:per], count=len(items), feed_url=feed, page_number=None,
-                newer_url=None, older_url=f"{tag.url}page/{first_older}/" if chunks else None)
-        for n, chunk in enumerate(chunks, start=1):
-            url = f"{tag.url}page/{n}/"
-            out.add(f"{url}index.html", "tag.html", f"Tag: {tag.name}, page {n}", url, feed=feed,
-                    tag=tag, articles=chunk[::-1], count=None, feed_url=feed, page_number=n,
-                    newer_url=f"{tag.url}page/{n + 1}/" if n < len(chunks) else tag.url,
-                    older_url=f"{tag.url}page/{n - 1}/" if n > 1 else None)
+        _paged(out, tag.url, f"Tag: {tag.name}", group.articles, "tag.html", feed=feed, tag=tag, feed_url=feed)
+
+
+def reporter_pages(site: Site, config: Config, out: _Pages) -> None:
+    """A page per reporter (paged like a tag's), reached from the bylines of article pages."""
+    for group in site.reporters:
+        r = group.reporter
+        _paged(out, r.url, f"Reporter: {r.name}", group.articles, "reporter.html", reporter=r)
 
 
 def _neighbours(items, i: int) -> tuple:
@@ -160,8 +175,8 @@ def not_found_page(site: Site, config: Config, out: _Pages) -> None:
 
 
 # The kinds of HTML page, in plan order.
-PAGE_KINDS = (front_page, article_pages, tag_index, tag_pages, day_pages, month_pages, archive_page,
-              search_page, not_found_page)
+PAGE_KINDS = (front_page, article_pages, tag_index, tag_pages, reporter_pages, day_pages, month_pages,
+              archive_page, search_page, not_found_page)
 
 
 def plan_pages(site: Site, config: Config) -> list[Page]:

@@ -18,13 +18,15 @@ from .errors import DigestError, shown
 from .files import seal, unseal, write_atomic
 from . import feeds
 from .archives import MonthArchive, archive_feed
+from .collect import reporter_url
 from .dates import clock, longdate, monthname, rfc822, shortdate
 from .markup import script_safe_json
 from .incremental.keys import recording
 from .model import ArticleRef
 from .news_sitemap import news_sitemap
 
-TEMPLATES = ("base.html", "index.html", "article.html", "tag.html", "tags.html", "archive.html", "404.html", "search.html")
+TEMPLATES = ("base.html", "index.html", "article.html", "tag.html", "tags.html", "reporter.html", "archive.html", "404.html",
+             "search.html")
 
 
 class SealedBytecodeCache(jinja2.FileSystemBytecodeCache):
@@ -87,6 +89,7 @@ def make_env(config: Config, bytecode_dir: Path | None = None) -> jinja2.Environ
         return base_url + url
 
     env.filters.update(
+        reporter_url=reporter_url,
         link=link,
         absolute=absolute,
         longdate=longdate, shortdate=shortdate, clock=clock, monthname=monthname,

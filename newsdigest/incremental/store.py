@@ -17,7 +17,7 @@ from ..errors import shown
 from ..files import discarded, load_marshal, save_marshal, seal, sha1_hex, unseal, write_atomic
 from ..model import Article
 
-CACHE_VERSION = 10  # 7: Article.source_url; 8: output.marshal; 9: feeds link their archives and hub; 10: keys by context, Facts with title
+CACHE_VERSION = 11  # 7: Article.source_url; 8: output.marshal; 9: feeds link their archives and hub; 10: keys by context, Facts with title; 11: reporters
 
 
 def cache_file(config: Config, name: str) -> Path:
