@@ -132,7 +132,7 @@ def test_at_most_a_thousand_urls():
 
     now = at(NOW)
     facts = {f"a{i:04d}": Facts(f"a{i:04d}", f"{i}.md", f"s{i}", False, NOW - 60 * i, f"x/{i}/", "2024/01/05/", (),
-                                 f"Title {i}", "")
+                                 f"Title {i}", "", ())
              for i in range(1500)}
     site = collect_facts(facts, lambda i: None)
     chosen = news_articles(site, now)
