@@ -664,7 +664,7 @@ def _parse_all(config: Config, items, jobs: int, prior: Prior):
     batches = [(config, items[i:i + size], prior) for i in range(0, len(items), size)]
     from concurrent.futures import ProcessPoolExecutor  # 27 ms to import: only when needed
 
-    from .workers import reset_signals
+    from .parallel import reset_signals
 
     with ProcessPoolExecutor(max_workers=jobs, initializer=reset_signals) as pool:
         return [r for batch in pool.map(_parse_batch, batches) for r in batch]

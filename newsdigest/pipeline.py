@@ -11,7 +11,6 @@ size, mtime and inode they had at the last good build stops right after checking
 """
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import marshal
@@ -21,6 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 from .config import Config
@@ -31,12 +31,12 @@ from .files import (discarded, exclusive_lock, load_marshal, save_marshal, scan_
 from .output import (NewSite, begin_writing, done_writing, output_stats, outside_reason, put, update_site,
                      was_interrupted)
 from .pages import PageInfo
+from .parallel import parallel_map
 from .search import update_index
 from .site import Articles
 
 
 CACHE_VERSION = 9  # 7: Article.source_url; 8: output.marshal, the output record; 9: feeds link their archives and hub
-PARALLEL_MIN = 400  # below this many items, starting worker processes costs more than it saves
 IN_PLACE_LIMIT = 0.25  # above this share of files changed, assemble a whole new tree instead
 INCREMENTAL_SHARE = 0.05  # above this share of articles moved, fingerprint every page
 RELATED_COUNT = 5
@@ -102,15 +102,10 @@ def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None 
     return sources, stats, errors
 
 
-# Worker processes inherit these through fork instead of receiving them pickled.
-_WORK: dict = {}
-
-
-def _parse_range(bounds):
+def _parse_range(config: Config, sources, start: int, stop: int) -> list:
     from .site import parse_article
-    config, sources = _WORK["config"], _WORK["sources"]
     out = []
-    for s in sources[bounds[0]:bounds[1]]:
+    for s in sources[start:stop]:
         try:
             out.append(parse_article(s, config))
         except DigestError as e:
@@ -118,13 +113,12 @@ def _parse_range(bounds):
     return out
 
 
-def _render_range(bounds):
+def _render_range(config: Config, pages, env, stage, start: int, stop: int) -> list:
     """Render pages; with a staging folder, write them there and return only their hashes
     (a cold build's 170 MB of pages then never sits in one process)."""
     from .render import render_page
-    config, pages, env, stage = _WORK["config"], _WORK["pages"], _WORK["env"], _WORK.get("stage")
     out = []
-    for p in pages[bounds[0]:bounds[1]]:
+    for p in pages[start:stop]:
         try:
             data = render_page(env, p, config).encode("utf-8")
         except DigestError as e:
@@ -136,32 +130,6 @@ def _render_range(bounds):
             put(stage, p.output, data)
             out.append(_sha(data))
     return out
-
-
-def _in_parallel(fn, count: int, jobs: int, **work):
-    """fn over [0, count) split across `jobs` forked workers; results in order."""
-    _WORK.update(work)
-    try:
-        if jobs <= 1 or count < PARALLEL_MIN:
-            return fn((0, count))
-        import multiprocessing  # 10 ms to import: only when there is work to share
-
-        from .workers import reset_signals
-
-        if "fork" not in multiprocessing.get_all_start_methods():
-            return fn((0, count))
-        step = -(-count // (jobs * 4))
-        ranges = [(i, min(i + step, count)) for i in range(0, count, step)]
-        # Objects from before the fork go to the permanent generation: the children's
-        # collector then leaves them (and their copy-on-write memory pages) alone.
-        gc.freeze()
-        try:
-            with multiprocessing.get_context("fork").Pool(jobs, initializer=reset_signals) as pool:
-                return [r for part in pool.map(fn, ranges) for r in part]
-        finally:
-            gc.unfreeze()
-    finally:
-        _WORK.clear()
 
 
 def load_facts(sources, config: Config, store, known: dict, jobs: int):
@@ -180,7 +148,7 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
             todo.append(_reread(s, config))
         else:
             todo.append(s)
-    for s, result in zip(todo, _in_parallel(_parse_range, len(todo), jobs, config=config, sources=todo)):
+    for s, result in zip(todo, parallel_map(partial(_parse_range, config, todo), len(todo), jobs)):
         if isinstance(result, DigestError):
             errors.extend(getattr(result, "errors", [result]))
         else:
@@ -807,8 +775,8 @@ def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | No
     stage = None if in_place else NewSite(config.output_dir)
     changed: dict[str, bytes] = {}
     try:
-        rendered = _in_parallel(_render_range, len(todo), jobs, config=config, pages=todo, env=env,
-                                stage=stage.dir if stage else None)
+        rendered = parallel_map(partial(_render_range, config, todo, env, stage.dir if stage else None),
+                                len(todo), jobs)
         render_errors = [r for r in rendered if isinstance(r, DigestError)]
         if render_errors:
             raise Rejected(render_errors)

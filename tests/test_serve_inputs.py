@@ -130,7 +130,7 @@ def test_a_bad_websocket_message_closes_quietly(preview):
 
 
 def test_ctrl_c_while_workers_render_prints_no_traceback(preview, project):
-    # Enough articles for the build to fork its render workers (pipeline.PARALLEL_MIN).
+    # Enough articles for the build to fork its render workers (parallel.PARALLEL_MIN).
     src = next((project / "content").rglob("*.md")).read_text()
     for i in range(450):
         folder = project / "content" / "2019" / "10"

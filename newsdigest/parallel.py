@@ -1,0 +1,76 @@
+"""The one parallel map of newsdigest: work over [0, count) split across forked workers.
+
+Build and ingest use it for their heavy, independent steps (parsing articles, rendering
+pages, parsing seeds). The work is one value, a function with its inputs bound before the
+fork (`functools.partial(fn, inputs...)`): each worker gets it by inheriting the parent's
+memory, never pickled, and only a range of indices and the results cross a pipe.
+"""
+from __future__ import annotations
+
+import gc
+import os
+import signal
+from collections.abc import Callable
+
+PARALLEL_MIN = 400  # below this many items, starting worker processes costs more than it saves
+CHUNKS_PER_JOB = 4  # ranges per worker: a slow range is balanced by the others
+
+
+def default_jobs() -> int:
+    """Processes to use when --jobs is not given: all cores."""
+    return os.cpu_count() or 1
+
+
+def parallel_map(work: Callable[[int, int], list], count: int, jobs: int,
+                 min_count: int = PARALLEL_MIN) -> list:
+    """`work(start, stop)` returns the results of items [start, stop); this returns the
+    results of [0, count) in order, computed in `jobs` forked workers when there are at
+    least `min_count` items and one process otherwise (or where fork does not exist)."""
+    if jobs <= 1 or count < max(min_count, 1):
+        return work(0, count)
+    import multiprocessing  # 10 ms to import: only when there is work to share
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return work(0, count)
+    step = -(-count // (jobs * CHUNKS_PER_JOB))
+    ranges = [(i, min(i + step, count)) for i in range(0, count, step)]
+    # Objects from before the fork go to the permanent generation: the children's
+    # collector then leaves them (and their copy-on-write memory pages) alone.
+    gc.freeze()
+    try:
+        # Under fork a pool's initargs reach the workers in the inherited memory: `work`
+        # and everything bound in it are not pickled.
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker, initargs=(work,)) as pool:
+            return [r for part in pool.map(_run_range, ranges) for r in part]
+    finally:
+        gc.unfreeze()
+
+
+# In a worker process only: the work it was forked with (set by _start_worker).
+_worker_work: Callable[[int, int], list] | None = None
+
+
+def _start_worker(work: Callable[[int, int], list]) -> None:
+    global _worker_work
+    reset_signals()
+    _worker_work = work
+
+
+def _run_range(bounds: tuple[int, int]) -> list:
+    return _worker_work(*bounds)
+
+
+def reset_signals() -> None:
+    """Signals in a forked worker are the worker's own.
+
+    Ctrl-C reaches the whole process group: the parent reports it (once, without a
+    traceback) and stops its workers, so a worker ignores it. And a worker forked from
+    `serve` inherits the event loop's signal set-up: without this, the SIGTERM that
+    ends an idle worker would do nothing in the worker (which then never exits) and be
+    written to the wakeup pipe it shares with the server, stopping the server."""
+    try:
+        signal.set_wakeup_fd(-1)
+    except ValueError:  # not the main thread: nothing was inherited there
+        pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -1,0 +1,39 @@
+"""newsdigest.parallel: the one parallel map of build and ingest, with real forked workers."""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from functools import partial
+
+from newsdigest.parallel import PARALLEL_MIN, parallel_map
+
+
+def _squares_with_pid(items, lock, start, stop):
+    with lock:  # a lock cannot be pickled: proof that the work reached the worker through fork
+        return [(items[i] * items[i], os.getpid(), signal.getsignal(signal.SIGINT)) for i in range(start, stop)]
+
+
+def test_forked_workers_return_every_result_in_order_without_pickling_the_work():
+    items = list(range(1000))
+    results = parallel_map(partial(_squares_with_pid, items, threading.Lock()), len(items), jobs=2)
+    assert [square for square, _, _ in results] == [i * i for i in items]
+    pids = {pid for _, pid, _ in results}
+    assert os.getpid() not in pids and len(pids) == 2
+    # Ctrl-C is the parent's to report: a worker ignores it.
+    assert {handler for _, _, handler in results} == {signal.SIG_IGN}
+
+
+def test_few_items_or_one_job_run_in_this_process():
+    items = list(range(PARALLEL_MIN - 1))
+    for count, jobs, min_count in ((len(items), 4, PARALLEL_MIN), (len(items), 1, 0), (0, 4, 0)):
+        results = parallel_map(partial(_squares_with_pid, items, threading.Lock()), count, jobs, min_count)
+        assert [square for square, _, _ in results] == [i * i for i in items[:count]]
+        assert {pid for _, pid, _ in results} <= {os.getpid()}
+
+
+def test_a_lower_minimum_shares_even_a_few_items():
+    items = list(range(8))
+    results = parallel_map(partial(_squares_with_pid, items, threading.Lock()), len(items), jobs=2, min_count=1)
+    assert [square for square, _, _ in results] == [i * i for i in items]
+    assert os.getpid() not in {pid for _, pid, _ in results}
