@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import sys
 import time
 import traceback
-from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import DigestError, Rejected
 from .files import shown
+from .parallel import default_jobs
+from .clock import now_from_env
+from .workflow import IngestFailed, Ingested, Options, build_site, ingest_content, run
 
-COMMANDS = ("all", "ingest", "build", "serve", "check", "ping")
 HERE = Path(__file__).resolve().parent.parent
 
 
@@ -58,135 +58,86 @@ def port_number(text: str) -> int:
     return value
 
 
-def options(argv) -> argparse.Namespace:
-    args = parser().parse_args(argv)
-    defaults = dict(config=str(HERE / "config.yaml"), base_url=None, debug=False, quiet=False,
-                    drafts=False, future=False, jobs=None, command=None)
-    for key, value in defaults.items():
-        if not hasattr(args, key):
-            setattr(args, key, value)
-    args.command = args.command or "all"
-    return args
+def parse_options(argv) -> tuple[str, Options]:
+    """The command ("all" when none is given) and the frozen Options of this run."""
+    given = vars(parser().parse_args(argv))
+    options = Options(
+        config=Path(given.get("config", HERE / "config.yaml")), base_url=given.get("base_url"),
+        debug=given.get("debug", False), quiet=given.get("quiet", False), drafts=given.get("drafts", False),
+        future=given.get("future", False), jobs=given.get("jobs") or default_jobs(), now=now_from_env(),
+        host=given.get("host", "127.0.0.1"), port=given.get("port", 8000), open_browser=given.get("open", False))
+    return given.get("command") or "all", options
 
 
-def now_from_env() -> datetime | None:
-    """SOURCE_DATE_EPOCH, when set, stands in for the clock (reproducible builds, tests)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    return datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else None
-
-
-def say(args, message: str) -> None:
-    if not args.quiet:
+def say(options: Options, message: str) -> None:
+    if not options.quiet:
         print(message, flush=True)
 
 
-def run_ingest(config, args) -> int:
-    from .files import exclusive_lock
-    from .ingest import ingest
-    started = time.perf_counter()
-    with exclusive_lock(config.cache_dir, "ingest.lock", f"ingest into {shown(config.content_dir)}/"):
-        report = ingest(config, jobs=args.jobs or os.cpu_count() or 1)
-    if args.debug:
-        print(f"[debug] ingest: {time.perf_counter() - started:.3f} s", file=sys.stderr)
+def show_ingest(config, ingested: Ingested, options: Options) -> None:
+    report = ingested.report
+    if options.debug:
+        print(f"[debug] ingest: {ingested.seconds:.3f} s", file=sys.stderr)
     for line in report.notices + report.kept_edits:
         print(line)
     for e in report.errors:
         print(e, file=sys.stderr)
-    say(args, f"ingested {len(report.written)} new or changed, {report.unchanged} unchanged, "
-              f"{len(report.kept_edits)} hand edits kept, {len(report.errors)} rejected -> {shown(config.content_dir)}/")
-    args.fresh = report.fresh
-    args.listing = report.listing
-    return 1 if report.errors else 0
+    say(options, f"ingested {len(report.written)} new or changed, {report.unchanged} unchanged, "
+                 f"{len(report.kept_edits)} hand edits kept, {len(report.errors)} rejected "
+                 f"-> {shown(config.content_dir)}/")
 
 
-def run_build(config, args, preloaded=None) -> int:
-    from .pipeline import build
-    # Handed over, not shared: the build drops ingest's texts once it has read them.
-    report = build(config, drafts=args.drafts, future=args.future, now=now_from_env(), jobs=args.jobs,
-                   fresh=vars(args).pop("fresh", None), listing=vars(args).pop("listing", None),
-                   preloaded=preloaded)
+def show_build(report, options: Options) -> None:
     for line in report.notices:
         print(line, file=sys.stderr)
-    say(args, f"built {report.articles} articles, {report.tags} tags, {report.pages} pages "
-              f"({report.written} files written) in {report.seconds:.2f} s -> {shown(report.output)}/")
-    if args.debug:
+    say(options, f"built {report.articles} articles, {report.tags} tags, {report.pages} pages "
+                 f"({report.written} files written) in {report.seconds:.2f} s -> {shown(report.output)}/")
+    if options.debug:
         print("[debug] build: " + ", ".join(f"{name} {s:.3f}" for name, s in report.stages), file=sys.stderr)
+
+
+def ingest_status(ingested: Ingested) -> int:
+    """Exit status of an ingest: 1 when a seed was rejected (the rest is still ingested)."""
+    return 1 if ingested.report.errors else 0
+
+
+def run_ingest(config, options: Options) -> int:
+    ingested = ingest_content(config, options)
+    show_ingest(config, ingested, options)
+    return ingest_status(ingested)
+
+
+def run_build(config, options: Options) -> int:
+    show_build(build_site(config, options), options)
     return 0
 
 
-def run_all(config, args) -> int:
-    """Ingest, then build. On two cores or more, ingest runs in a forked child while this
-    process loads what the build needs whatever content/ holds (the caches and Jinja2,
-    see pipeline.preload); the child hands its report over a pipe."""
-    # Not on macOS, where forking a process that may have touched system frameworks is
-    # unsafe (Python's own multiprocessing spawns there).
-    if (args.jobs or os.cpu_count() or 1) < 2 or not hasattr(os, "fork") or sys.platform == "darwin":
-        status = run_ingest(config, args)
-        return max(status, run_build(config, args))
-    import pickle
-
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: ingest, report, and leave without running anything else
-        code = 0
-        try:
-            os.close(read_end)
-            try:
-                result = ("done", run_ingest(config, args), args.fresh, args.listing)  # fresh: see run_build
-            except (DigestError, Rejected) as e:
-                result = ("rejected", e, None, None)
-            except BaseException as e:  # noqa: BLE001 - reported by the parent, like main does
-                result = ("failed", f"{type(e).__name__}: {e}", traceback.format_exc(), None)
-            with os.fdopen(write_end, "wb") as pipe:
-                pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException:
-            code = 1
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-    os.close(write_end)
-    pipe = os.fdopen(read_end, "rb")
-    try:
-        from .pipeline import preload
-        preloaded = preload(config)
-        try:
-            kind, status, detail, listing = pickle.load(pipe)
-        except EOFError:
-            kind, status, detail, listing = "failed", "ingest stopped unexpectedly", "", None
-    finally:
-        pipe.close()  # before waiting: a child still writing then stops instead of blocking
-        os.waitpid(pid, 0)
-    if kind == "rejected":
-        raise status
-    if kind == "failed":
-        if args.debug:
-            print(detail, file=sys.stderr, end="")
-        print(f"error: {status} (run with --debug for the traceback)", file=sys.stderr)
-        return 1
-    args.fresh, args.listing = detail, listing
-    return max(status, run_build(config, args, preloaded))
+def run_all(config, options: Options) -> int:
+    """Ingest, then build (workflow.run)."""
+    ingested, built = run(config, options, on_ingested=lambda ingested: show_ingest(config, ingested, options))
+    show_build(built, options)
+    return ingest_status(ingested)
 
 
-def run_check(config, args) -> int:
+def run_check(config, options: Options) -> int:
     from .check import main as check_main
     return check_main(config.output_dir, config.base_url, config.cname,
-                      config.page_size_budget_kb * 1024, quiet=args.quiet, websub_hub=config.websub_hub)
+                      config.page_size_budget_kb * 1024, quiet=options.quiet, websub_hub=config.websub_hub)
 
 
-def run_ping(config, args) -> int:
+def run_ping(config, options: Options) -> int:
     """Notify the hub of the changed feeds: one status line per feed, then a summary (a
     failure: one line on stderr, exit 1)."""
     hub = config.websub_hub
     if not hub:
-        say(args, f"websub_hub is not set in {shown(config.path)}: nothing to ping")
+        say(options, f"websub_hub is not set in {shown(config.path)}: nothing to ping")
         return 0
     from .websub import ping, remember
     report = ping(config)
     results, unchanged, error = report.results, report.unchanged, report.error
     for r in results:
         if r.ok:
-            say(args, f"{r.path}: {r.status}")
+            say(options, f"{r.path}: {r.status}")
         else:
             print(f"{r.path}: {r.status}", flush=True)
     remember(config, report)
@@ -197,8 +148,17 @@ def run_ping(config, args) -> int:
     if failed:
         print(f"ping failed: {len(failed)} of {len(results)} changed feeds not accepted by {hub}", file=sys.stderr)
         return 1
-    say(args, f"pinged {hub}: {len(results)} changed feeds accepted, {unchanged} unchanged")
+    say(options, f"pinged {hub}: {len(results)} changed feeds accepted, {unchanged} unchanged")
     return 0
+
+
+def run_serve(config, options: Options) -> int:
+    from .serve import serve
+    return serve(config, options)
+
+
+RUNS = {"all": run_all, "ingest": run_ingest, "build": run_build, "serve": run_serve, "check": run_check,
+        "ping": run_ping}
 
 
 def main(argv=None) -> int:
@@ -206,23 +166,12 @@ def main(argv=None) -> int:
     # contexts); with the default thresholds the collector walks them all again and again
     # (about a tenth of a build). Collect rarely instead.
     gc.set_threshold(100_000, 50, 1000)
-    args = options(sys.argv[1:] if argv is None else argv)
+    command, options = parse_options(sys.argv[1:] if argv is None else argv)
     started = time.perf_counter()
     try:
         from .config import load_config
-        config = load_config(Path(args.config), base_url=args.base_url)
-        if args.command == "serve":
-            from .serve import serve
-            return serve(config, args)
-        if args.command == "check":
-            return run_check(config, args)
-        if args.command == "ping":
-            return run_ping(config, args)
-        if args.command == "all":
-            return run_all(config, args)
-        if args.command == "ingest":
-            return run_ingest(config, args)
-        return run_build(config, args)
+        config = load_config(options.config, base_url=options.base_url)
+        return RUNS[command](config, options)
     except Rejected as e:
         for err in e.errors:
             print(err, file=sys.stderr)
@@ -234,12 +183,17 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except IngestFailed as e:  # in the forked ingest of `python build.py` (workflow.run)
+        if options.debug:
+            print(e.detail, file=sys.stderr, end="")
+        print(f"error: {e.summary} (run with --debug for the traceback)", file=sys.stderr)
+        return 1
     except Exception as e:  # anything unexpected: one line, the traceback only with --debug
-        if args.debug:
+        if options.debug:
             traceback.print_exc()
         else:
             print(f"error: {type(e).__name__}: {e} (run with --debug for the traceback)", file=sys.stderr)
         return 1
     finally:
-        if args.debug:
+        if options.debug:
             print(f"[debug] {time.perf_counter() - started:.3f} s", file=sys.stderr)

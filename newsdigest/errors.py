@@ -59,5 +59,5 @@ class Rejected(Exception):
         self.errors = sorted(errors, key=DigestError.sort_key)
         self.exit_code = exit_code
 
-    def __reduce__(self):  # sent back from a forked ingest (cli.run_all)
+    def __reduce__(self):  # sent back from a forked ingest (workflow.run)
         return (Rejected, (self.errors, self.exit_code))

@@ -533,7 +533,7 @@ def preload(config: Config) -> tuple:
 
 
 def build(config: Config, drafts: bool = False, future: bool = False, now: datetime | None = None,
-          jobs: int | None = None, fresh: dict | None = None, listing: dict | None = None,
+          jobs: int = 1, fresh: dict | None = None, listing: dict | None = None,
           preloaded: tuple | None = None) -> BuildReport:
     """content/ -> site/. Raises Rejected listing every problem; then site/ is untouched.
 
@@ -549,11 +549,10 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         return _build_locked(config, drafts, future, now, jobs, fresh, listing, preloaded, started)
 
 
-def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | None, jobs: int | None,
+def _build_locked(config: Config, drafts: bool, future: bool, now: datetime | None, jobs: int,
                   fresh: dict | None, listing: dict | None, preloaded: tuple | None, started: float) -> BuildReport:
     laps = [("start", started)]
     lap = lambda name: laps.append((name, time.perf_counter()))  # noqa: E731
-    jobs = jobs or os.cpu_count() or 1
     now = now or datetime.now(config.timezone)
     notices = []
     out_dir = config.output_dir

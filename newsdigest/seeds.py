@@ -85,7 +85,7 @@ def profile_for_file(file_name: str, sources) -> SourceProfile | None:
 
 def ingest_now() -> datetime:
     """Ingest's "now": SOURCE_DATE_EPOCH when set (reproducible runs, tests), else the clock."""
-    from .cli import now_from_env
+    from .clock import now_from_env
 
     return now_from_env() or datetime.now(timezone.utc)
 

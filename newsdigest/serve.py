@@ -39,7 +39,8 @@ from tornado.httpserver import HTTPServer
 
 from .config import Config, load_config
 from .errors import DigestError, Rejected
-from .files import exclusive_lock, shown, walk_files
+from .files import shown, walk_files
+from .workflow import Ingested, Options, run
 
 QUIET_SECONDS = 0.15  # a burst of saves ends when nothing changed for this long
 MIN_POLL_SECONDS = 0.05  # the demo snapshots in well under 1 ms
@@ -98,29 +99,27 @@ class Outcome:
     written: int = 0
     seconds: float = 0.0
 
+    def take_ingest(self, ingested: Ingested) -> None:
+        """What an ingest of this attempt wrote, noticed and rejected (the build still runs)."""
+        report = ingested.report
+        self.ingest_wrote = {os.path.abspath(p) for p in report.written}
+        self.errors += report.errors
+        self.lines += report.notices
+        if report.written:
+            self.lines.append(f"ingested {len(report.written)} new or changed seed(s)")
 
-def rebuild(args) -> Outcome:
+
+def rebuild(options: Options) -> Outcome:
     """Re-read config.yaml, ingest, build. Never raises: problems end up in Outcome.errors."""
-    from .cli import now_from_env
-    from .ingest import ingest
-    from .pipeline import build
-
     started = time.perf_counter()
     try:
-        config = load_config(Path(args.config), base_url=args.base_url)
+        config = load_config(options.config, base_url=options.base_url)
     except Rejected as e:
         return Outcome(None, e.errors, seconds=time.perf_counter() - started)
     outcome = Outcome(config)
-    jobs = args.jobs or os.cpu_count() or 1
     try:
-        with exclusive_lock(config.cache_dir, "ingest.lock", f"ingest into {shown(config.content_dir)}/"):
-            report = ingest(config, jobs=jobs)
-        outcome.ingest_wrote = {os.path.abspath(p) for p in report.written}
-        outcome.errors += report.errors
-        outcome.lines += report.notices
-        if report.written:
-            outcome.lines.append(f"ingested {len(report.written)} new or changed seed(s)")
-        built = build(config, drafts=args.drafts, future=args.future, now=now_from_env(), jobs=args.jobs)
+        # Not forked: this runs in a thread of the server, and a fork copies only this thread.
+        _, built = run(config, options, on_ingested=outcome.take_ingest, fork=False)
         outcome.lines += built.notices
         outcome.built = True
         outcome.summary = f"{built.articles} articles, {built.tags} tags, {built.pages} pages"
@@ -130,7 +129,7 @@ def rebuild(args) -> Outcome:
     except DigestError as e:
         outcome.errors.append(e)
     except Exception as e:  # a bug must not stop the preview; show it like an input problem
-        if args.debug:
+        if options.debug:
             traceback.print_exc()
         outcome.errors.append(DigestError("build", f"{type(e).__name__}: {e} (run with --debug for the traceback)"))
     outcome.seconds = time.perf_counter() - started
@@ -141,9 +140,9 @@ def rebuild(args) -> Outcome:
 class Preview:
     """What the server shows and the watcher knows. Touched only from the event loop thread."""
 
-    def __init__(self, config: Config, args, host: str, port: int):
-        self.args = args
-        self.host, self.port = host, port
+    def __init__(self, config: Config, options: Options, port: int):
+        self.options = options
+        self.host, self.port = options.host, port
         self.site_config = config    # of the last good build: where site/ is and its sub-path
         self.watch_config = config   # the newest config that loaded: which folders to watch
         self.errors: list[DigestError] = []
@@ -160,7 +159,7 @@ class Preview:
         return f"http://{host}:{self.port}{self.site_config.base_path}"
 
     def say(self, message: str) -> None:
-        if not self.args.quiet:
+        if not self.options.quiet:
             print(message, flush=True)
 
     def status(self) -> dict:
@@ -198,7 +197,7 @@ class Preview:
 
             before, before_dirs = seen, _watched_dirs(self.watch_config)
             self.pending, self.building = False, True
-            outcome = await loop.run_in_executor(self.executor, rebuild, self.args)
+            outcome = await loop.run_in_executor(self.executor, rebuild, self.options)
             self.building = False
             self.apply(outcome)
             seen = await loop.run_in_executor(None, snapshot, self.watch_config)
@@ -437,7 +436,7 @@ def make_app(preview: Preview) -> web.Application:
     LiveReloadHandler.watcher = Watcher()  # reload_waiters() logs watcher.filepath; we poll ourselves
     LiveReloadHandler.live_css = False     # reload the whole page: a rebuild changes more than CSS
     # Tornado logs every 404 as a warning; the terminal is for build results (--debug shows them).
-    settings = {} if preview.args.debug else {"log_function": lambda handler: None}
+    settings = {} if preview.options.debug else {"log_function": lambda handler: None}
     settings["bound_host"] = preview.host
     return web.Application([
         (r"/livereload", ReloadSocket),
@@ -448,19 +447,20 @@ def make_app(preview: Preview) -> web.Application:
 
 
 # ------------------------------------------------------------------ the command
-def serve(config: Config, args) -> int:
+def serve(config: Config, options: Options) -> int:
     """Build, serve, rebuild until Ctrl-C (or SIGTERM). Exit 0 when stopped, 2 if it cannot listen."""
     try:
-        sockets = netutil.bind_sockets(args.port, address=args.host)
+        sockets = netutil.bind_sockets(options.port, address=options.host)
     except OSError as e:
-        print(f"error: cannot listen on {args.host}:{args.port}: {e.strerror or e} (try --port)", file=sys.stderr)
+        print(f"error: cannot listen on {options.host}:{options.port}: {e.strerror or e} (try --port)",
+              file=sys.stderr)
         return 2
     port = sockets[0].getsockname()[1]  # the real one when --port 0 asks for any free port
-    return asyncio.run(_serve(config, args, sockets, port))
+    return asyncio.run(_serve(config, options, sockets, port))
 
 
-async def _serve(config: Config, args, sockets, port: int) -> int:
-    preview = Preview(config, args, args.host, port)
+async def _serve(config: Config, options: Options, sockets, port: int) -> int:
+    preview = Preview(config, options, port)
     server = HTTPServer(make_app(preview))
     server.add_sockets(sockets)
     stop = asyncio.Event()
@@ -474,7 +474,7 @@ async def _serve(config: Config, args, sockets, port: int) -> int:
                        return_when=asyncio.FIRST_COMPLETED)
     if not stop.is_set():
         print(f"serving {shown(preview.site_config.output_dir)}/ at {preview.url} (Ctrl-C to stop)", flush=True)
-        if args.open:
+        if options.open_browser:
             threading.Thread(target=webbrowser.open, args=(preview.url,), daemon=True).start()
     await asyncio.wait([watcher, stopped], return_when=asyncio.FIRST_COMPLETED)
     if watcher.done() and watcher.exception():  # the watcher died: a bug; report it like cli does
