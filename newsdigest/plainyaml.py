@@ -11,6 +11,7 @@ and value for value.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 import yaml
@@ -23,14 +24,21 @@ _PRINTABLE = re.compile(_ONE_LINE)
 _PLAIN = re.compile("[A-Za-z0-9\u00c0-\u2027\u202a-\ud7ff]" + _ONE_LINE)
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _INDICATORS = set("#,[]{}&*!|>'\"%@`")  # a first character that makes a scalar quoted
-_RESOLVERS = yaml.SafeDumper.yaml_implicit_resolvers  # the resolver both PyYAML dumpers and loaders use
+# The implicit resolvers both PyYAML dumpers and loaders use, by first character (with the
+# ones for any first character, `None`, which PyYAML has none of by default).
+_RESOLVERS = {first: tuple(regexp for _, regexp in resolvers + yaml.SafeDumper.yaml_implicit_resolvers.get(None, []))
+              for first, resolvers in yaml.SafeDumper.yaml_implicit_resolvers.items() if first is not None}
+_ANY_FIRST = tuple(regexp for _, regexp in yaml.SafeDumper.yaml_implicit_resolvers.get(None, []))
 MAX_PLAIN = 10_000  # far below the emitter's line width, so a value is never folded
 
 
 def _resolves_to_str(text: str) -> bool:
     """Whether YAML reads `text`, unquoted, as a string (not `yes`, `null`, `12`, `1:20`,
     `2019-01-01`, ...)."""
-    return not any(regexp.match(text) for _, regexp in _RESOLVERS.get(text[:1], []) + _RESOLVERS.get(None, []))
+    for regexp in _RESOLVERS.get(text[:1], _ANY_FIRST):
+        if regexp.match(text):
+            return False
+    return True
 
 
 def is_plain(text: str) -> bool:
@@ -40,6 +48,11 @@ def is_plain(text: str) -> bool:
     if ": " in text or " #" in text or text.endswith((" ", ":")):  # a key, a comment, trimmed
         return False
     return _resolves_to_str(text)
+
+
+@functools.lru_cache(maxsize=256)  # a few names, met in every file
+def _is_key(key: str) -> bool:
+    return bool(_KEY.fullmatch(key)) and is_plain(key)
 
 
 def _must_quote(text: str) -> bool:
@@ -75,7 +88,7 @@ def emit(mapping: dict) -> str | None:
         return None
     lines = []
     for key, value in mapping.items():
-        if type(key) is not str or not _KEY.fullmatch(key) or not is_plain(key):
+        if type(key) is not str or not _is_key(key):
             return None
         if type(value) is str and (scalar := _scalar(value)) is not None:
             lines.append(f"{key}: {scalar}")
@@ -109,7 +122,7 @@ def parse(text: str) -> dict | None:
             return None
         items = None
         key, colon, value = line.partition(":")
-        if not colon or not _KEY.fullmatch(key) or key in meta or not is_plain(key):
+        if not colon or key in meta or not _is_key(key):
             return None
         if value == "":
             items = meta[key] = []
