@@ -8,8 +8,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .errors import DigestError, Rejected
-from .files import shown
+from .errors import DigestError, Rejected, print_errors, shown
 from .parallel import default_jobs
 from .clock import now_from_env
 from .workflow import IngestFailed, Ingested, Options, build_site, ingest_content, run
@@ -80,8 +79,7 @@ def show_ingest(config, ingested: Ingested, options: Options) -> None:
         print(f"[debug] ingest: {ingested.seconds:.3f} s", file=sys.stderr)
     for line in report.notices + report.kept_edits:
         print(line)
-    for e in report.errors:
-        print(e, file=sys.stderr)
+    print_errors(report.errors)
     say(options, f"ingested {len(report.written)} new or changed, {report.unchanged} unchanged, "
                  f"{len(report.kept_edits)} hand edits kept, {len(report.errors)} rejected "
                  f"-> {shown(config.content_dir)}/")
@@ -173,12 +171,11 @@ def main(argv=None) -> int:
         config = load_config(options.config, base_url=options.base_url)
         return RUNS[command](config, options)
     except Rejected as e:
-        for err in e.errors:
-            print(err, file=sys.stderr)
+        print_errors(e.errors)
         print(f"failed: {len(e.errors)} problem(s); nothing was written", file=sys.stderr)
         return e.exit_code
     except DigestError as e:
-        print(e, file=sys.stderr)
+        print_errors([e])
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from .errors import DigestError, Rejected, brief
+from .errors import DigestError, Rejected, brief, shown
 from .yamlload import NoAliasLoader
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -191,156 +192,57 @@ def _is(value, t) -> bool:
     return isinstance(value, t)
 
 
+class _Problems:
+    """The problems found in one config file, each on the line of the key it is about
+    (or of the nearest key above it): called as `err(keypath, message)`."""
+
+    def __init__(self, where: str, lines: dict[tuple, int]):
+        self.where, self.lines = where, lines
+        self.errors: list[DigestError] = []
+
+    def __call__(self, keypath: tuple, message: str) -> None:
+        line = None
+        for i in range(len(keypath), -1, -1):
+            if keypath[:i] in self.lines:
+                line = self.lines[keypath[:i]]
+                break
+        name = ".".join(str(k) for k in keypath)
+        self.errors.append(DigestError(self.where, f"{name}: {message}" if name else message, line))
+
+
 def load_config(path: Path, base_url: str | None = None) -> Config:
     """Read and validate config.yaml; raise Rejected(exit_code=2) listing every problem."""
     path = Path(path).resolve()
-    shown = _display(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as e:
-        raise Rejected([DigestError(shown, f"cannot read config: {e.strerror}")], exit_code=2)
-    except UnicodeDecodeError:
-        raise Rejected([DigestError(shown, "config is not UTF-8 text")], exit_code=2)
-    try:
-        data = yaml.load(text, Loader=NoAliasLoader)  # first: walking an alias bomb's nodes never ends
-        node = yaml.compose(text, Loader=SafeLoader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        problem = getattr(e, "problem", None) or str(e)
-        raise Rejected([DigestError(shown, f"invalid YAML: {problem}", line)], exit_code=2)
-    if data is None:
-        data, lines = {}, {}
-    else:
-        lines = _line_index(node)
-    errors: list[DigestError] = []
-
-    def err(keypath: tuple, message: str):
-        line = None
-        for i in range(len(keypath), -1, -1):
-            if keypath[:i] in lines:
-                line = lines[keypath[:i]]
-                break
-        name = ".".join(str(k) for k in keypath)
-        errors.append(DigestError(shown, f"{name}: {message}" if name else message, line))
-
+    where = shown(path)
+    text, data, node = _read_yaml(path, where)
+    err = _Problems(where, _line_index(node) if data is not None else {})
+    data = {} if data is None else data
     if not isinstance(data, dict):
-        raise Rejected([DigestError(shown, "expected a mapping of settings at the top level", 1)], exit_code=2)
+        raise Rejected([DigestError(where, "expected a mapping of settings at the top level", 1)], exit_code=2)
     for keypath, line, first in _duplicate_keys(node):
         name = ".".join(str(k) for k in keypath)
-        errors.append(DigestError(shown, f"{name}: duplicate key (also on line {first})", line))
-
-    values = {}
-    for key, value in data.items():
-        if key not in TOP_KEYS:
-            err((key,), f"unknown key (known: {', '.join(TOP_KEYS)})")
-            continue
-        t = TOP_KEYS[key][0]
-        if not _is(value, t):
-            err((key,), f"expected {_type_name(t)}, got {type(value).__name__} {brief(value)}")
-            continue
-        values[key] = value
+        err.errors.append(DigestError(where, f"{name}: duplicate key (also on line {first})", line))
+    values = _top_values(data, err)
     get = lambda k: values.get(k, TOP_KEYS[k][1])  # noqa: E731
 
     if base_url is not None:
         values["base_url"] = base_url
-    url = get("base_url")
-    problem = base_url_problem(url)
-    if problem and base_url is not None:  # the override is what is wrong, not the file
-        errors.append(DigestError("--base-url", f"{problem}, got {brief(url)}"))
-    elif problem:
-        err(("base_url",), f"{problem}, got {brief(url)}")
-    elif not url.endswith("/"):
-        url += "/"
-
-    hub = get("websub_hub").strip()
-    if hub and (urlsplit(hub).scheme not in ("http", "https") or not urlsplit(hub).netloc):
-        err(("websub_hub",), f"expected an absolute http(s) URL or empty, got {hub!r}")
-    logo = get("publisher_logo").strip()
-    logo_parts = urlsplit(logo)
-    if logo_parts.scheme or logo.startswith("/"):
-        if logo_parts.scheme not in ("http", "https") or not logo_parts.netloc:
-            err(("publisher_logo",), f"expected an absolute http(s) URL or a path inside the site "
-                                     f"(like static/logo.png), got {brief(logo)}")
-    elif logo:
-        logo = url + logo  # a path inside the site: absolute, under base_url
-
-    tz_name = get("timezone")
-    timezone = _zone(tz_name, ("timezone",), err)
-
-    root = path.parent
-    paths = dict(PATH_KEYS)
-    for key, value in get("paths").items():
-        if key not in PATH_KEYS:
-            err(("paths", key), f"unknown key (known: {', '.join(PATH_KEYS)})")
-        elif not isinstance(value, str) or not value:
-            err(("paths", key), f"expected a folder name, got {brief(value)}")
-        else:
-            paths[key] = value
-
-    tagging = dict(TAGGING_KEYS)
-    for key, value in get("tagging").items():
-        if key not in TAGGING_KEYS:
-            err(("tagging", key), f"unknown key (known: {', '.join(TAGGING_KEYS)})")
-        elif not _is(value, int) or value < 1:
-            err(("tagging", key), f"expected a positive integer, got {brief(value)}")
-        else:
-            tagging[key] = value
-
+    url = _base_url(get("base_url"), base_url is not None, err)
+    hub, logo = _hub_and_logo(get("websub_hub"), get("publisher_logo"), url, err)
+    timezone = _zone(get("timezone"), ("timezone",), err)
+    paths = _settings(get("paths"), PATH_KEYS, ("paths",), err, _folder_name_problem)
+    tagging = _settings(get("tagging"), TAGGING_KEYS, ("tagging",), err, _positive_problem)
     for key in ("articles_per_page", "feed_items", "page_size_budget_kb", "max_seed_kb", "max_html_kb",
                 "max_content_kb"):
-        if key in values and values[key] < 1:
-            err((key,), f"expected a positive integer, got {brief(values[key])}")
-
+        if key in values and _positive_problem(values[key]):
+            err((key,), _positive_problem(values[key]))
     article_path = get("article_path")
-    try:
-        fields = {f for _, f, _, _ in __import__("string").Formatter().parse(article_path) if f is not None}
-    except ValueError as e:
-        fields = set()
-        err(("article_path",), f"bad pattern: {e}")
-    if fields - ARTICLE_PATH_FIELDS:
-        err(("article_path",), f"unknown placeholder(s) {sorted(fields - ARTICLE_PATH_FIELDS)}; "
-                               f"use {sorted(ARTICLE_PATH_FIELDS)}")
-    elif "slug" not in fields and "id" not in fields:
-        err(("article_path",), "must contain {slug} or {id} so that every article gets its own page")
-    elif not article_path.endswith("/") or article_path.startswith("/"):
-        err(("article_path",), "expected a relative folder pattern ending in '/', like '{year}/{month}/{day}/{slug}/'")
-    elif "\\" in article_path or any(part in ("", ".", "..") for part in article_path[:-1].split("/")):
-        err(("article_path",), f"{article_path!r} has an empty, '.' or '..' folder (or a backslash); "
-                               "pages must stay inside the output folder")
-
-    sources = []
-    raw_sources = get("sources")
-    if raw_sources is None:
-        err(("sources",), "missing: at least one source profile is needed to read seeds")
-        raw_sources = []
-    for i, raw in enumerate(raw_sources):
-        profile = _source(raw, ("sources", i), err)
-        if profile:
-            sources.append(profile)
-
-    tags = []
-    seen_alias: dict[str, str] = {}
-    for name, aliases in get("tags").items():
-        if not isinstance(name, str) or not name.strip():
-            err(("tags", name), "tag name must be a non-empty string")
-            continue
-        if aliases is None:
-            aliases = [name]
-        if isinstance(aliases, str):
-            aliases = [aliases]
-        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
-            err(("tags", name), f"expected a list of aliases (strings), got {brief(aliases)}")
-            continue
-        for alias in aliases:
-            other = seen_alias.get(alias)
-            if other and other != name:
-                err(("tags", name), f"alias {alias!r} is also an alias of {other!r}")
-            seen_alias[alias] = name
-        tags.append(TagDef(name.strip(), tuple(a.strip() for a in aliases)))
-
-    if errors:
-        raise Rejected(errors, exit_code=2)
+    _check_article_path(article_path, err)
+    sources = _sources(get("sources"), err)
+    tags = _tags(get("tags"), err)
+    if err.errors:
+        raise Rejected(err.errors, exit_code=2)
+    root = path.parent
     return Config(
         path=path,
         title=get("title"), description=get("description"), base_url=url,
@@ -357,6 +259,144 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         publisher_logo=logo, websub_hub=hub,
         digest=hashlib.sha1((text + "\0" + url).encode()).hexdigest(),
     )
+
+
+def _read_yaml(path: Path, where: str):
+    """The file's text, its data and its node tree; a file that cannot be read or parsed
+    is one problem (Rejected, exit 2), with nothing else to check."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as e:
+        raise Rejected([DigestError(where, f"cannot read config: {e.strerror}")], exit_code=2)
+    except UnicodeDecodeError:
+        raise Rejected([DigestError(where, "config is not UTF-8 text")], exit_code=2)
+    try:
+        data = yaml.load(text, Loader=NoAliasLoader)  # first: walking an alias bomb's nodes never ends
+        node = yaml.compose(text, Loader=SafeLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(e, "problem", None) or str(e)
+        raise Rejected([DigestError(where, f"invalid YAML: {problem}", line)], exit_code=2)
+    return text, data, node
+
+
+def _top_values(data: dict, err) -> dict:
+    """The top-level settings that are known and of their declared type."""
+    values = {}
+    for key, value in data.items():
+        if key not in TOP_KEYS:
+            err((key,), f"unknown key (known: {', '.join(TOP_KEYS)})")
+            continue
+        t = TOP_KEYS[key][0]
+        if not _is(value, t):
+            err((key,), f"expected {_type_name(t)}, got {type(value).__name__} {brief(value)}")
+            continue
+        values[key] = value
+    return values
+
+
+def _base_url(url: str, overridden: bool, err) -> str:
+    """base_url with its trailing slash; when --base-url gave it, a problem names that."""
+    problem = base_url_problem(url)
+    if problem and overridden:  # the override is what is wrong, not the file
+        err.errors.append(DigestError("--base-url", f"{problem}, got {brief(url)}"))
+    elif problem:
+        err(("base_url",), f"{problem}, got {brief(url)}")
+    elif not url.endswith("/"):
+        url += "/"
+    return url
+
+
+def _hub_and_logo(hub: str, logo: str, url: str, err) -> tuple[str, str]:
+    """websub_hub, and publisher_logo as an absolute URL (a site path is put under `url`)."""
+    hub = hub.strip()
+    if hub and (urlsplit(hub).scheme not in ("http", "https") or not urlsplit(hub).netloc):
+        err(("websub_hub",), f"expected an absolute http(s) URL or empty, got {hub!r}")
+    logo = logo.strip()
+    logo_parts = urlsplit(logo)
+    if logo_parts.scheme or logo.startswith("/"):
+        if logo_parts.scheme not in ("http", "https") or not logo_parts.netloc:
+            err(("publisher_logo",), f"expected an absolute http(s) URL or a path inside the site "
+                                     f"(like static/logo.png), got {brief(logo)}")
+    elif logo:
+        logo = url + logo  # a path inside the site: absolute, under base_url
+    return hub, logo
+
+
+def _settings(given: dict, defaults: dict, keypath: tuple, err, problem) -> dict:
+    """A mapping of settings over its defaults; `problem(value)`: why a value is wrong, or None."""
+    settings = dict(defaults)
+    for key, value in given.items():
+        if key not in defaults:
+            err(keypath + (key,), f"unknown key (known: {', '.join(defaults)})")
+        elif problem(value):
+            err(keypath + (key,), problem(value))
+        else:
+            settings[key] = value
+    return settings
+
+
+def _folder_name_problem(value) -> str | None:
+    return None if isinstance(value, str) and value else f"expected a folder name, got {brief(value)}"
+
+
+def _positive_problem(value) -> str | None:
+    return None if _is(value, int) and value >= 1 else f"expected a positive integer, got {brief(value)}"
+
+
+def _check_article_path(article_path: str, err) -> None:
+    try:
+        fields = {f for _, f, _, _ in string.Formatter().parse(article_path) if f is not None}
+    except ValueError as e:
+        fields = set()
+        err(("article_path",), f"bad pattern: {e}")
+    if fields - ARTICLE_PATH_FIELDS:
+        err(("article_path",), f"unknown placeholder(s) {sorted(fields - ARTICLE_PATH_FIELDS)}; "
+                               f"use {sorted(ARTICLE_PATH_FIELDS)}")
+    elif "slug" not in fields and "id" not in fields:
+        err(("article_path",), "must contain {slug} or {id} so that every article gets its own page")
+    elif not article_path.endswith("/") or article_path.startswith("/"):
+        err(("article_path",), "expected a relative folder pattern ending in '/', like '{year}/{month}/{day}/{slug}/'")
+    elif "\\" in article_path or any(part in ("", ".", "..") for part in article_path[:-1].split("/")):
+        err(("article_path",), f"{article_path!r} has an empty, '.' or '..' folder (or a backslash); "
+                               "pages must stay inside the output folder")
+
+
+def _sources(raw_sources, err) -> list[SourceProfile]:
+    if raw_sources is None:
+        err(("sources",), "missing: at least one source profile is needed to read seeds")
+        raw_sources = []
+    sources = []
+    for i, raw in enumerate(raw_sources):
+        profile = _source(raw, ("sources", i), err)
+        if profile:
+            sources.append(profile)
+    return sources
+
+
+def _tags(given: dict, err) -> list[TagDef]:
+    """The tag vocabulary: each name with its aliases, no alias shared by two tags."""
+    tags = []
+    seen_alias: dict[str, str] = {}
+    for name, aliases in given.items():
+        if not isinstance(name, str) or not name.strip():
+            err(("tags", name), "tag name must be a non-empty string")
+            continue
+        if aliases is None:
+            aliases = [name]
+        if isinstance(aliases, str):
+            aliases = [aliases]
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+            err(("tags", name), f"expected a list of aliases (strings), got {brief(aliases)}")
+            continue
+        for alias in aliases:
+            other = seen_alias.get(alias)
+            if other and other != name:
+                err(("tags", name), f"alias {alias!r} is also an alias of {other!r}")
+            seen_alias[alias] = name
+        tags.append(TagDef(name.strip(), tuple(a.strip() for a in aliases)))
+    return tags
 
 
 def base_url_problem(url: str) -> str | None:
@@ -391,6 +431,39 @@ def _source(raw, keypath, err) -> SourceProfile | None:
         return None
     # Bad keys are reported and set aside; the rest of the profile is still checked so
     # that one run lists every problem in it.
+    raw, ok = _source_keys(raw, keypath, err)
+    undated = raw.get("undated", "first-seen")
+    if undated not in UNDATED_POLICIES:
+        err(keypath + ("undated",), f"expected one of {', '.join(UNDATED_POLICIES)}, got {brief(undated)}")
+        ok = False
+    fields, fields_ok = _record_fields(raw.get("fields", {}), keypath, err)
+
+    def pattern(key, groups=()):
+        return _pattern(raw.get(key), keypath + (key,), err, groups)
+
+    detect = pattern("detect")
+    profile = SourceProfile(
+        name=raw.get("name", "").strip(),
+        detect=detect,
+        header=raw.get("header", detect is not None),
+        date_line=pattern("date_line", ("date",)),
+        timezone=_zone(raw.get("timezone", "Asia/Seoul"), keypath + ("timezone",), err),
+        signoff=pattern("signoff", ("reporters",)),
+        reporter_line=pattern("reporter_line", ("reporter",)),
+        source_line=pattern("source_line", ("source",)),
+        drop=_drop_patterns(raw.get("drop", []), keypath, err),
+        attribution=raw.get("attribution", "").strip(),
+        undated=undated,
+        file_name=pattern("file_name"),
+        fields=fields,
+        html=_html_profile(raw["html"], keypath + ("html",), err) if "html" in raw else None,
+    )
+    return profile if ok and fields_ok else None
+
+
+def _source_keys(raw: dict, keypath, err) -> tuple[dict, bool]:
+    """The profile's known keys of their declared types, and whether there were no others
+    (and a name)."""
     ok = True
     good = {}
     for key, value in raw.items():
@@ -402,27 +475,30 @@ def _source(raw, keypath, err) -> SourceProfile | None:
             ok = False
         else:
             good[key] = value
-    raw = good
-    if not isinstance(raw.get("name"), str) or not raw.get("name", "").strip():
+    if not isinstance(good.get("name"), str) or not good.get("name", "").strip():
         err(keypath, "name: required (the outlet's name, e.g. Arirang News)")
         ok = False
+    return good, ok
 
-    def pattern(key, groups=()):
-        value = raw.get(key)
-        if value is None:
-            return None
-        try:
-            compiled = re.compile(value, re.IGNORECASE)
-        except re.error as e:
-            err(keypath + (key,), f"bad regular expression: {e}")
-            return None
-        for g in groups:
-            if g not in compiled.groupindex:
-                err(keypath + (key,), f"the pattern needs a named group (?P<{g}>...)")
-        return compiled
 
+def _pattern(value, keypath, err, groups=()) -> re.Pattern | None:
+    """A profile's regular expression (case-insensitive), with the named groups it needs."""
+    if value is None:
+        return None
+    try:
+        compiled = re.compile(value, re.IGNORECASE)
+    except re.error as e:
+        err(keypath, f"bad regular expression: {e}")
+        return None
+    for g in groups:
+        if g not in compiled.groupindex:
+            err(keypath, f"the pattern needs a named group (?P<{g}>...)")
+    return compiled
+
+
+def _drop_patterns(values: list, keypath, err) -> tuple[re.Pattern, ...]:
     drop = []
-    for j, value in enumerate(raw.get("drop", [])):
+    for j, value in enumerate(values):
         if not isinstance(value, str):
             err(keypath + ("drop", j), f"expected a regular expression string, got {brief(value)}")
             continue
@@ -430,12 +506,15 @@ def _source(raw, keypath, err) -> SourceProfile | None:
             drop.append(re.compile(value, re.IGNORECASE))
         except re.error as e:
             err(keypath + ("drop", j), f"bad regular expression: {e}")
-    undated = raw.get("undated", "first-seen")
-    if undated not in UNDATED_POLICIES:
-        err(keypath + ("undated",), f"expected one of {', '.join(UNDATED_POLICIES)}, got {brief(undated)}")
-        ok = False
+    return tuple(drop)
+
+
+def _record_fields(given: dict, keypath, err) -> tuple[tuple, bool]:
+    """`fields:` of a records profile: (our field, the record's key) pairs, sorted, and
+    whether every one was good."""
+    ok = True
     fields = []
-    for key, value in raw.get("fields", {}).items():
+    for key, value in given.items():
         if key not in RECORD_FIELDS:
             err(keypath + ("fields", key), f"unknown record field (known: {', '.join(RECORD_FIELDS)})")
             ok = False
@@ -444,24 +523,7 @@ def _source(raw, keypath, err) -> SourceProfile | None:
             ok = False
         else:
             fields.append((key, value.strip()))
-    detect = pattern("detect")
-    profile = SourceProfile(
-        name=raw.get("name", "").strip(),
-        detect=detect,
-        header=raw.get("header", detect is not None),
-        date_line=pattern("date_line", ("date",)),
-        timezone=_zone(raw.get("timezone", "Asia/Seoul"), keypath + ("timezone",), err),
-        signoff=pattern("signoff", ("reporters",)),
-        reporter_line=pattern("reporter_line", ("reporter",)),
-        source_line=pattern("source_line", ("source",)),
-        drop=tuple(drop),
-        attribution=raw.get("attribution", "").strip(),
-        undated=undated,
-        file_name=pattern("file_name"),
-        fields=tuple(sorted(fields)),
-        html=_html_profile(raw["html"], keypath + ("html",), err) if "html" in raw else None,
-    )
-    return profile if ok else None
+    return tuple(sorted(fields)), ok
 
 
 def _html_profile(raw: dict, keypath, err) -> HtmlProfile | None:
@@ -502,9 +564,3 @@ def _html_profile(raw: dict, keypath, err) -> HtmlProfile | None:
     return HtmlProfile(url=url, title=raw["title"], date=raw.get("date"), body=raw.get("body"),
                        reporter=raw.get("reporter"), drop=tuple(drop))
 
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

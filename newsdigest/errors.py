@@ -1,7 +1,10 @@
-"""The one error type: a problem with an input file, located by path and line."""
+"""The one error type: a problem with an input file, located by path and line; and how
+messages show paths and values."""
 from __future__ import annotations
 
+import os
 import re
+import sys
 
 MESSAGE_LIMIT = 1000  # characters of one message: no input makes a megabyte-long line
 VALUE_LIMIT = 200  # characters of a value quoted in a message (see `brief`)
@@ -22,6 +25,17 @@ def brief(value) -> str:
     text = repr(value)
     return text if len(text) <= VALUE_LIMIT else text[:VALUE_LIMIT] + f"... ({len(text):,} characters)"
 
+
+def shown(path, line: int | None = None, start=None) -> str:
+    """A path as messages show it: relative to `start` (default: the working directory)
+    when possible, `:line` after it when the line is known, control characters escaped
+    (a newline in a file name must not split a message line)."""
+    try:
+        text = os.path.relpath(path, os.getcwd() if start is None else start)
+    except ValueError:  # no relative way there (another drive on Windows)
+        text = str(path)
+    text = printable(text)
+    return f"{text}:{line}" if line else text
 
 
 class DigestError(Exception):
@@ -49,6 +63,14 @@ class DigestError(Exception):
         # Worker processes send these back pickled; Exception's default would call
         # __init__ with the message alone.
         return (type(self), (self.path, self.message, self.line))
+
+
+def print_errors(errors, file=None) -> None:
+    """Print each problem on a line of its own, `path[:line]: message`: the one printer of
+    problems (the build's go to stderr, the default; `check` prints its report on stdout)."""
+    stream = sys.stderr if file is None else file
+    for e in errors:
+        print(e, file=stream)
 
 
 class Rejected(Exception):

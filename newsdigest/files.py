@@ -1,4 +1,4 @@
-"""Files: listing folders in one scandir walk, atomic writes, cache files, paths for messages."""
+"""Files: listing folders in one scandir walk, atomic writes, cache files."""
 from __future__ import annotations
 
 import ctypes
@@ -10,7 +10,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import DigestError, Rejected
+from .errors import DigestError, Rejected, shown
 
 
 MAX_DEPTH = 32  # folders nested deeper are reported, never read (nor walked by recursion)
@@ -222,13 +222,3 @@ def discarded(path) -> str:
 def save_marshal(path, data: dict, version) -> None:
     write_atomic(path, seal(os.path.basename(path), marshal.dumps({"version": (version, sys.version), "data": data})))
 
-
-def shown(path) -> str:
-    """A path as messages show it: relative to the working directory when possible, with
-    control characters escaped (a newline in a file name must not split a message line)."""
-    from .errors import printable
-
-    try:
-        return printable(os.path.relpath(path, Path.cwd()))
-    except ValueError:
-        return printable(str(path))

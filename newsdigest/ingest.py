@@ -17,8 +17,8 @@ from pathlib import Path
 
 from .config import Config
 from .content import article_id, front_matter_text, make_summary
-from .errors import DigestError, printable
-from .files import load_marshal, save_marshal, scan_tree, shown, write_atomic
+from .errors import DigestError, printable, shown
+from .files import load_marshal, save_marshal, scan_tree, write_atomic
 from .ingest_record import content_path_ok, valid_entries
 from .markup import paragraphs_to_markdown
 from .safereplace import create_new, replace_unless_edited
@@ -113,7 +113,7 @@ def parse_seeds(path: Path, raw: bytes | None, config: Config, matcher, prior: P
             seeds = read_records(path, config, _read(path), part)
     except (DigestError, OSError) as e:
         result.errors.append(e if isinstance(e, DigestError) else
-                             DigestError(os.path.relpath(path, config.path.parent), f"cannot read: {e.strerror}"))
+                             DigestError(shown(path, start=config.path.parent), f"cannot read: {e.strerror}"))
         return result
     for seed in seeds:
         if isinstance(seed, DigestError):
@@ -148,12 +148,12 @@ def parse_seeds(path: Path, raw: bytes | None, config: Config, matcher, prior: P
 
 
 def _undated_date(path: Path, seed, config: Config):
-    from .seeds import _shown, undated_date
+    from .seeds import undated_date
 
     profile = next((p for p in config.sources if p.name == seed.source), None)
     if profile is None:
         return None
-    return undated_date(path, profile, _shown(path, config), seed.line,
+    return undated_date(path, profile, shown(path, start=config.path.parent), seed.line,
                         f"the seed states no date (source {profile.name!r} has undated: {profile.undated})")
 
 
@@ -255,7 +255,7 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     try:
         seed_entries = _scan_seeds(config.seeds_dir)
     except OSError as e:  # an unreadable seeds/ is a problem, not an empty one
-        report.errors.append(DigestError(os.path.relpath(config.seeds_dir, root), f"cannot read the seeds folder: "
+        report.errors.append(DigestError(shown(config.seeds_dir, start=root), f"cannot read the seeds folder: "
                                                                                  f"{e.strerror}"))
         return report
     for entry_os in seed_entries:
@@ -292,7 +292,7 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
             if st is None:
                 st = entry_os.stat()
         except OSError as e:
-            report.errors.append(DigestError(os.path.relpath(entry_os.path, root), f"cannot read: {e.strerror}"))
+            report.errors.append(DigestError(shown(entry_os.path, start=root), f"cannot read: {e.strerror}"))
             continue
         cached = stat_cache.get(name)
         if cached and len(cached) == 5 and cached[0] == st.st_size and cached[1] == st.st_mtime_ns \
@@ -342,7 +342,7 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
                 else:
                     to_parse += [(Path(path), None, (i, parts)) for i in range(parts)]
             except OSError as e:
-                report.errors.append(DigestError(os.path.relpath(path, root), f"cannot read: {e.strerror}"))
+                report.errors.append(DigestError(shown(path, start=root), f"cannot read: {e.strerror}"))
             continue
         try:
             cached = new_stat_cache.get(name)
@@ -358,7 +358,7 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
                 continue
             to_parse.append((Path(path), raw if raw is not None else _read(path), None))
         except OSError as e:
-            report.errors.append(DigestError(os.path.relpath(path, root), f"cannot read: {e.strerror}"))
+            report.errors.append(DigestError(shown(path, start=root), f"cannot read: {e.strerror}"))
 
     parsed: list[Parsed] = []
     from .seeds import ingest_now

@@ -7,8 +7,8 @@ import os
 import shutil
 from pathlib import Path
 
-from .errors import DigestError
-from .files import remove_quietly, shown, sync_file_system, write_all, write_atomic, write_temp
+from .errors import DigestError, shown
+from .files import remove_quietly, sync_file_system, write_all, write_atomic, write_temp
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from .config import Config
 from .content import Article, Tag
-from .errors import DigestError, Rejected
-from .files import (discarded, exclusive_lock, load_marshal, save_marshal, scan_tree, seal, shown, unseal,
+from .errors import DigestError, Rejected, shown
+from .files import (discarded, exclusive_lock, load_marshal, save_marshal, scan_tree, seal, unseal,
                     write_atomic)
 from .output import (NewSite, begin_writing, done_writing, output_stats, outside_reason, put, update_site,
                      was_interrupted)

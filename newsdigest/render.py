@@ -13,7 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from .config import Config
-from .errors import DigestError
+from .errors import DigestError, shown
 from .files import seal, unseal, write_atomic
 from .markup import script_safe_json
 from .pages import Page, clock, longdate, monthname, rfc822, shortdate
@@ -145,10 +145,10 @@ def check_templates(env: jinja2.Environment, config: Config) -> list[DigestError
         try:
             env.get_template(name)
         except jinja2.TemplateSyntaxError as e:
-            errors.append(DigestError(_layout_path(config, e.filename or name), f"template syntax error: {e.message}",
+            errors.append(DigestError(shown(config.layouts_dir / (e.filename or name)), f"template syntax error: {e.message}",
                                       e.lineno))
         except jinja2.TemplateNotFound as e:
-            errors.append(DigestError(_layout_path(config, name), f"missing layout (needed: {e.name})"))
+            errors.append(DigestError(shown(config.layouts_dir / name), f"missing layout (needed: {e.name})"))
     return errors
 
 
@@ -156,7 +156,7 @@ def render_page(env: jinja2.Environment, page: Page, config: Config) -> str:
     try:
         return env.get_template(page.template).render(**page.context)
     except jinja2.TemplateSyntaxError as e:
-        raise DigestError(_layout_path(config, e.filename or page.template), f"template syntax error: {e.message}",
+        raise DigestError(shown(config.layouts_dir / (e.filename or page.template)), f"template syntax error: {e.message}",
                           e.lineno)
     except Exception as e:  # an error inside a template: point at the template line
         path, line = page.template, None
@@ -165,14 +165,5 @@ def render_page(env: jinja2.Environment, page: Page, config: Config) -> str:
                 path, line = frame.filename, frame.lineno
                 break
         message = e.message if isinstance(e, jinja2.TemplateError) and e.message else f"{type(e).__name__}: {e}"
-        raise DigestError(_layout_path(config, path), f"{message} (rendering {page.output})", line) from e
+        raise DigestError(shown(config.layouts_dir / path), f"{message} (rendering {page.output})", line) from e
 
-
-def _layout_path(config: Config, path: str) -> str:
-    p = Path(path)
-    if not p.is_absolute():
-        p = config.layouts_dir / p
-    try:
-        return os.path.relpath(p, Path.cwd())
-    except ValueError:
-        return str(p)

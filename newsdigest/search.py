@@ -27,8 +27,8 @@ import subprocess
 from pathlib import Path
 
 from .config import Config
-from .errors import DigestError
-from .files import shown, sync_file_system, write_atomic
+from .errors import DigestError, shown
+from .files import sync_file_system, write_atomic
 from .output import _exchange, remove_tree
 from .pagefind_files import data_file_bytes, read_data_file
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .config import Config, SourceProfile
-from .errors import DigestError
+from .errors import DigestError, shown as shown_path
 from .formats.encoding import check_size, decode_text
 from .formats.datelines import parse_dateline, strip_signoffs
 
@@ -151,7 +151,7 @@ def read_seeds(path: Path, config: Config, raw: bytes | None = None) -> list[See
         try:
             raw = path.read_bytes()
         except OSError as e:
-            raise DigestError(_shown(path, config), f"cannot read: {e.strerror}")
+            raise DigestError(shown_path(path, start=config.path.parent), f"cannot read: {e.strerror}")
     kind = seed_kind(path, raw)
     if kind == "wire":
         from .formats.wire import read_wire
@@ -167,7 +167,7 @@ def read_seeds(path: Path, config: Config, raw: bytes | None = None) -> list[See
 
 def read_seed(path: Path, config: Config, raw: bytes | None = None, now: datetime | None = None) -> Seed:
     """Parse one seed file into a Seed, or raise DigestError naming the file and line."""
-    shown = _shown(path, config)
+    shown = shown_path(path, start=config.path.parent)
     if raw is None:
         try:
             raw = path.read_bytes()
@@ -277,9 +277,3 @@ def _split_names(text: str) -> list[str]:
     parts = re.split(r"\s*(?:,|&|\band\b|\u00b7)\s*", text.strip().rstrip("."))
     return [p.strip() for p in parts if p.strip()]
 
-
-def _shown(path: Path, config: Config) -> str:
-    try:
-        return str(path.relative_to(config.path.parent))
-    except ValueError:
-        return str(path)

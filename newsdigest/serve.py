@@ -38,8 +38,9 @@ from tornado import netutil, web
 from tornado.httpserver import HTTPServer
 
 from .config import Config, load_config
-from .errors import DigestError, Rejected
-from .files import shown, walk_files
+from .errors import DigestError, Rejected, shown
+from .files import walk_files
+from .ghpages import answer_from_folder
 from .workflow import Ingested, Options, run
 
 QUIET_SECONDS = 0.15  # a burst of saves ends when nothing changed for this long
@@ -245,31 +246,6 @@ class Preview:
 
 
 # ------------------------------------------------------------------ HTTP
-def find_file(site_dir: Path, rel: str) -> tuple[str, Path | None]:
-    """Map a URL path below the mount to a file in site/, like GitHub Pages does.
-
-    Returns ("file", path), ("redirect", None) for a folder without its trailing slash, or
-    ("missing", None). Nothing outside site/ is ever returned: `..` segments are refused and
-    the resolved path (symlinks followed) must stay inside site/.
-    """
-    parts = rel.split("/")
-    if any(p in (".", "..") or "\\" in p or "\0" in p for p in parts):
-        return "missing", None
-    root = os.path.realpath(site_dir)
-    target = os.path.realpath(os.path.join(root, *[p for p in parts if p]))
-    if target != root and not target.startswith(root + os.sep):
-        return "missing", None
-    if os.path.isdir(target):
-        if rel and not rel.endswith("/"):
-            return "redirect", None
-        target = os.path.join(target, "index.html")
-    elif not os.path.exists(target) and rel and not rel.endswith("/") and os.path.isfile(target + ".html"):
-        target += ".html"  # GitHub Pages serves /x from x.html
-    if not os.path.isfile(target) or not os.path.realpath(target).startswith(root + os.sep):
-        return "missing", None
-    return "file", Path(target)
-
-
 def error_overlay(errors: list[DigestError]) -> bytes:
     items = "\n".join(html.escape(str(e)) for e in errors)
     return (
@@ -371,16 +347,13 @@ class SiteHandler(CheckedHost, web.RequestHandler):
         if base != "/" and path in ("/", base.rstrip("/")):
             self.redirect(same_origin(base))  # the sub-path is the site's root; be kind to a bare address
             return
-        found, file = ("missing", None)
-        if path.startswith(base):
-            found, file = find_file(config.output_dir, path[len(base):])
-        if found == "redirect":
+        found = answer_from_folder(config.output_dir, path[len(base):] if path.startswith(base) else None)
+        if found.status == 301:
             query = f"?{self.request.query}" if self.request.query else ""
             self.redirect(same_origin(self.request.path + "/" + query), permanent=True)
             return
-        if found == "missing":
-            self.set_status(404)
-            found, file = find_file(config.output_dir, "404.html")
+        self.set_status(found.status)
+        file = config.output_dir / found.file if found.file else None
         if file is None:
             data, kind = b"<!DOCTYPE html><title>Not found</title><h1>Not found</h1>", "text/html; charset=utf-8"
             if not preview.errors and preview.builds == 0:

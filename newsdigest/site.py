@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from .config import Config
 from .content import (Article, Tag, article_id, key_line, make_summary, split_front_matter, validate_meta,
                       xml_illegal_character)
-from .errors import DigestError
+from .errors import DigestError, shown
 from .markup import MarkdownTooSlow, html_to_text
 from .paragraphs import render_body
 from .slugs import article_slug, tag_slug
@@ -277,10 +277,6 @@ def field_line(path: str, *keys: str) -> int | None:
     return next((n for n in (key_line(text, k) for k in keys) if n), None)
 
 
-def _at(path: str, line: int | None) -> str:
-    return f"{path}:{line}" if line else path
-
-
 def check_collisions(facts, config: Config) -> list[DigestError]:
     """Two articles at one URL, one id twice, two tags on one slug: each named with both
     files and lines. `facts`: Facts (or Articles, through article_facts)."""
@@ -293,13 +289,13 @@ def check_collisions(facts, config: Config) -> list[DigestError]:
             # The slug comes from the `slug:` key, or else from the title.
             other = by_url[a.url].path
             errors.append(DigestError(a.path, f"slug: {a.slug!r} gives the same page /{a.url} as "
-                                              f"{_at(other, field_line(other, 'slug', 'title'))}",
+                                              f"{shown(other, field_line(other, 'slug', 'title'))}",
                                       field_line(a.path, "slug", "title")))
         else:
             by_url[a.url] = a
         if a.id in by_id:
             other = by_id[a.id].path
-            errors.append(DigestError(a.path, f"id: {a.id} is also the id of {_at(other, field_line(other, 'id'))}",
+            errors.append(DigestError(a.path, f"id: {a.id} is also the id of {shown(other, field_line(other, 'id'))}",
                                       field_line(a.path, "id", "title")))
         else:
             by_id[a.id] = a
@@ -307,7 +303,7 @@ def check_collisions(facts, config: Config) -> list[DigestError]:
             other = by_tag.setdefault(slug, (name, a.path))
             if other[0] != name:
                 errors.append(DigestError(a.path, f"tags: tag {name!r} and tag {other[0]!r} "
-                                                  f"({_at(other[1], field_line(other[1], 'tags'))}) "
+                                                  f"({shown(other[1], field_line(other[1], 'tags'))}) "
                                                   f"would share the page tags/{slug}/; rename one",
                                           field_line(a.path, "tags")))
     return errors

@@ -15,10 +15,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .check import feed_kind
+from .check.feeds import feed_kind
 from .config import Config
-from .errors import DigestError
-from .files import shown, write_atomic
+from .errors import DigestError, shown
+from .files import write_atomic
 
 STATE_FILE = "websub.json"
 TIMEOUT_SECONDS = 10

@@ -18,8 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import DigestError, Rejected
-from .files import exclusive_lock, shown
+from .errors import DigestError, Rejected, shown
+from .files import exclusive_lock
 
 if TYPE_CHECKING:
     from .config import Config

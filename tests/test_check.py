@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from newsdigest.check import check_site, main, parse_rfc822
+from newsdigest.check import check_site, main, parse_rfc822, run_checks
+from newsdigest.errors import DigestError
 from sitekit import (DEMO_BASE_URL, FIXTURE_BASE_URL, REPO, SITEMAP_PAGES, build_cli_missing_reason, build_demo,
                      html_page, make_site, replace_in, sitemap)
 
@@ -169,6 +170,26 @@ def test_sitemap_must_list_exactly_the_pages(site):
         f"sitemap.xml: <loc>{BASE}404.html</loc> is not a page of the site",
         f"sitemap.xml: does not list tags/index.html ({BASE}tags/)"]
 
+
+def test_a_page_listed_twice_is_reported_once_per_repeat(site):
+    # `tags` redirects to tags/: two URLs, one page
+    (site / "sitemap.xml").write_text(sitemap(SITEMAP_PAGES + ["tags", "about"]))
+    assert check_site(site, BASE) == ["sitemap.xml: about.html is listed twice",
+                                      "sitemap.xml: tags/index.html is listed twice"]
+
+
+def test_problems_are_digest_errors_naming_the_site_file(site):
+    replace_in(site, "feed.xml", "<description>Test digest</description>", "")
+    (site / ".nojekyll").unlink()
+    report = run_checks(site, BASE)
+    assert [(e.path, e.line, e.message) for e in report.problems] == [
+        (".nojekyll", None, "missing"), ("feed.xml", None, "channel has no <description>")]
+    assert all(isinstance(e, DigestError) for e in report.problems)
+
+
+def test_a_base_url_config_would_refuse_is_refused(site):
+    with pytest.raises(ValueError, match=r"base_url: expected no query \(\?\.\.\.\) or fragment"):
+        check_site(site, BASE + "?x=1")
 
 def test_a_sitemap_index_is_followed_to_its_sitemaps(site):
     (site / "maps").mkdir()

@@ -21,9 +21,9 @@ import lxml.html
 from lxml import etree
 
 from ..config import Config, SourceProfile
-from ..errors import DigestError
+from ..errors import DigestError, shown as shown_path
 # seeds imports this module only when it reads an HTML seed: no import cycle.
-from ..seeds import (_DATE, _EMAIL, NO_HEADLINE, Seed, _shown, _split_names, headline_problem, ingest_now,
+from ..seeds import (_DATE, _EMAIL, NO_HEADLINE, Seed, _split_names, headline_problem, ingest_now,
                      parse_date, profile_for_file)
 from .datelines import parse_dateline, strip_signoffs
 from .encoding import check_size, decode_html
@@ -56,7 +56,7 @@ _REPORTER_LABEL = re.compile(r"^(?:(?:reporters?|written by|authors?)\s*:|by\s)\
 
 def read_html(path: Path, config: Config, raw: bytes) -> Seed:
     """One HTML page (or wire fragment) to a Seed, or a DigestError naming the file."""
-    shown = _shown(path, config)
+    shown = shown_path(path, start=config.path.parent)
     check_size(raw, shown, config.max_html_kb * 1024, "max_html_kb")
     text = decode_html(raw, shown)
     root = _parse(text, shown)

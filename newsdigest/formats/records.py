@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 from ..config import Config, SourceProfile
 from ..content import is_web_url
-from ..errors import DigestError
-from ..seeds import (Seed, _shown, _split_names, decode_seed, ingest_now, normalise_lines, profile_for_file)
+from ..errors import DigestError, shown as shown_path
+from ..seeds import (Seed, _split_names, decode_seed, ingest_now, normalise_lines, profile_for_file)
 from .datelines import parse_dateline, strip_signoffs
 
 # Our field -> the record keys the common exports use for it (Scrapy items, newspaper,
@@ -43,7 +43,7 @@ def read_records(path: Path, config: Config, raw: bytes, part: tuple[int, int] |
     """Every record of a records file, in order: a Seed, or a DigestError naming its line.
     With `part` (i, k), only every k-th record from the i-th: k processes share a large
     file. Raises DigestError when the file as a whole cannot be read."""
-    shown = _shown(path, config)
+    shown = shown_path(path, start=config.path.parent)
     if len(raw) > MAX_RECORDS_BYTES:  # not max_seed_kb: that limits each record's text
         raise DigestError(shown, f"records file is too large ({len(raw) / 1024:,.0f} KB; the limit for "
                                  f"records files is {MAX_RECORDS_BYTES // 1024:,} KB)")

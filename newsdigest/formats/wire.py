@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..config import Config
-from ..errors import DigestError
+from ..errors import DigestError, shown as shown_path
 # seeds imports this module only inside its functions: no import cycle.
-from ..seeds import Seed, _shown, _split_names, ingest_now
+from ..seeds import Seed, _split_names, ingest_now
 from .datelines import MONTHS, parse_dateline, strip_signoffs
 from .encoding import check_size, decode_text
 
@@ -73,7 +73,7 @@ def rejoin_wrapped_lines(lines) -> list[str]:
 
 def read_wire(path: Path, config: Config, raw: bytes) -> Seed:
     """One wire file to a Seed, or a DigestError naming the format and what is missing."""
-    shown = _shown(path, config)
+    shown = shown_path(path, start=config.path.parent)
     fmt = wire_format(raw)
     if fmt != "IPTC 7901":
         raise DigestError(shown, f"{fmt} wire file: this format is not read (only IPTC 7901 is); "
