@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 PARALLEL_MIN = 400  # below this many items, starting worker processes costs more than it saves
 CHUNKS_PER_JOB = 4  # ranges per worker: a slow range is balanced by the others
+WATCH_SECONDS = 0.5  # how often a parallel map checks that none of its workers died
 
 
 def default_jobs() -> int:
@@ -41,7 +42,15 @@ def parallel_map(work: Callable[[int, int], list], count: int, jobs: int,
         # Under fork a pool's initargs reach the workers in the inherited memory: `work`
         # and everything bound in it are not pickled.
         with multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker, initargs=(work,)) as pool:
-            return [r for part in pool.map(_run_range, ranges) for r in part]
+            workers = {p.pid for p in multiprocessing.active_children()}
+            pending = pool.map_async(_run_range, ranges)
+            while not pending.ready():
+                pending.wait(WATCH_SECONDS)
+                # A pool replaces a worker that died (kill -9, out of memory) but never
+                # hands its range to anyone: without this the map would wait forever.
+                if {p.pid for p in multiprocessing.active_children()} - workers:
+                    raise RuntimeError("a worker process stopped unexpectedly (killed, or out of memory?)")
+            return [r for part in pending.get() for r in part]
     finally:
         gc.unfreeze()
 

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import os
+import time
 import signal
 import threading
 from functools import partial
+
+import pytest
 
 from newsdigest.parallel import PARALLEL_MIN, parallel_map
 
@@ -19,7 +22,7 @@ def test_forked_workers_return_every_result_in_order_without_pickling_the_work()
     results = parallel_map(partial(_squares_with_pid, items, threading.Lock()), len(items), jobs=2)
     assert [square for square, _, _ in results] == [i * i for i in items]
     pids = {pid for _, pid, _ in results}
-    assert os.getpid() not in pids and len(pids) == 2
+    assert pids and os.getpid() not in pids  # (one worker may take every range on a busy machine)
     # Ctrl-C is the parent's to report: a worker ignores it.
     assert {handler for _, _, handler in results} == {signal.SIG_IGN}
 
@@ -37,3 +40,16 @@ def test_a_lower_minimum_shares_even_a_few_items():
     results = parallel_map(partial(_squares_with_pid, items, threading.Lock()), len(items), jobs=2, min_count=1)
     assert [square for square, _, _ in results] == [i * i for i in items]
     assert os.getpid() not in {pid for _, pid, _ in results}
+
+
+def _dies_on_the_last_range(count, start, stop):
+    if stop == count:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return list(range(start, stop))
+
+
+def test_a_worker_killed_mid_range_is_an_error_not_a_wait_forever():
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="a worker process stopped unexpectedly"):
+        parallel_map(partial(_dies_on_the_last_range, 1000), 1000, jobs=2)
+    assert time.monotonic() - started < 30
