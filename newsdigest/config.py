@@ -311,12 +311,11 @@ def _base_url(url: str, overridden: bool, err) -> str:
 def _hub_and_logo(hub: str, logo: str, url: str, err) -> tuple[str, str]:
     """websub_hub, and publisher_logo as an absolute URL (a site path is put under `url`)."""
     hub = hub.strip()
-    if hub and (urlsplit(hub).scheme not in ("http", "https") or not urlsplit(hub).netloc):
+    if hub and not _is_http_url(hub):
         err(("websub_hub",), f"expected an absolute http(s) URL or empty, got {hub!r}")
     logo = logo.strip()
-    logo_parts = urlsplit(logo)
-    if logo_parts.scheme or logo.startswith("/"):
-        if logo_parts.scheme not in ("http", "https") or not logo_parts.netloc:
+    if urlsplit(logo).scheme or logo.startswith("/"):
+        if not _is_http_url(logo):
             err(("publisher_logo",), f"expected an absolute http(s) URL or a path inside the site "
                                      f"(like static/logo.png), got {brief(logo)}")
     elif logo:
@@ -401,9 +400,9 @@ def _tags(given: dict, err) -> list[TagDef]:
 
 def base_url_problem(url: str) -> str | None:
     """Why a base_url cannot be the prefix of every URL of the site, or None."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not _is_http_url(url):
         return "expected an absolute http(s) URL"
+    parts = urlsplit(url)
     if "?" in url or "#" in url:
         return "expected no query (?...) or fragment (#...): every page URL is appended to it"
     if "@" in parts.netloc:
@@ -415,6 +414,11 @@ def base_url_problem(url: str) -> str | None:
     if not parts.hostname:
         return "expected a host name"
     return None
+
+
+def _is_http_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _zone(name, keypath, err):
@@ -551,7 +555,7 @@ def _html_profile(raw: dict, keypath, err) -> HtmlProfile | None:
     selectors = [(key, raw[key]) for key in ("title", "date", "body", "reporter") if isinstance(raw.get(key), str)]
     drop = raw.get("drop") if isinstance(raw.get("drop"), list) else []
     selectors += [(("drop", i), value) for i, value in enumerate(drop)]
-    from .formats.selectors import selector_problem  # lxml: only for configs that use HTML profiles
+    from .ingest.formats.selectors import selector_problem  # lxml: only for configs that use HTML profiles
 
     for key, value in selectors:
         problem = selector_problem(value) if isinstance(value, str) and value.strip() else \

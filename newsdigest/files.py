@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ctypes
+import errno
 import fcntl
 import hashlib
 import marshal
@@ -103,10 +104,11 @@ def write_temp(path, data, sync: bool = True) -> str:
     return tmp
 
 
-def write_atomic(path, data) -> None:
-    """Write beside the target, fsync, rename over it: a reader never sees half a file, and
-    a failed write (its message names the path) leaves the old file and no temp file."""
-    tmp = write_temp(path, data)
+def write_atomic(path, data, sync: bool = True) -> None:
+    """Write beside the target, fsync (unless `sync` is false: the caller then flushes many
+    files at once, see sync_file_system), rename over it: a reader never sees half a file,
+    and a failed write (its message names the path) leaves the old file and no temp file."""
+    tmp = write_temp(path, data, sync)
     try:
         os.replace(tmp, path)
     except OSError as e:
@@ -123,18 +125,25 @@ def remove_quietly(path) -> None:
 
 def sync_file_system(folder) -> None:
     """Flush every file written under `folder` to disk in one call (Linux syncfs): cheaper
-    than an fsync per file when a whole tree was written, before it is renamed into place."""
+    than an fsync per file when a whole tree was written, before it is renamed into place
+    or recorded. A write the disk refused (EIO, ENOSPC at writeback) is a DigestError
+    naming the folder, as a failed fsync would be; where syncfs is missing, os.sync()."""
     try:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         os.sync()
         return
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.syncfs(fd) != 0:
+        try:
+            failed = ctypes.CDLL(None, use_errno=True).syncfs(fd) != 0
+        except (OSError, AttributeError):  # no syncfs in this C library
             os.sync()
-    except (OSError, AttributeError):
-        os.sync()
+            return
+        err = ctypes.get_errno() if failed else 0
+        if err == errno.ENOSYS:
+            os.sync()
+        elif err:
+            raise DigestError(shown(folder), f"cannot write to disk: {os.strerror(err)}")
     finally:
         os.close(fd)
 

@@ -1,9 +1,9 @@
-"""Datelines and sign-offs (newsdigest.formats.datelines), each wire form on its own."""
+"""Datelines and sign-offs (newsdigest.ingest.formats.datelines), each wire form on its own."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from newsdigest.formats.datelines import parse_dateline, strip_signoffs
+from newsdigest.ingest.formats.datelines import parse_dateline, strip_signoffs
 
 KST = timezone(timedelta(hours=9))
 NOW = datetime(2024, 1, 10, 12, 0, tzinfo=KST)

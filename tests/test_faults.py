@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from buildkit import NOW_EPOCH, make_project, run_build, tree
-from conftest import REPO, copy_sample, run_cli
+from conftest import REPO, content_files, copy_sample, run_cli
 from test_writes import add_articles, temp_files
 
 
@@ -216,3 +216,65 @@ def test_a_cache_path_that_is_a_file_fails_before_writing_anything(tmp_path):
     assert result.stderr.startswith(".cache: is not a folder; the build cache (paths.cache) needs a folder here")
     assert "Traceback" not in result.stderr
     assert not (project / "site").exists()
+
+
+# ------------------------------------------------------------------ a power cut during ingest
+NEW_SEED = "\n".join(["arirang mobile", "", "Power cut test: a new article arrives", "Updated: 2019-11-19 10:00:00 KST",
+                      "", "The first paragraph of the new article.", "The second paragraph.",
+                      "Kim Ji-yeon, Arirang News.", "Reporter :", ""])
+
+
+def cut_new_seed(project: Path) -> None:
+    (project / "seeds/900_power-cut.txt").write_text(NEW_SEED, encoding="utf-8")
+
+
+def cut_changed_seed(project: Path) -> None:
+    seed = project / "seeds/001_sample-exports-chips.txt"
+    seed.write_text(seed.read_text(encoding="utf-8").replace("fell for the twelfth", "fell for a twelfth"),
+                    encoding="utf-8")
+
+
+@pytest.mark.parametrize("change, cut", [
+    (cut_new_seed, lambda data: b""),  # its data never reached the disk
+    (cut_changed_seed, lambda data: b"\0" * len(data)),  # blocks allocated, never written
+    (cut_changed_seed, lambda data: data[:40]),  # cut in its front matter
+])
+def test_a_content_file_cut_by_a_power_cut_before_it_was_recorded_is_written_again(sample, tmp_path, change, cut):
+    # The state a power cut leaves when it strikes after ingest wrote a content file but
+    # before the file's data and .ingest.json reached the disk (no process kill can leave
+    # it: the page cache survives one), written by hand: the record and the cache as
+    # before the run, and the file's bytes cut.
+    saved = tmp_path / "saved"
+    shutil.copy(sample / "content/.ingest.json", tmp_path / "record.json")
+    shutil.copytree(sample / ".cache", saved)
+    before = content_files(sample)
+    change(sample)
+    whole = run_cli(sample, "ingest")
+    assert whole.returncode == 0, whole.stderr
+    after = content_files(sample)
+    [rel] = [rel for rel in after if after[rel] != before.get(rel)]
+    shutil.copy(tmp_path / "record.json", sample / "content/.ingest.json")
+    shutil.rmtree(sample / ".cache")
+    shutil.copytree(saved, sample / ".cache")
+    (sample / "content" / rel).write_bytes(cut(after[rel]))
+
+    result = run_cli(sample, "ingest")
+    assert result.returncode == 0, result.stderr
+    assert f"content/{rel}: empty or cut short (an ingest stopped by a crash or power cut); written again from " \
+           "seeds/" in result.stdout
+    assert "0 hand edits kept" in result.stdout
+    assert content_files(sample) == after  # the seed's bytes, under the same name (no -2 file)
+    again = run_cli(sample, "ingest")
+    assert "cut short" not in again.stdout and "0 new or changed" in again.stdout
+
+
+def test_a_hand_edit_that_parses_is_still_kept_when_its_seed_changes(sample):
+    # The rule above takes only files no editor leaves: one that still parses stays.
+    path = sample / "content/2019/11/koreas-exports-fall-for-12th-straight-month-as-chip-prices-stay-low.md"
+    edited = path.read_bytes().replace(b"memory chips", b"memory chips (edited)")
+    path.write_bytes(edited)
+    cut_changed_seed(sample)
+    result = run_cli(sample, "ingest")
+    assert result.returncode == 0, result.stderr
+    assert "edited by hand; keeping your edit" in result.stdout and "cut short" not in result.stdout
+    assert path.read_bytes() == edited

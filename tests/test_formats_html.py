@@ -11,9 +11,9 @@ from conftest import FIXTURES, content_files, run_cli
 from newsdigest.config import load_config
 from newsdigest.content import split_front_matter
 from newsdigest.errors import DigestError, Rejected
-from newsdigest.formats.html import read_html
-from newsdigest.formats.wire import rejoin_wrapped_lines
-from newsdigest.seeds import read_seeds, seed_kind
+from newsdigest.ingest.formats.html import read_html
+from newsdigest.ingest.formats.wire import rejoin_wrapped_lines
+from newsdigest.ingest.seeds import read_seeds, seed_kind
 
 FORMATS = FIXTURES / "formats"
 KST = timezone(timedelta(hours=9))

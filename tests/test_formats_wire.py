@@ -10,8 +10,8 @@ from conftest import FIXTURES, content_files, run_cli
 from newsdigest.config import load_config
 from newsdigest.content import split_front_matter
 from newsdigest.errors import DigestError
-from newsdigest.formats.encoding import decode_html, decode_text
-from newsdigest.seeds import read_seeds, seed_kind
+from newsdigest.ingest.formats.encoding import decode_html, decode_text
+from newsdigest.ingest.seeds import read_seeds, seed_kind
 
 FORMATS = FIXTURES / "formats"
 

@@ -167,7 +167,7 @@ def test_an_editor_saving_the_file_being_replaced_loses_nothing(project):
 
 
 def test_an_editor_creating_the_file_first_keeps_it(tmp_path):
-    from newsdigest.safereplace import create_new, replace_unless_edited
+    from newsdigest.ingest.safereplace import create_new, replace_unless_edited
 
     path = str(tmp_path / "a.md")
     assert create_new(path, b"ingest 1")
@@ -186,7 +186,7 @@ def test_an_editor_creating_the_file_first_keeps_it(tmp_path):
 def test_a_writer_holding_the_file_open_keeps_its_edit(tmp_path):
     """An editor that opened the file before the swap and writes after it: the read lease
     sees it has the file open for writing, and its bytes stay."""
-    from newsdigest.safereplace import replace_unless_edited
+    from newsdigest.ingest.safereplace import replace_unless_edited
 
     path = tmp_path / "a.md"
     path.write_bytes(b"ingest 1")

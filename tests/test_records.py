@@ -337,7 +337,7 @@ def test_a_records_file_over_its_own_limit_is_refused_naming_it(project, monkeyp
 
     from newsdigest.config import load_config
     from newsdigest.errors import DigestError
-    from newsdigest.formats import records as records_module
+    from newsdigest.ingest.formats import records as records_module
 
     monkeypatch.setattr(records_module, "MAX_RECORDS_BYTES", 2**20)
     path = project / "seeds" / "huge.jsonl"

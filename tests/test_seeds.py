@@ -12,9 +12,9 @@ from conftest import REFERENCE_SEED
 from newsdigest.config import load_config
 from newsdigest.content import article_id, make_summary
 from newsdigest.errors import DigestError
-from newsdigest.seeds import read_seed
+from newsdigest.ingest.seeds import read_seed
 from newsdigest.slugs import MAX_SLUG, article_slug
-from newsdigest.tagging import build_matcher
+from newsdigest.ingest.tagging import build_matcher
 
 KST = timezone(timedelta(hours=9))
 REFERENCE_TITLE = "U.S. pressured both Seoul, Tokyo to renew GSOMIA: S. Korea's Defense Minister"

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsdigest.config import TagDef
-from newsdigest.tagging import build_matcher
+from newsdigest.ingest.tagging import build_matcher
 
 TAGS = (
     TagDef("South Korea", ("South Korea", "South Korean", "Korea", "Seoul")),

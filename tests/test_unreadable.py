@@ -70,6 +70,14 @@ def test_an_unreadable_layouts_folder_is_a_problem_too(owned_sample):
     assert tree(owned_sample / "site") == site_before
 
 
+def test_check_reports_an_unreadable_site_folder(owned_sample):
+    """check lists site/ with the build's own walk: a folder it cannot read is named, not
+    taken for an empty one (whose pages would only show up as broken links)."""
+    os.chmod(owned_sample / "site/tags", 0o000)
+    result = run(owned_sample, "check")
+    assert result.returncode == 1
+    assert "site/tags: cannot read this folder: Permission denied" in result.stdout.splitlines()
+
 def test_a_read_only_old_site_is_replaced_without_leaving_site_new(owned_sample):
     """Item 21: a full rebuild swapped the new tree in, then could not delete the old
     read-only one and left it as site.new/ without a word."""

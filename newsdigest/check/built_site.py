@@ -6,7 +6,6 @@ Every check module takes a BuiltSite, reads the site through it and reports thro
 """
 from __future__ import annotations
 
-import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -14,6 +13,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from ..config import base_url_problem
 from ..errors import DigestError, brief
+from ..files import walk_files
 from ..ghpages import served_file
 from .html import PageParser, parse_html
 
@@ -38,16 +38,18 @@ class BuiltSite:
         parts = urlsplit(self.base_url)
         self.host = parts.netloc.lower()
         self.base_path = parts.path
-        self.files, self.dirs = set(), set()
-        for dirpath, dirnames, filenames in os.walk(self.site_dir):
-            rel_dir = Path(dirpath).relative_to(self.site_dir).as_posix()
-            prefix = "" if rel_dir == "." else rel_dir + "/"
-            self.dirs.update(prefix + d for d in dirnames)
-            self.files.update(prefix + f for f in filenames)
-        self.html_files = sorted(f for f in self.files if f.endswith((".html", ".htm")))
-        self.pages = self.feeds = self.links = 0  # for the summary line
         self._problems: dict[tuple, DigestError] = {}  # one of each (path, line, message)
         self._parsed: dict[str, PageParser] = {}
+        unreadable: list[DigestError] = []
+        # Every file, dot-files too (.nojekyll, a build's temp files); a folder that
+        # cannot be read is a problem, not an empty folder.
+        self.files = {rel for rel, _ in walk_files(self.site_dir, keep=lambda name: True, problems=unreadable)}
+        for e in unreadable:
+            self.problem(e.path, e.message)
+        # The folders that hold a file: an empty one is not deployed (git keeps none).
+        self.dirs = {rel[:i] for rel in self.files for i in range(len(rel)) if rel[i] == "/"}
+        self.html_files = sorted(f for f in self.files if f.endswith((".html", ".htm")))
+        self.pages = self.feeds = self.links = 0  # for the summary line
 
     def problem(self, where: str, message: str, line: int | None = None) -> None:
         self._problems.setdefault((where, line, message), DigestError(where, message, line))

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from .content import is_id, is_slug
-from .errors import brief, printable
+from ..content import is_id, is_slug
+from ..errors import brief, printable
 
 ENTRY_KEYS = ("seed_sha", "id", "slug", "content", "written_sha")
 _CONTENT_PATH = re.compile(r"(\d{4})/(\d{2})/([^/]+)\.md")

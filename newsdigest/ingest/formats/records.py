@@ -17,9 +17,9 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..config import Config, SourceProfile
-from ..content import is_web_url
-from ..errors import DigestError, shown as shown_path
+from ...config import Config, SourceProfile
+from ...content import is_web_url
+from ...errors import DigestError, shown as shown_path
 from ..seeds import (Seed, _split_names, decode_seed, ingest_now, normalise_lines, profile_for_file)
 from .datelines import parse_dateline, strip_signoffs
 

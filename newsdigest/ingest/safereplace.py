@@ -17,23 +17,24 @@ import os
 import signal
 import time
 
-from .files import write_atomic
-from .output import _exchange
+from ..files import write_atomic
+from ..output import _exchange
 
 
-def create_new(path: str, data: bytes) -> bool:
+def create_new(path: str, data: bytes, sync: bool = True) -> bool:
     """Write a file that does not exist yet; False, writing nothing, when one appeared in
-    the meantime (an editor created it: theirs is kept)."""
+    the meantime (an editor created it: theirs is kept). `sync` false: no fsync of its
+    own (the caller flushes many files at once)."""
     tmp = _beside(path)
-    write_atomic(tmp, data)
+    write_atomic(tmp, data, sync)
     return _link_or_drop(tmp, path)
 
 
-def replace_unless_edited(path: str, data: bytes, expected_sha: str) -> bool:
+def replace_unless_edited(path: str, data: bytes, expected_sha: str, sync: bool = True) -> bool:
     """Replace path with data only if its bytes still hash to expected_sha (SHA-1);
-    False when they differ, leaving the editor's bytes in place."""
+    False when they differ, leaving the editor's bytes in place. `sync` as for create_new."""
     tmp = _beside(path)
-    write_atomic(tmp, data)
+    write_atomic(tmp, data, sync)
     if not _exchange(tmp, path):
         if not os.path.exists(path):  # deleted meanwhile: nothing to keep
             return _link_or_drop(tmp, path)

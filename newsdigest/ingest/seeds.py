@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .config import Config, SourceProfile
-from .errors import DigestError, shown as shown_path
+from ..config import Config, SourceProfile
+from ..errors import DigestError, shown as shown_path
 from .formats.encoding import check_size, decode_text
 from .formats.datelines import parse_dateline, strip_signoffs
 
@@ -85,7 +85,7 @@ def profile_for_file(file_name: str, sources) -> SourceProfile | None:
 
 def ingest_now() -> datetime:
     """Ingest's "now": SOURCE_DATE_EPOCH when set (reproducible runs, tests), else the clock."""
-    from .clock import now_from_env
+    from ..clock import now_from_env
 
     return now_from_env() or datetime.now(timezone.utc)
 

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from .config import Config
-from .content import article_id, front_matter_text, make_summary
-from .errors import DigestError, printable, shown
-from .files import load_marshal, save_marshal, scan_tree, write_atomic
-from .ingest_record import content_path_ok, valid_entries
-from .markup import paragraphs_to_markdown
+from ..config import Config
+from ..content import article_id, front_matter_text, make_summary
+from ..errors import DigestError, printable, shown
+from ..files import load_marshal, save_marshal, scan_tree, sync_file_system, write_atomic
+from .manifest import content_path_ok, valid_entries
+from ..markup import paragraphs_to_markdown
 from .safereplace import create_new, replace_unless_edited
-from .slugs import article_slug
+from ..slugs import article_slug
 
 MANIFEST = ".ingest.json"
 _JSON_PLAIN = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")  # what json.dumps leaves as it is
@@ -438,13 +438,27 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
                 rel = f"{p.year_month[0]}/{p.year_month[1]}/{slug}.md"
                 if slug not in taken and rel in existing and _file_id(os.path.join(content_dir, rel)) == p.id:
                     break  # this article's own file, whose record was lost: adopt it
+                if slug not in taken and rel in existing and _cut_short(_read_or_none(os.path.join(content_dir, rel))):
+                    break  # a file cut short by a crash before it was recorded: see _cut_short
                 n += 1
                 slug = f"{base}-{n}"
         taken[slug] = p.id
         plans.append((p, slug))
 
     # 4. Write, only where the file is ours to write.
+    # Durability (issue 14: a power cut must never leave a half-written content file that
+    # a later ingest keeps as a hand edit). Each file is written in full beside its
+    # target and linked or swapped in, but not fsync'd on its own (10,000 fsyncs were
+    # half of a cold ingest on disk); one syncfs of content/ after the last of them puts
+    # them all on disk before .ingest.json, written after it and fsync'd, records their
+    # hashes. So a file the record says ingest wrote is whole on disk. A cut can only hit
+    # a file the record does not list yet, or lists with its previous hash: the file
+    # then holds its old bytes, or the new ones, or, when its data never reached the disk,
+    # nothing (or zeros, or a cut front matter). Those last cases are no editor's work:
+    # _cut_short tells them, and they are written again from the seed with a notice.
+    # (A syncfs that fails raises before the record is written, as a failed fsync did.)
     new_manifest = {name: manifest[name] for name in unchanged}
+    recovered = []  # notices of this run only: not repeated by later no-change runs
     report.unchanged = len(unchanged)
     for p, slug in plans:
         text = with_slug(p, slug)
@@ -461,12 +475,17 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
             current = None
         # The replace itself verifies that nobody saved the file meanwhile (safereplace).
         if current is None:
-            written = create_new(target, data)
+            written = create_new(target, data, sync=False)
         elif current == data:
             report.unchanged += 1
             written = None
         elif entry and entry.get("written_sha") and sha(current) == entry["written_sha"]:
-            written = replace_unless_edited(target, data, entry["written_sha"])  # follow the seed
+            written = replace_unless_edited(target, data, entry["written_sha"], sync=False)  # follow the seed
+        elif _cut_short(current):
+            written = replace_unless_edited(target, data, sha(current), sync=False)
+            if written:
+                recovered.append(printable(f"{shown_content(rel)}: empty or cut short (an ingest stopped by a crash "
+                                           f"or power cut); written again from {shown_seed(p.seed_name)}"))
         else:
             written = False
         if written:
@@ -487,6 +506,10 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
         # stays (content/ is the source of truth) and whose file a restored seed finds again.
         if name not in new_manifest and id(entry) not in adopted:
             new_manifest[name] = entry
+    if report.written:
+        sync_file_system(content_dir)  # every content file on disk before the record names it
+    stamp_notices = list(report.notices)
+    report.notices.extend(recovered)
     if pending:
         done_names = set(done)
         manifest_path = content_dir / MANIFEST
@@ -513,7 +536,7 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
         contents = sorted(c for cached in new_stat_cache.values() if cached[4] is not None
                           for c in ([cached[4]] if isinstance(cached[4], str) else cached[4]))
         _save_cache(config.cache_dir / "ingest-stamp.marshal", {
-            "stamp": stamp, "contents": contents, "unchanged": len(contents), "notices": report.notices})
+            "stamp": stamp, "contents": contents, "unchanged": len(contents), "notices": stamp_notices})
     return report
 
 
@@ -600,7 +623,7 @@ def _adopt_unrecorded(unmatched: list[Parsed], content_dir: Path, existing, mani
 
 def _front_matter(path: str) -> dict:
     """A content file's front matter, or {} when it cannot be read (only for a lost record)."""
-    from .content import split_front_matter
+    from ..content import split_front_matter
 
     try:
         with open(path, encoding="utf-8") as f:
@@ -608,6 +631,31 @@ def _front_matter(path: str) -> dict:
         return meta
     except (OSError, UnicodeDecodeError, DigestError):
         return {}
+
+
+def _cut_short(current: bytes | None) -> bool:
+    """Whether a content file that ingest did not record (or recorded with other bytes)
+    is one whose data a crash kept from the disk rather than an editor's work: empty,
+    holding NUL bytes (blocks allocated but never written), not UTF-8, or without a
+    front matter that parses. Such a file is written again from its seed."""
+    if current is None:
+        return False
+    if not current or b"\0" in current:
+        return True
+    from ..content import split_front_matter
+
+    try:
+        split_front_matter(current.decode("utf-8"), "")
+    except (UnicodeDecodeError, DigestError):
+        return True
+    return False
+
+
+def _read_or_none(path: str) -> bytes | None:
+    try:
+        return _read(path)
+    except OSError:
+        return None
 
 
 def _listed(listing: dict, rel: str, path: str) -> None:
@@ -664,7 +712,7 @@ def _parse_all(config: Config, items, jobs: int, prior: Prior):
     batches = [(config, items[i:i + size], prior) for i in range(0, len(items), size)]
     from concurrent.futures import ProcessPoolExecutor  # 27 ms to import: only when needed
 
-    from .parallel import reset_signals
+    from ..parallel import reset_signals
 
     with ProcessPoolExecutor(max_workers=jobs, initializer=reset_signals) as pool:
         return [r for batch in pool.map(_parse_batch, batches) for r in batch]

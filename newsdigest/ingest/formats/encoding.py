@@ -6,7 +6,7 @@ import codecs
 import re
 import unicodedata
 
-from ..errors import DigestError
+from ...errors import DigestError
 
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 # A detected encoding is trusted only when its text reads as a language (coherence, 0-1)

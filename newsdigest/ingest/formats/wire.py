@@ -10,8 +10,8 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..config import Config
-from ..errors import DigestError, shown as shown_path
+from ...config import Config
+from ...errors import DigestError, shown as shown_path
 # seeds imports this module only inside its functions: no import cycle.
 from ..seeds import Seed, _split_names, ingest_now
 from .datelines import MONTHS, parse_dateline, strip_signoffs
