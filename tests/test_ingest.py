@@ -391,7 +391,7 @@ def test_after_a_seed_and_its_content_are_deleted_a_rerun_reads_nothing(ingested
 
 
 def test_manifest_lines_are_reused_only_where_they_say_the_same(tmp_path):
-    from newsdigest.ingest import IngestReport, load_manifest, manifest_text
+    from newsdigest.ingest.manifest import load_manifest, manifest_text
 
     def entry(n):
         return {"seed_sha": f"{n:040x}", "id": f"{n:016x}", "slug": f"s-{n}", "content": f"2024/01/s-{n}.md",
@@ -400,7 +400,7 @@ def test_manifest_lines_are_reused_only_where_they_say_the_same(tmp_path):
     names = ["a.txt", 'quote".txt', "back\\slash.txt", "한국.txt", "z.txt", "é.txt"]
     old = {name: entry(n) for n, name in enumerate(names)}
     (tmp_path / ".ingest.json").write_text(manifest_text(old, {}, {}), encoding="utf-8")
-    loaded, lines = load_manifest(tmp_path, IngestReport())
+    loaded, lines, _ = load_manifest(tmp_path)
     assert loaded == old and set(lines) == set(names)
     new = {k: dict(v) for k, v in loaded.items() if k != "z.txt"}
     new["한국.txt"]["slug"] = "changed"
@@ -410,7 +410,7 @@ def test_manifest_lines_are_reused_only_where_they_say_the_same(tmp_path):
     text = manifest_text(old, {}, {}).split("\n")
     text[1], text[2] = text[2].rstrip(",") + ",", text[1]
     (tmp_path / ".ingest.json").write_text("\n".join(text), encoding="utf-8")
-    loaded, lines = load_manifest(tmp_path, IngestReport())
+    loaded, lines, _ = load_manifest(tmp_path)
     assert loaded == old and lines == {}
 
 

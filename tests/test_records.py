@@ -267,7 +267,7 @@ def test_a_large_records_file_shared_by_two_processes_gives_what_one_gives(proje
     so the split size can be lowered: same content files, same messages."""
     import shutil
 
-    from newsdigest import ingest as ingest_module
+    from newsdigest.ingest import ingest, pending
     from newsdigest.config import load_config
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1574208000")
@@ -275,9 +275,9 @@ def test_a_large_records_file_shared_by_two_processes_gives_what_one_gives(proje
     add(project, "big.jsonl", jsonl(*records) + "not json\n" + jsonl({"title": "Undated", "text": "Body."}))
     other = tmp_path / "other"
     shutil.copytree(project, other)
-    one = ingest_module.ingest(load_config(project / "config.yaml"), jobs=1)
-    monkeypatch.setattr(ingest_module, "RECORDS_SPLIT_BYTES", 100)
-    two = ingest_module.ingest(load_config(other / "config.yaml"), jobs=2)
+    one = ingest(load_config(project / "config.yaml"), jobs=1)
+    monkeypatch.setattr(pending, "RECORDS_SPLIT_BYTES", 100)
+    two = ingest(load_config(other / "config.yaml"), jobs=2)
     assert [str(e) for e in two.errors] == [str(e) for e in one.errors] == [
         f"{project / 'seeds/big.jsonl'}:10: not a JSON record: Expecting value"
         .replace(str(project / 'seeds/big.jsonl'), 'seeds/big.jsonl')]

@@ -1,0 +1,261 @@
+"""Parsing seeds into articles: a seed file's Seeds (read by `seeds.read_seeds`) tagged,
+dated by the undated policy and emitted as a content file with a provisional slug, in
+one process or spread over `jobs` processes. Pure work: nothing here writes a file."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from ..config import Config
+from ..content import article_id, front_matter_text, make_summary
+from ..errors import DigestError, shown
+from ..markup import paragraphs_to_markdown
+from ..slugs import article_slug
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A seed read and tagged: everything for its content file except the slug."""
+
+    seed_name: str  # its key in the ingest record: file name, or `name#line` for a record
+    seed_sha: str
+    id: str
+    title: str
+    meta: dict
+    year_month: tuple[str, str]
+    base_slug: str  # from the title; the final slug may get a -2 suffix
+    text: str  # the whole content file, with base_slug as its slug (emitted in the worker)
+    first_seen: str | None = None  # ISO time ingest first saw an undated seed (its date)
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Prior:
+    """What earlier runs decided that parsing must reuse: when each undated seed or record
+    was first seen (by its key, and by its hash for a record that moved to another line),
+    and the hash of each record whose content file is in place (such a record is skipped)."""
+
+    now: datetime
+    first_seen: dict
+    first_seen_by_sha: dict
+    record_sha: dict
+
+
+def prior_from(manifest: dict, records_of: dict, existing) -> Prior:
+    """The Prior of this run, from the ingest record and the content files in place."""
+    from .seeds import ingest_now
+
+    return Prior(
+        now=ingest_now(),
+        first_seen={k: e["first_seen"] for k, e in manifest.items() if e.get("first_seen")},
+        first_seen_by_sha={e["seed_sha"]: e["first_seen"] for k, e in manifest.items() if e.get("first_seen")},
+        record_sha={k: e["seed_sha"] for entries in records_of.values() for k, e in entries.items()
+                    if e["content"] in existing},
+    )
+
+
+@dataclass
+class FileResult:
+    """One seed file (or part of a large records file) read: its articles, its problems,
+    and for records files the keys of the records left as they were and, for every record,
+    (line, key, hash of its text), by which ingest drops a story told twice."""
+
+    parsed: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    same: list = field(default_factory=list)
+    texts: list = field(default_factory=list)
+
+
+def record_key(seed) -> str:
+    """A seed's key in the ingest record: the file name, or `name#line` for a record."""
+    return seed.name if seed.line is None else f"{seed.name}#{seed.line}"
+
+
+def shown_seed(key: str) -> str:
+    """`seeds/x.txt`, or `seeds/x.jsonl:7` for a record, as messages name it."""
+    name, _, line = key.rpartition("#")
+    return f"seeds/{name}:{line}" if name and line.isdigit() else f"seeds/{key}"
+
+
+def _file_seeds(path: Path, raw: bytes | None, config: Config, part: tuple[int, int] | None):
+    """The Seeds (or DigestErrors) of one seed file, or of its `part` of records."""
+    from .seeds import read_seeds  # ingest-only modules: a run with no new seed skips them
+
+    if part is None:
+        return read_seeds(path, config, raw)
+    from .formats.records import read_records
+
+    return read_records(path, config, Path(path).read_bytes(), part)
+
+
+def parse_seeds(path: Path, raw: bytes | None, config: Config, matcher, prior: Prior,
+                part: tuple[int, int] | None = None) -> FileResult:
+    """A seed file's articles; `part` (i, k): every k-th record of a large records file,
+    whose bytes this process then reads itself (rather than have them sent to it)."""
+    result = FileResult()
+    try:
+        seeds = _file_seeds(path, raw, config, part)
+    except (DigestError, OSError) as e:
+        result.errors.append(e if isinstance(e, DigestError) else
+                             DigestError(shown(path, start=config.path.parent), f"cannot read: {e.strerror}"))
+        return result
+    for seed in seeds:
+        if isinstance(seed, DigestError):
+            result.errors.append(seed)
+            continue
+        key = record_key(seed)
+        if seed.line is None:
+            seed_sha = sha(raw)
+        else:
+            # A record's own hash, whatever its line: a record that moved is the same record.
+            seed_sha = sha(repr(replace(seed, line=None)).encode())
+            result.texts.append((seed.line, key, sha("\n".join(seed.paragraphs).encode())))
+            if prior.record_sha.get(key) == seed_sha:
+                result.same.append(key)
+                continue
+        try:
+            seed, first_seen = _dated(path, seed, key, seed_sha, config, prior)
+        except DigestError as e:
+            result.errors.append(e)
+            continue
+        result.parsed.append(_parsed(seed, key, seed_sha, matcher, first_seen))
+    return result
+
+
+def _dated(path: Path, seed, key: str, seed_sha: str, config: Config, prior: Prior):
+    """(seed with its date, the first-seen time when that is its date, else None).
+
+    Every reader's undated seed meets its profile's policy (the profile named as its
+    source, as for the attribution): a date in the file name, a refusal (a DigestError),
+    or the time it was first seen, kept from the first run on."""
+    if seed.date is None:
+        seed = replace(seed, date=_undated_date(path, seed, config))
+    if seed.date is not None:
+        return seed, None
+    first_seen = prior.first_seen.get(key) or prior.first_seen_by_sha.get(seed_sha) \
+        or prior.now.astimezone(config.timezone).replace(microsecond=0).isoformat()
+    return replace(seed, date=datetime.fromisoformat(first_seen)), first_seen
+
+
+def _undated_date(path: Path, seed, config: Config):
+    from .seeds import undated_date
+
+    profile = next((p for p in config.sources if p.name == seed.source), None)
+    if profile is None:
+        return None
+    return undated_date(path, profile, shown(path, start=config.path.parent), seed.line,
+                        f"the seed states no date (source {profile.name!r} has undated: {profile.undated})")
+
+
+def _parsed(seed, key: str, seed_sha: str, matcher, first_seen: str | None) -> Parsed:
+    aid = article_id(seed.source, seed.date, seed.title)
+    meta = {
+        "title": seed.title,
+        "date": seed.date.isoformat(),
+        "source": seed.source,
+        "reporters": list(seed.reporters),
+        "tags": list(matcher.assign(seed.title, seed.paragraphs)),
+        "summary": make_summary(seed.paragraphs),
+        "slug": None,  # decided once every seed is read
+        "id": aid,
+        "seed": key,
+    }
+    if seed.url:
+        meta["url"] = seed.url
+    body = paragraphs_to_markdown(seed.paragraphs)
+    base_slug = article_slug(seed.title, f"article-{aid[:8]}")
+    return Parsed(key, seed_sha, aid, seed.title, meta,
+                  (f"{seed.date.year:04d}", f"{seed.date.month:02d}"), base_slug,
+                  front_matter_text(dict(meta, slug=base_slug), body), first_seen)
+
+
+def with_slug(p: Parsed, slug: str) -> str:
+    """The content file with its final slug: only the `slug:` line is emitted again."""
+    if slug == p.base_slug:
+        return p.text
+    head, _, rest = p.text.partition("\nslug: ")
+    slug_line = front_matter_text({"slug": slug}, "").split("\n")[1]
+    return f"{head}\n{slug_line}\n{rest.split(chr(10), 1)[1]}"
+
+
+def _parse_batch(args):
+    from .tagging import build_matcher
+
+    config, items, prior = args
+    matcher = build_matcher(config)
+    return [parse_seeds(path, raw, config, matcher, prior, part) for path, raw, part in items]
+
+
+def parse_all(config: Config, items, jobs: int, prior: Prior) -> list[FileResult]:
+    """parse_seeds of every (path, bytes, part) in items, in their order."""
+    if not items:
+        return []  # building the tag matcher alone costs 60 ms
+    if jobs <= 1 or (len(items) < 200 and all(part is None for _, _, part in items)):
+        return _parse_batch((config, items, prior))
+    size = -(-len(items) // (jobs * 4))
+    batches = [(config, items[i:i + size], prior) for i in range(0, len(items), size)]
+    from concurrent.futures import ProcessPoolExecutor  # 27 ms to import: only when needed
+
+    from ..parallel import reset_signals
+
+    with ProcessPoolExecutor(max_workers=jobs, initializer=reset_signals) as pool:
+        return [r for batch in pool.map(_parse_batch, batches) for r in batch]
+
+
+@dataclass(frozen=True)
+class Parsing:
+    """Every pending seed parsed: the articles (a story a records file tells twice, once),
+    the keys of records left as they were, and for each records file whose every record
+    was read, the keys of its articles; with the problems and notices in the order met."""
+
+    parsed: list
+    same: list
+    read_ok: dict
+    errors: list
+    notices: list
+
+
+def parse_pending(config: Config, to_parse: list, jobs: int, prior: Prior) -> Parsing:
+    results = parse_all(config, to_parse, jobs, prior)
+    parsed, errors, notices, same, read_ok = [], [], [], [], {}
+    records_files = {}  # records file name -> its parts' results
+    for (path, _, _), result in zip(to_parse, results):
+        errors.extend(result.errors)
+        if is_records_file(path.name):
+            records_files.setdefault(path.name, []).append(result)
+        else:
+            parsed.extend(result.parsed)
+    for name, parts in records_files.items():
+        told, told_notices = stories_told_twice(parts)
+        notices += told_notices
+        parsed.extend(p for part in parts for p in part.parsed if p.seed_name not in told)
+        file_same = [key for part in parts for key in part.same if key not in told]
+        same += file_same
+        if not any(part.errors for part in parts):
+            read_ok[name] = [p.seed_name for part in parts for p in part.parsed if p.seed_name not in told] + file_same
+    return Parsing(parsed, same, read_ok, errors, notices)
+
+
+def stories_told_twice(parts) -> tuple[set, list]:
+    """The keys of records whose text an earlier record of the same file already tells
+    (one article per story: a scraper files one story under two topics), and a notice
+    for each."""
+    first_of_text, twice, notices = {}, set(), []
+    for line, key, text_sha in sorted(t for part in parts for t in part.texts):
+        other = first_of_text.setdefault(text_sha, key)
+        if other != key:
+            twice.add(key)
+            notices.append(f"{shown_seed(key)}: same story as {shown_seed(other)}; keeping one article")
+    return twice, notices
+
+
+def is_records_file(name: str) -> bool:
+    """A records file (many articles), by its extension as seeds.seed_kind decides."""
+    from .seeds import RECORDS_SUFFIXES
+
+    return name.lower().endswith(RECORDS_SUFFIXES)

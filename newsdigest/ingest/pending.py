@@ -1,0 +1,182 @@
+"""Which seeds need parsing, without reading what has not changed.
+
+Two caches in `.cache/` (safe to delete: ingest then reads every seed) decide it:
+`ingest-stamp.marshal`, a hash of every seed's name, size, mtime and inode with the
+content files the last clean run accounted for (unchanged: nothing to do at all), and
+`seeds-stat.marshal`, per seed [size, mtime_ns, inode, sha, its content file(s) or None].
+A seed whose stat matches keeps its hash unread, and if its content file is still there
+it needs nothing more; the ingest record (`manifest`) has the final word on the others.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Config
+from ..errors import DigestError, shown
+from ..files import load_marshal, save_marshal
+from .parse import is_records_file, sha
+
+INGEST_CACHE_VERSION = 1
+STAMP = "ingest-stamp.marshal"
+STAT_CACHE = "seeds-stat.marshal"
+RECORDS_SPLIT_BYTES = 4 * 1024 * 1024  # a records file this large is shared by all cores
+
+
+def scan_seeds(seeds_dir: Path) -> list:
+    """(DirEntry, stat or None) of every seed file, sorted by name; none when there is no
+    seeds folder (OSError when it cannot be read)."""
+    try:
+        entries = [e for e in os.scandir(seeds_dir) if not e.name.startswith(".") and e.is_file()]
+    except FileNotFoundError:
+        return []
+    seeds = []
+    for entry in sorted(entries, key=lambda e: e.name):
+        try:
+            st = entry.stat()
+        except OSError:
+            st = None
+        seeds.append((entry, st))
+    return seeds
+
+
+def seeds_stamp(config: Config, seeds: list) -> str:
+    # pickle, not marshal: marshal's bytes depend on reference counts and interning.
+    return sha(pickle.dumps((config.digest, [(e.name, st and (st.st_size, st.st_mtime_ns, st.st_ino))
+                                             for e, st in seeds]), protocol=5))
+
+
+def load_cache(config: Config, name: str) -> dict:
+    return load_marshal(config.cache_dir / name, INGEST_CACHE_VERSION)
+
+
+def save_cache(config: Config, name: str, data: dict) -> None:
+    try:
+        save_marshal(config.cache_dir / name, data, INGEST_CACHE_VERSION)
+    except (OSError, DigestError):  # files.write_atomic reports a failed write as a DigestError
+        pass  # only a cache: the next run reads the seeds again
+
+
+def contents_exist(done_in, existing) -> bool:
+    """Whether a seed's content file (a records file's files, a list) is all still there."""
+    if done_in is None:
+        return False
+    if isinstance(done_in, str):
+        return done_in in existing
+    return all(c in existing for c in done_in)
+
+
+def sort_by_stat(seeds: list, stat_cache: dict, existing, root: Path):
+    """(stat cache entries still true, seeds done as far as the stat cache knows, seeds
+    pending, problems): a seed is done when its size, mtime and inode match the last run
+    and its content file(s) are still there."""
+    known, done, pending, errors = {}, [], [], []
+    for entry, st in seeds:
+        name = entry.name
+        try:
+            if st is None:
+                st = entry.stat()
+        except OSError as e:
+            errors.append(DigestError(shown(entry.path, start=root), f"cannot read: {e.strerror}"))
+            continue
+        cached = stat_cache.get(name)
+        if cached and len(cached) == 5 and cached[0] == st.st_size and cached[1] == st.st_mtime_ns \
+                and cached[2] == st.st_ino:
+            known[name] = cached
+            if contents_exist(cached[4], existing):
+                done.append(name)
+                continue
+        pending.append((entry, st))
+    return known, done, pending, errors
+
+
+def recheck_done(done: list, seeds: list, manifest: dict, records_of: dict, known: dict, existing):
+    """(unchanged entries, seeds pending after all): the seeds the stat cache calls done,
+    checked against the ingest record, which is being read anyway."""
+    by_name = {e.name: (e, st) for e, st in seeds}
+    unchanged, pending = {}, []
+    for name in done:
+        entry = manifest.get(name)
+        if is_records_file(name):
+            done_in = set(known[name][4])
+            kept = {k: e for k, e in records_of.get(name, {}).items() if e["content"] in done_in}
+            if len(kept) == len(done_in):
+                unchanged.update(kept)
+            else:
+                pending.append(by_name[name])
+        elif entry and entry.get("seed_sha") == known[name][3] and entry["content"] in existing:
+            unchanged[name] = entry
+        else:  # the record says otherwise: read the seed again
+            pending.append(by_name[name])
+    return unchanged, pending
+
+
+@dataclass(frozen=True)
+class ToParse:
+    """The pending seeds read: (path, bytes or None, part) to parse, the entries of seeds
+    whose hash the record already has with their file in place, the stat cache entries
+    of the seeds read, and the files that could not be read."""
+
+    items: list
+    unchanged: dict
+    stats: dict
+    errors: list
+
+
+def read_pending(pending: list, manifest: dict, records_of: dict, known: dict, existing, jobs: int,
+                 root: Path) -> ToParse:
+    items, unchanged, stats, errors = [], {}, {}, []
+    for entry_os, st in pending:
+        name, path = entry_os.name, entry_os.path
+        try:
+            if is_records_file(name):
+                # Many articles in one file: read it again, and let each record's hash say
+                # which of them changed.
+                raw = Path(path).read_bytes()
+                stats[name] = [st.st_size, st.st_mtime_ns, st.st_ino, sha(raw), None]
+                items += _records_parts(Path(path), raw, jobs, name in records_of)
+                continue
+            raw = None
+            cached = known.get(name)
+            if cached:
+                seed_sha = cached[3]
+            else:
+                raw = Path(path).read_bytes()
+                seed_sha = sha(raw)
+                stats[name] = [st.st_size, st.st_mtime_ns, st.st_ino, seed_sha, None]
+            entry = manifest.get(name)
+            if entry and entry.get("seed_sha") == seed_sha and entry["content"] in existing:
+                unchanged[name] = entry
+                continue
+            items.append((Path(path), raw if raw is not None else Path(path).read_bytes(), None))
+        except OSError as e:
+            errors.append(DigestError(shown(path, start=root), f"cannot read: {e.strerror}"))
+    return ToParse(items, unchanged, stats, errors)
+
+
+def _records_parts(path: Path, raw: bytes, jobs: int, seen_before: bool) -> list:
+    """A large file ingest has not seen: every core takes a share of its records. (Once
+    its articles exist, a change re-reads it to skip all but a few, which one process
+    does faster than several each reading the whole file.)"""
+    parts = jobs * 2 if jobs > 1 and len(raw) > RECORDS_SPLIT_BYTES and not seen_before else 1
+    if parts == 1:
+        return [(path, raw, None)]
+    return [(path, None, (i, parts)) for i in range(parts)]
+
+
+def settled_stat_cache(stats: dict, manifest: dict, read_ok: dict, done: list) -> dict:
+    """The stat cache to keep: each seed's entry with the content file(s) it is done in
+    (None while it is not: a seed that failed, or whose record says otherwise)."""
+    done_names = set(done)
+    out = {}
+    for name, cached in stats.items():
+        entry = manifest.get(name)
+        if is_records_file(name):
+            done_in = sorted(manifest[k]["content"] for k in read_ok[name] if k in manifest) \
+                if name in read_ok else cached[4] if name in done_names else None
+        else:
+            done_in = entry["content"] if entry and entry.get("seed_sha") == cached[3] else None
+        out[name] = cached if cached[4] == done_in else cached[:4] + [done_in]
+    return out

@@ -1,0 +1,133 @@
+"""Writing content files: only where the file is still ingest's to write, and durably.
+
+Durability (issue 14: a power cut must never leave a half-written content file that a
+later ingest keeps as a hand edit). Each file is written in full beside its target and
+linked or swapped in (safereplace), but not fsync'd on its own (10,000 fsyncs were half
+of a cold 10,000-record ingest on disk); one syncfs of content/ after the last of them
+puts them all on disk before .ingest.json, written after it and fsync'd, records their
+hashes. So a file the record says ingest wrote is whole on disk. A cut can only hit a
+file the record does not list yet, or lists with its previous hash: that file then
+holds its old bytes, or the new ones, or, when its data never reached the disk, nothing
+(or zeros, or a cut front matter). Those last cases are no editor's work: `cut_short`
+tells them, and they are written again from the seed with a notice. (A syncfs that
+fails raises before the record is written, as a failed fsync did.)
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..content import split_front_matter
+from ..errors import DigestError, printable
+from ..files import sync_file_system
+from .parse import sha, shown_seed, with_slug
+from .safereplace import create_new, replace_unless_edited
+
+
+@dataclass
+class Written:
+    """What writing the planned articles did: the record entry of each, the files
+    written (as messages show them, and with their sha, text and front matter for the
+    build that follows), the hand edits kept, the cut files written again (notices of
+    this run only), the files found already right, and content/'s listing updates
+    (relative path -> (size, mtime_ns, inode), or None for a file gone meanwhile)."""
+
+    records: dict = field(default_factory=dict)
+    written: list = field(default_factory=list)
+    fresh: dict = field(default_factory=dict)
+    kept_edits: list = field(default_factory=list)
+    recovered: list = field(default_factory=list)
+    same: int = 0
+    listed: dict = field(default_factory=dict)
+
+
+def write_articles(plans: list, record_of: dict, existing, content_dir: Path, content_prefix: str) -> Written:
+    out = Written()
+    for p, slug in plans:
+        text = with_slug(p, slug)
+        data = text.encode("utf-8")
+        entry = record_of.get(p.seed_name)
+        rel = entry["content"] if entry else f"{p.year_month[0]}/{p.year_month[1]}/{slug}.md"
+        target = os.path.join(content_dir, rel)
+        record = {"seed_sha": p.seed_sha, "id": p.id, "slug": slug, "content": rel, "written_sha": sha(data)}
+        if p.first_seen:
+            record["first_seen"] = p.first_seen
+        written = _write_one(target, data, _current(target) if rel in existing else None, entry)
+        if written is None:
+            out.same += 1
+        elif written:
+            out.listed[rel] = _stat(target)
+            out.written.append(content_prefix + rel)
+            out.fresh[target] = (record["written_sha"], text, dict(p.meta, slug=slug))
+            if written == "again":
+                out.recovered.append(printable(f"{content_prefix}{rel}: empty or cut short (an ingest stopped by a "
+                                               f"crash or power cut); written again from {shown_seed(p.seed_name)}"))
+        else:
+            out.kept_edits.append(printable(f"{content_prefix}{rel}: edited by hand; keeping your edit "
+                                            f"(seed {shown_seed(p.seed_name)} differs)"))
+            # An adopted file (its record lost) may hold edits: treat it as edited from now on.
+            record["written_sha"] = entry.get("written_sha") if entry else ""
+            out.listed[rel] = _stat(target)
+        out.records[p.seed_name] = record
+    if out.written:
+        sync_file_system(content_dir)  # every content file on disk before the record names it
+    return out
+
+
+def _write_one(target: str, data: bytes, current: bytes | None, entry: dict | None):
+    """True when written, "again" when a cut file was written again, None when the file
+    already holds data, False when it holds a hand edit (kept). The replace itself
+    verifies that nobody saved the file meanwhile (safereplace)."""
+    if current is None:
+        return create_new(target, data, sync=False)
+    if current == data:
+        return None
+    if entry and entry.get("written_sha") and sha(current) == entry["written_sha"]:
+        return replace_unless_edited(target, data, entry["written_sha"], sync=False)  # follow the seed
+    if cut_short(current):
+        return "again" if replace_unless_edited(target, data, sha(current), sync=False) else False
+    return False
+
+
+def cut_short(current: bytes | None) -> bool:
+    """Whether a content file that ingest did not record (or recorded with other bytes)
+    is one whose data a crash kept from the disk rather than an editor's work: empty,
+    holding NUL bytes (blocks allocated but never written), not UTF-8, or without a
+    front matter that parses. Such a file is written again from its seed. (Ingest looks
+    only at the files of new or changed seeds, or of all when the record is lost: a hand
+    edit that broke its front matter is taken for a cut file only then.)"""
+    if current is None:
+        return False
+    if not current or b"\0" in current:
+        return True
+    try:
+        split_front_matter(current.decode("utf-8"), "")
+    except (UnicodeDecodeError, DigestError):
+        return True
+    return False
+
+
+def _current(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:  # deleted meanwhile: written anew
+        return None
+
+
+def read_or_none(path: str) -> bytes | None:
+    """A file's bytes, or None when it is not there (deleted meanwhile) or unreadable."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _stat(path: str):
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:  # removed by someone else since: the build lists it again
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
