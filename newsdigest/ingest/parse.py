@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from ..config import Config
 from ..content import article_id, front_matter_text, make_summary
 from ..errors import DigestError, shown
 from ..markup import paragraphs_to_markdown
+from ..parallel import parallel_map
 from ..slugs import article_slug
 
 
@@ -183,28 +185,20 @@ def with_slug(p: Parsed, slug: str) -> str:
     return f"{head}\n{slug_line}\n{rest.split(chr(10), 1)[1]}"
 
 
-def _parse_batch(args):
-    from .tagging import build_matcher
-
-    config, items, prior = args
-    matcher = build_matcher(config)
-    return [parse_seeds(path, raw, config, matcher, prior, part) for path, raw, part in items]
+def _parse_range(config: Config, matcher, prior: Prior, items, start: int, stop: int) -> list[FileResult]:
+    return [parse_seeds(path, raw, config, matcher, prior, part) for path, raw, part in items[start:stop]]
 
 
 def parse_all(config: Config, items, jobs: int, prior: Prior) -> list[FileResult]:
     """parse_seeds of every (path, bytes, part) in items, in their order."""
     if not items:
         return []  # building the tag matcher alone costs 60 ms
-    if jobs <= 1 or (len(items) < 200 and all(part is None for _, _, part in items)):
-        return _parse_batch((config, items, prior))
-    size = -(-len(items) // (jobs * 4))
-    batches = [(config, items[i:i + size], prior) for i in range(0, len(items), size)]
-    from concurrent.futures import ProcessPoolExecutor  # 27 ms to import: only when needed
-
-    from ..parallel import reset_signals
-
-    with ProcessPoolExecutor(max_workers=jobs, initializer=reset_signals) as pool:
-        return [r for batch in pool.map(_parse_batch, batches) for r in batch]
+    from .tagging import build_matcher
+    # Built once, before any worker forks: each inherits it.
+    work = partial(_parse_range, config, build_matcher(config), prior, items)
+    # The parts of a large records file are worth workers however few they are.
+    fewest = 1 if any(part is not None for _, _, part in items) else 200
+    return parallel_map(work, len(items), jobs, min_count=fewest)
 
 
 @dataclass(frozen=True)
