@@ -27,8 +27,8 @@ from typing import NamedTuple
 
 from .config import Config
 from .feeds import archive_path, hub_links, public_url, quoteattr, rss
-from .pages import MONTHS
-from .site import Articles, Site
+from .model import Articles, Site
+from .dates import MONTHS
 
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
 

@@ -1,21 +1,31 @@
 """Content files: Markdown with YAML front matter, the editable source of truth.
 
 `front_matter_text` writes them (always through a YAML emitter: plainyaml's for the usual
-shape, PyYAML's for the rest); `read_content` turns one back into a frozen `Article`, the
-only thing later stages and templates see.
+shape, PyYAML's for the rest); `read_sources` reads content/ into `Source`s (text and hash)
+and `parse_article` turns one into the frozen `Article` (model.py) that later stages and
+templates see.
 """
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from dataclasses import dataclass
+import unicodedata
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import yaml
 
 from . import plainyaml
+from .config import Config
 from .errors import DigestError, brief
+from .files import sha1_hex
+from .markup import MarkdownTooSlow, html_to_text
+from .model import Article, Tag
+from .paragraphs import render_body
+from .slugs import article_slug, tag_slug
 from .yamlload import load_front_matter
 
 SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -28,45 +38,6 @@ _SLUG_OK = re.compile(r"\w[\w-]*")  # letters (any script), digits, `_` and `-`
 _ID_OK = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_SLUG_BYTES = 200  # a folder name must stay under the usual 255-byte limit
 SUMMARY_LIMIT = 300
-
-
-@dataclass(frozen=True)
-class Tag:
-    """A tag as templates see it: display name, URL slug, site-relative URL."""
-
-    name: str
-    slug: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Article:
-    """One article, as read from content/ and as templates see it.
-
-    url is site-relative (`2019/11/18/some-slug/`); templates join it to `site.base_path`
-    (links) or `site.base_url` (canonical, feeds). body_html is sanitised HTML.
-    """
-
-    id: str
-    title: str
-    date: datetime  # aware, in the site's time zone
-    source: str
-    reporters: tuple[str, ...]
-    tags: tuple[Tag, ...]
-    summary: str
-    slug: str
-    body_html: str
-    url: str
-    path: str  # the content file, relative to the project
-    seed: str
-    attribution: str
-    draft: bool
-    words: int
-    source_url: str = ""  # where the article was first published (front matter `url:`), or ""
-
-    @property
-    def reading_minutes(self) -> int:
-        return max(1, round(self.words / 200))
 
 
 def is_slug(text) -> bool:
@@ -272,3 +243,132 @@ def validate_meta(meta: dict, shown: str, text: str, tz) -> tuple[dict, list[Dig
     if clean.get("id") and not is_id(clean["id"]):  # empty: the default id
         bad("id", f"expected 1 to 64 ASCII letters, digits, '-' and '_', got {brief(clean['id'])}")
     return clean, errors
+
+
+class Source(NamedTuple):
+    """One content file's text, read from disk; its hash keys the build cache.
+
+    `meta`, when given, is the front matter ingest emitted into `text` moments ago: a YAML
+    emitter's output loads back to the same mapping, so parsing it again is skipped.
+    `text` is None when the file is unchanged since the last build (its Article is cached).
+    (A named tuple: a build makes one per content file.)"""
+
+    path: str  # relative to the project, for messages
+    text: str | None
+    sha: str
+    meta: dict | None = None
+
+
+class FrontMatterErrors(DigestError):
+    """Several problems in one content file, each printed on its own `path:line: message` line.
+
+    The build collects one exception per file; this one keeps every problem's own line.
+    """
+
+    def __init__(self, errors: list[DigestError]):
+        errors = sorted(errors, key=DigestError.sort_key)
+        super().__init__(errors[0].path, errors[0].message, errors[0].line)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "\n".join(DigestError.__str__(e) for e in self.errors)
+
+    def __reduce__(self):
+        return (FrontMatterErrors, (self.errors,))
+
+
+def parse_article(source: Source, config: Config) -> Article:
+    """One content file to an Article; raises DigestError (every front-matter problem in one)."""
+    illegal = xml_illegal_character(source.text, source.path)
+    if illegal:
+        raise illegal
+    if source.meta is not None:
+        end = source.text.index("\n---\n", 3)
+        meta, body = source.meta, source.text[end + 5:]
+    else:
+        meta, body, _ = split_front_matter(source.text, source.path)
+    clean, errors = validate_meta(meta, source.path, source.text, config.timezone)
+    if errors:
+        if len(errors) == 1:
+            raise errors[0]
+        raise FrontMatterErrors(errors)
+    title = clean["title"]
+    when = clean["date"].astimezone(config.timezone)
+    src = clean.get("source") or config.title
+    aid = clean.get("id") or article_id(src, clean["date"], title)
+    slug = clean.get("slug") or article_slug(title, f"article-{aid[:8]}")
+    try:
+        body_html = render_body(body)
+    except MarkdownTooSlow as e:
+        raise DigestError(source.path, f"the body took over {e.args[0]:g} s to render as Markdown "
+                                       "(Python-Markdown is slow on some input); simplify or shorten it")
+    text = html_to_text(body_html)
+    summary = clean.get("summary") or make_summary(text.split("\n"))
+    url = config.article_path.format(year=f"{when.year:04d}", month=f"{when.month:02d}",
+                                     day=f"{when.day:02d}", slug=slug, id=aid)
+    tags = []
+    # NFC: the same Hangul name typed on two systems must be one tag, not a slug clash.
+    for name in dict.fromkeys(unicodedata.normalize("NFC", n) for n in clean.get("tags", ())):
+        s = tag_slug(name)
+        tags.append(Tag(name, s, f"tags/{s}/"))
+    attribution = next((p.attribution for p in config.sources if p.name == src), "")
+    return Article(
+        id=aid, title=title, date=when, source=src, reporters=clean.get("reporters", ()),
+        tags=tuple(tags), summary=summary, slug=slug, body_html=body_html, url=url,
+        path=source.path, seed=clean.get("seed", ""), attribution=attribution,
+        draft=clean["draft"], words=len(text.split()), source_url=clean.get("url", ""),
+    )
+
+
+def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None = None):
+    """Content files as Sources. A file whose stat matches `known` keeps its hash and is
+    not read: its Article comes from the cache; one that ingest wrote in this run (`fresh`)
+    comes with its text and front matter. Returns (sources, stat cache, errors)."""
+    sources, errors, stats = [], [], {}
+    fresh = fresh or {}
+    # Relative to the project (config.yaml's folder), wherever the build runs from: messages
+    # read `content/...` and the cache stays valid from any working directory.
+    prefix = Path(os.path.relpath(config.content_dir, config.path.parent)).as_posix()
+    root = str(config.content_dir)
+    for rel in sorted(listing):
+        shown = f"{prefix}/{rel}"
+        signature = listing[rel]
+        hit = known.get(rel)
+        if hit and hit[0] == signature:
+            sources.append(Source(shown, None, hit[1]))
+            stats[rel] = hit
+            continue
+        path = os.path.join(root, rel)
+        if path in fresh:
+            digest, text, meta = fresh[path]
+            sources.append(Source(shown, text, digest, meta))
+            stats[rel] = (signature, digest)
+            continue
+        if signature[0] > config.max_content_kb * 1024:  # like seeds: no input is too big to refuse
+            errors.append(DigestError(shown, f"file is too large ({signature[0] / 1024:,.0f} KB; the limit is "
+                                             f"{config.max_content_kb:,} KB, max_content_kb in config.yaml)"))
+            continue
+        try:
+            with open(path, "rb") as f:
+                raw = f.read()
+            source = Source(shown, raw.decode("utf-8"), sha1_hex(raw))
+        except UnicodeDecodeError as e:
+            errors.append(DigestError(shown, f"not UTF-8 text (byte {e.start}); save the file as UTF-8"))
+            continue
+        except OSError as e:
+            errors.append(DigestError(shown, f"cannot read: {e.strerror}"))
+            continue
+        sources.append(source)
+        stats[rel] = (signature, source.sha)
+    return sources, stats, errors
+
+
+# Worker processes inherit these through fork instead of receiving them pickled.
+_WORK: dict = {}
+
+
+def reread(source: Source, config: Config) -> Source:
+    """A source read again from disk (its cached Article was lost or damaged)."""
+    # source.path is relative to the project (see read_sources), not to the working directory
+    raw = (config.path.parent / source.path).read_bytes()
+    return Source(source.path, raw.decode("utf-8"), sha1_hex(raw))

@@ -10,10 +10,9 @@ import re
 from urllib.parse import quote
 
 from .config import Config
-from .content import Article
+from .model import Article
 from .markup import absolutise, script_safe_json
-from .pages import rfc822
-from .site import Site
+from .dates import rfc822
 
 
 # xml.sax.saxutils' escape and quoteattr, written out: importing saxutils pulls in
@@ -216,33 +215,20 @@ def robots(config: Config, more_sitemaps=()) -> str:
     return f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n{more}"
 
 
-def feed_sources(site: Site) -> dict[str, tuple]:
-    """Every feed of the site: path in site/ -> the articles it lists (newest first)."""
-    feeds = {"feed.xml": site.articles, "atom.xml": site.articles, "feed.json": site.articles}
-    feeds.update((f"{g.tag.url}feed.xml", g.articles) for g in site.tags)
-    return feeds
+def _prev_archive(config: Config, path: str | None, element: str) -> list[str]:
+    """RFC 5005: a subscription feed's link to the newest month's archive (archives.py)."""
+    if path is None:
+        return []
+    return [f'<{element} href={quoteattr(public_url(config, path))} rel="prev-archive" type="application/rss+xml"/>']
 
 
-def feed_files(site: Site, config: Config, wanted=None) -> dict[str, str]:
-    """The feeds (all, or those in `wanted`): path in site/ -> text."""
-    files = {}
-    # RFC 5005: the subscription feeds lead to the newest month's archive (archives.py).
-    newest = (archive_path(site.months[0].year, site.months[0].month),) if site.months else ()
-    prev_archive = [f"{public_url(config, path)}" for path in newest]
-    if wanted is None or "feed.xml" in wanted:
-        head = [f'<atom:link href={quoteattr(url)} rel="prev-archive" type="application/rss+xml"/>'
-                for url in prev_archive]
-        files["feed.xml"] = rss(site.articles, config, config.title, "", "feed.xml", config.description,
-                                head=head + hub_links(config))
-    if wanted is None or "atom.xml" in wanted:
-        head = [f'<link href={quoteattr(url)} rel="prev-archive" type="application/rss+xml"/>' for url in prev_archive]
-        files["atom.xml"] = atom(site.articles, config, head=head + hub_links(config, "link"))
-    if wanted is None or "feed.json" in wanted:
-        files["feed.json"] = json_feed(site.articles, config)
-    for group in site.tags:
-        t = group.tag
-        path = f"{t.url}feed.xml"
-        if wanted is None or path in wanted:
-            files[path] = rss(group.articles, config, f"{config.title}: {t.name}", t.url, path,
-                              f"Articles tagged {t.name}", head=hub_links(config))
-    return files
+def rss_file(config: Config, articles, title: str, page_url: str, feed_url: str, description: str,
+             prev_archive: str | None) -> str:
+    """feed.xml or a tag's feed.xml: RSS with its archive and hub links."""
+    return rss(articles, config, title, page_url, feed_url, description,
+               head=_prev_archive(config, prev_archive, "atom:link") + hub_links(config))
+
+
+def atom_file(config: Config, articles, prev_archive: str | None) -> str:
+    """atom.xml, with its archive and hub links."""
+    return atom(articles, config, head=_prev_archive(config, prev_archive, "link") + hub_links(config, "link"))

@@ -231,3 +231,7 @@ def discarded(path) -> str:
 def save_marshal(path, data: dict, version) -> None:
     write_atomic(path, seal(os.path.basename(path), marshal.dumps({"version": (version, sys.version), "data": data})))
 
+
+def sha1_hex(data: bytes) -> str:
+    """The hash that names content files and outputs in the build cache."""
+    return hashlib.sha1(data).hexdigest()

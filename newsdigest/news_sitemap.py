@@ -12,7 +12,7 @@ from datetime import datetime
 
 from .config import Config
 from .feeds import escape, sitemap_url
-from .site import Articles, Site
+from .model import Articles, Site
 
 PATH = "news-sitemap.xml"
 WINDOW_SECONDS = 2 * 24 * 3600  # Google News: articles published in the last two days

@@ -1,4 +1,5 @@
-"""Jinja2 rendering: StrictUndefined, autoescape, and errors that name the template and line."""
+"""Jinja2 rendering: the environment (StrictUndefined, autoescape), every template filter
+(dates from dates.py, links, JSON-LD), and errors that name the template and line."""
 from __future__ import annotations
 
 import functools
@@ -15,10 +16,17 @@ from markupsafe import Markup
 from .config import Config
 from .errors import DigestError, shown
 from .files import seal, unseal, write_atomic
+from . import feeds
+from .archives import MonthArchive, archive_feed
+from .collect import reporter_url
+from .dates import clock, longdate, monthname, rfc822, shortdate
 from .markup import script_safe_json
-from .pages import Page, clock, longdate, monthname, rfc822, shortdate
+from .incremental.keys import recording
+from .model import ArticleRef
+from .news_sitemap import news_sitemap
 
-TEMPLATES = ("base.html", "index.html", "article.html", "tag.html", "tags.html", "archive.html", "404.html", "search.html")
+TEMPLATES = ("base.html", "index.html", "article.html", "tag.html", "tags.html", "reporter.html", "archive.html", "404.html",
+             "search.html")
 
 
 class SealedBytecodeCache(jinja2.FileSystemBytecodeCache):
@@ -82,6 +90,7 @@ def make_env(config: Config, bytecode_dir: Path | None = None) -> jinja2.Environ
 
     env.globals["entry"] = _entries_once(env)
     env.filters.update(
+        reporter_url=reporter_url,
         link=link,
         absolute=absolute,
         longdate=longdate, shortdate=shortdate, clock=clock, monthname=monthname,
@@ -152,9 +161,44 @@ def check_templates(env: jinja2.Environment, config: Config) -> list[DigestError
     return errors
 
 
-def render_page(env: jinja2.Environment, page: Page, config: Config) -> str:
+def _archive_feed(config: Config, **doc) -> str:
+    return archive_feed(MonthArchive(**doc), config)
+
+
+# The writers of the planned files that are not HTML pages: Page.template -> function
+# (config, **context) -> text or bytes.
+WRITERS = {
+    "rss": feeds.rss_file,
+    "atom": feeds.atom_file,
+    "json_feed": lambda config, articles: feeds.json_feed(articles, config),
+    "archive_feed": _archive_feed,
+    "news_sitemap": lambda config, articles: news_sitemap(articles, config),
+    "sitemap": lambda config, urls, lastmod: feeds.sitemap(urls, lastmod, config),
+    "sitemap_index": lambda config, paths: feeds.sitemap_index(paths, config),
+    "robots": lambda config, more_sitemaps: feeds.robots(config, more_sitemaps),
+    "copy": lambda config, data: data,
+    "static": lambda config, data: data,  # a file of layouts/static/
+}
+
+
+def render_output(env: jinja2.Environment, page, config: Config) -> tuple[bytes, tuple | None]:
+    """One planned file (plan.Page) as bytes, and what it read of its context: an HTML
+    page's reads of the context's frozen values (incremental.keys.Recorder), None for
+    a file made by a writer (its whole context counts)."""
+    if page.template.endswith(".html"):
+        text, reads = render_page(env, page, config)
+        return text.encode("utf-8"), reads
+    out = WRITERS[page.template](config, **page.context)
+    return (out if type(out) is bytes else out.encode("utf-8")), None
+
+
+def render_page(env: jinja2.Environment, page, config: Config) -> tuple[str, tuple]:
+    """One planned HTML page as text, and the fields of its context's frozen values that
+    its template read (sorted). An ArticleRef in the context reaches the template as the
+    Article itself."""
+    context, reads = recording({k: v.load(v.id) if type(v) is ArticleRef else v for k, v in page.context.items()})
     try:
-        return env.get_template(page.template).render(**page.context)
+        return env.get_template(page.template).render(**context), tuple(sorted(reads))
     except jinja2.TemplateSyntaxError as e:
         raise DigestError(shown(config.layouts_dir / (e.filename or page.template)), f"template syntax error: {e.message}",
                           e.lineno)

@@ -70,8 +70,8 @@ def ingest_content(config: Config, options: Options) -> Ingested:
 
 
 def build_site(config: Config, options: Options, ingested: Ingested | None = None, preloaded=None):
-    """content/ -> site/ (pipeline.build: raises Rejected listing every problem)."""
-    from .pipeline import build
+    """content/ -> site/ (build.build: raises Rejected listing every problem)."""
+    from .build import build
     fresh = listing = None
     if ingested is not None:
         fresh, listing = ingested.report.fresh, ingested.report.listing
@@ -86,7 +86,7 @@ def run(config: Config, options: Options, on_ingested: Callable[[Ingested], None
 
     With `fork` on two cores or more, ingest runs in a forked child while this process
     loads what the build needs whatever content/ holds (the caches and Jinja2, see
-    pipeline.preload). Not on macOS, where forking a process that may have touched system
+    build.preload). Not on macOS, where forking a process that may have touched system
     frameworks is unsafe (Python's own multiprocessing spawns there)."""
     if fork and options.jobs >= 2 and hasattr(os, "fork") and sys.platform != "darwin":
         ingested, preloaded = _ingest_beside_preload(config, options)
@@ -107,7 +107,7 @@ def _ingest_beside_preload(config: Config, options: Options):
     os.close(write_end)
     pipe = os.fdopen(read_end, "rb")
     try:
-        from .pipeline import preload
+        from .build import preload
         preloaded = preload(config)
         try:
             kind, value = pickle.load(pipe)

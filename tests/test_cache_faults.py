@@ -14,7 +14,7 @@ from buildkit import tree
 from conftest import SOURCE_DATE_EPOCH, copy_sample, run_cli
 from newsdigest.config import load_config
 from newsdigest.ingest import ingest
-from newsdigest.pipeline import build
+from newsdigest.build import build
 
 NOW = datetime.fromtimestamp(int(SOURCE_DATE_EPOCH), timezone.utc)
 

@@ -132,7 +132,7 @@ def test_a_body_too_slow_for_markdown_is_cut_off_and_named(monkeypatch):
     from newsdigest import markup
     from newsdigest.config import load_config
     from newsdigest.errors import DigestError
-    from newsdigest.site import Source, parse_article
+    from newsdigest.content import Source, parse_article
 
     monkeypatch.setattr(markup, "MARKDOWN_SECONDS", 0.3)
     config = load_config(REPO / "config.yaml")

@@ -14,7 +14,7 @@ from lxml import etree
 from buildkit import make_project, run_build, tree
 from newsdigest.check import check_site
 from newsdigest.config import load_config
-from newsdigest.pipeline import build
+from newsdigest.build import build
 
 BASE = "https://example.github.io/repo/"
 XSD = Path(__file__).resolve().parent / "fixtures" / "xsd" / "sitemap.xsd"
@@ -128,10 +128,11 @@ def test_the_stamp_expires_when_an_article_leaves_the_window(tmp_path):
 
 def test_at_most_a_thousand_urls():
     from newsdigest.news_sitemap import news_articles, window_closes
-    from newsdigest.site import Facts, collect_facts
+    from newsdigest.collect import Facts, collect_facts
 
     now = at(NOW)
-    facts = {f"a{i:04d}": Facts(f"a{i:04d}", f"{i}.md", f"s{i}", False, NOW - 60 * i, f"x/{i}/", "2024/01/05/", ())
+    facts = {f"a{i:04d}": Facts(f"a{i:04d}", f"{i}.md", f"s{i}", False, NOW - 60 * i, f"x/{i}/", "2024/01/05/", (),
+                                 f"Title {i}", "", ())
              for i in range(1500)}
     site = collect_facts(facts, lambda i: None)
     chosen = news_articles(site, now)

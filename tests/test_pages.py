@@ -10,9 +10,11 @@ import pytest
 
 from buildkit import PROJECTS
 from newsdigest.config import load_config
-from newsdigest.content import Article, Tag
-from newsdigest.pages import plan_pages, rfc822
-from newsdigest.site import Source, article_facts, collect, parse_article, select, select_facts
+from newsdigest.collect import article_facts, collect_facts, select_facts
+from newsdigest.content import Source, parse_article
+from newsdigest.model import Article, Tag
+from newsdigest.plan import plan_pages
+from newsdigest.dates import rfc822
 from newsdigest.slugs import tag_slug
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -32,6 +34,18 @@ def article(n, when, tags=(), draft=False):
         tags=tuple(Tag(t, tag_slug(t), f"tags/{tag_slug(t)}/") for t in tags), summary="", slug=slug,
         body_html="<p>x</p>", url=f"{when:%Y/%m/%d}/{slug}/", path=f"content/{slug}.md", seed="",
         attribution="", draft=draft, words=10)
+
+
+def collect(articles, related_count=5):
+    """The site of these Articles, collected from their Facts as the build does."""
+    by_id = {a.id: a for a in articles}
+    return collect_facts({a.id: article_facts(a) for a in articles}, by_id.__getitem__, related_count)
+
+
+def select(articles, now, drafts, future):
+    """The Articles the build's select_facts chooses, in their order."""
+    chosen = {f.id for f in select_facts([article_facts(a) for a in articles], now, drafts, future)}
+    return [a for a in articles if a.id in chosen]
 
 
 # ------------------------------------------------------------------ tag slugs
@@ -124,12 +138,14 @@ def test_select_drafts_and_future():
     assert select(everything, now, drafts=False, future=True) == [past, future]
     # exactly now is published
     assert select([replace(past, date=now)], now, drafts=False, future=False) == [replace(past, date=now)]
-    # The build chooses by Facts (without loading articles): the same choice.
+    # The build chooses by Facts (without loading articles): the choice the articles' own
+    # dates and draft flags give.
     everything.append(replace(past, id="at-now", date=now))
     for drafts in (False, True):
         for future_too in (False, True):
             chosen = select_facts([article_facts(a) for a in everything], now, drafts, future_too)
-            assert [f.id for f in chosen] == [a.id for a in select(everything, now, drafts, future_too)]
+            by_date = [a for a in everything if (drafts or not a.draft) and (future_too or a.date <= now)]
+            assert [f.id for f in chosen] == [a.id for a in by_date]
 
 
 # ------------------------------------------------------------------ page plan
@@ -213,7 +229,7 @@ def test_articles_sequences_work_like_lists_in_templates():
     the usual list idioms must work on them and load only what they touch."""
     import jinja2
 
-    from newsdigest.site import Articles
+    from newsdigest.model import Articles
 
     items = {str(n): article(n, datetime(2024, 1, n + 1, 9)) for n in range(4)}
     loaded = []

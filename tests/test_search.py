@@ -16,7 +16,7 @@ from newsdigest.config import load_config
 from newsdigest.content import front_matter_text
 from newsdigest.errors import DigestError
 from newsdigest.pagefind_files import SIGNATURE, cbor_decode, cbor_encode, read_data_file
-from newsdigest.pipeline import build
+from newsdigest.build import build
 from newsdigest.serve import content_type
 from sitekit import FIXTURE_BASE_URL, REPO, GitHubPagesServer
 from test_html_a11y import CHROMIUM, axe_missing_reason, need

@@ -1,0 +1,494 @@
+"""The build, as a recipe: `build` calls the stages in order, each a plain function that
+takes values and returns values:
+
+    list inputs -> (stamp unchanged? stop) -> read content -> check -> collect the site
+    -> plan every file -> key every file -> render and write what changed -> save the cache
+
+content.py reads content files into Articles and their Facts, collect.py makes the Site
+from the Facts, plan.py lists every file with its template (or writer) and context,
+incremental/ keys each file by what it reads and keeps the cache, render.py renders and
+output.py writes site/. An incremental build works from the Facts and loads only the
+articles that the files it renders show; its result is the bytes a cold build gives
+(tests/test_incremental.py compares them).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from .collect import placement
+from .config import Config
+from .content import Article, read_sources, reread
+from .errors import DigestError, Rejected, shown
+from .files import exclusive_lock, scan_tree, sha1_hex
+from .incremental.keys import Fingerprints, layouts_digest
+from .incremental.stamp import input_stamp, read_stamp, stamp_holds, write_stamp
+from .incremental.store import (ArticleStore, BuildCache, cache_signature, load_cache_marshal,
+                                save_cache_marshal)
+from .model import ArticleRef
+from .output import (NewSite, begin_writing, done_writing, output_stats, outside_reason, put, update_site,
+                     was_interrupted)
+from .parallel import parallel_map
+from .plan import plan_site
+from .search import update_index
+
+
+IN_PLACE_LIMIT = 0.25  # above this share of files changed, assemble a whole new tree instead
+RELATED_COUNT = 5
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    articles: int
+    tags: int
+    pages: int
+    written: int
+    seconds: float
+    output: Path
+    stages: tuple = ()  # (stage, seconds) in order, for --debug
+    notices: tuple = ()  # one line each: a damaged cache discarded, output restored, ...
+
+
+def _parse_range(config: Config, sources, start: int, stop: int) -> list:
+    from .content import parse_article
+    out = []
+    for s in sources[start:stop]:
+        try:
+            out.append(parse_article(s, config))
+        except DigestError as e:
+            out.append(e)
+    return out
+
+
+def _render_range(config: Config, pages, env, stage, start: int, stop: int) -> list:
+    """Render planned files; with a staging folder, write them there and return only their
+    hashes (a cold build's 170 MB of pages then never sits in one process)."""
+    from .render import render_output
+    out = []
+    for p in pages[start:stop]:
+        try:
+            data, reads = render_output(env, p, config)
+        except DigestError as e:
+            out.append(e)
+            continue
+        if stage is None:
+            out.append((data, reads))
+        else:
+            put(stage, p.output, data)
+            out.append((sha1_hex(data), reads))
+    return out
+
+
+def load_facts(sources, config: Config, store, known: dict, jobs: int):
+    """Facts of every content file, by source path, and the Articles parsed to get them.
+
+    A file whose hash has Facts from the last build (`known`, by hash) and an Article in
+    the store is not parsed and its Article not loaded: its Facts say all the build needs
+    until a page shows it. Returns (facts by path, parsed Articles by hash, errors)."""
+    from .collect import Facts, article_facts
+    facts, parsed, errors, todo = {}, {}, [], []
+    for s in sources:
+        hit = known.get(s.sha)
+        if hit is not None and store.has(s.sha) and (hit := Facts._make(hit)).path == s.path:
+            facts[s.path] = hit
+        elif s.text is None:  # stat said unchanged but the cache lost it: read it after all
+            todo.append(reread(s, config))
+        else:
+            todo.append(s)
+    for s, result in zip(todo, parallel_map(partial(_parse_range, config, todo), len(todo), jobs)):
+        if isinstance(result, DigestError):
+            errors.extend(getattr(result, "errors", [result]))
+        else:
+            facts[s.path] = article_facts(result)
+            parsed[s.sha] = result
+    return facts, parsed, errors
+
+
+
+
+
+def check_output_dir(config: Config) -> None:
+    out = config.output_dir.resolve()
+    for inside in (config.content_dir, config.seeds_dir, config.layouts_dir, config.path.parent):
+        inside = inside.resolve()
+        if out == inside or out in inside.parents:
+            raise Rejected([DigestError(shown(config.path),
+                                        f"paths.output: {out} would replace {inside}; choose a folder of its own")],
+                           exit_code=2)
+
+
+def preload(config: Config) -> tuple:
+    """What a build reads whatever content/ holds: the build cache, the article store and
+    the template environment (importing Jinja2). `python build.py` does this while ingest
+    runs in another process."""
+    from .render import make_env
+    return BuildCache(config), ArticleStore(config), make_env(config, bytecode_dir=config.cache_dir / "jinja")
+
+
+class Laps:
+    """Stage times for --debug: `lap(name)` ends the stage `name`."""
+
+    def __init__(self, started: float):
+        self.times = [("start", started)]
+
+    def __call__(self, name: str) -> None:
+        self.times.append((name, time.perf_counter()))
+
+    def stages(self) -> tuple:
+        return tuple((name, t - self.times[i][1]) for i, (name, t) in enumerate(self.times[1:]))
+
+
+def build(config: Config, drafts: bool = False, future: bool = False, now: datetime | None = None,
+          jobs: int = 1, fresh: dict | None = None, listing: dict | None = None,
+          preloaded: tuple | None = None) -> BuildReport:
+    """content/ -> site/. Raises Rejected listing every problem; then site/ is untouched.
+
+    One build of an output folder at a time: a second one waits for the lock in the cache
+    folder. `fresh` and `listing` come from an ingest just run: the files it wrote (with
+    their text) and content/'s listing with stats (see IngestReport). `preloaded` is what
+    `preload` returned, done while that ingest ran."""
+    lap = Laps(time.perf_counter())
+    check_output_dir(config)
+    now = now or datetime.now(config.timezone)
+    with exclusive_lock(config.cache_dir, "build.lock", f"build of {shown(config.output_dir)}/"):
+        if preloaded and preloaded[0].signature != cache_signature(config):
+            preloaded = None  # another build rewrote the cache while this one waited
+        last = last_output(config)
+        inputs = list_inputs(config, listing)
+        stamp = input_stamp(config, inputs.content, inputs.layouts, drafts, future)
+        report = unchanged_report(config, stamp, now, last, lap)
+        if report:
+            return report
+        cache_files, store, env = preloaded or preload(config)
+        cache = usable_cache(cache_files.data, config)
+        lap("load cache")
+        content = read_content(config, inputs.content, cache, store, fresh, jobs)
+        lap("read content")
+        layouts = check_inputs(config, env, content, cache)
+        lap("check")
+        site, article_keys = collect_site(config, content, store, cache, now, drafts, future)
+        lap("collect")
+        outputs = plan_site(site, config, now, layouts.static)
+        check_unique_outputs(outputs, config)
+        lap("plan")
+        keyed = key_outputs(outputs, (config.digest, layouts.digest), article_keys, kept_files(config, cache, last))
+        lap("fingerprint pages")
+        files = write_outputs(config, env, outputs, keyed, cache, last, jobs, lap)
+        save_cache(config, cache_files, store, cache, content, site, files, keyed.todo)
+        fields = stamp_fields(stamp, content, site, outputs, now, drafts, future)
+        write_stamp(config, fields)
+        done_writing(config.cache_dir)  # the cache and stamp now describe site/
+        lap("save cache")
+    return BuildReport(fields["articles"], fields["tags"], fields["pages"], len(keyed.todo),
+                       time.perf_counter() - lap.times[0][1], config.output_dir, lap.stages(),
+                       tuple(last.notices + cache_files.notices + store.notices))
+
+
+@dataclass(frozen=True)
+class LastOutput:
+    """What the last build left in site/: its record of the files (by stat) and what is there now."""
+
+    notices: list  # filled as the build goes
+    interrupted: bool  # it stopped while writing site/
+    recorded: dict  # path -> stat, as output.marshal has it
+    present: dict  # path -> stat now
+
+
+def last_output(config: Config) -> LastOutput:
+    notices = []
+    interrupted = was_interrupted(config.cache_dir)
+    if interrupted:
+        notices.append(f"{shown(config.output_dir)}/: the last build stopped while writing it; rebuilding it in full")
+    # What the last build wrote, by stat: a file deleted, replaced or altered since differs.
+    recorded = load_cache_marshal(config, "output.marshal", notices)
+    return LastOutput(notices, interrupted, recorded, output_stats(config.output_dir, recorded))
+
+
+@dataclass(frozen=True)
+class Inputs:
+    content: dict  # content/ file -> stat
+    layouts: dict  # layouts/ file -> stat
+
+
+def list_inputs(config: Config, listing: dict | None) -> Inputs:
+    """content/ (unless ingest listed it already) and layouts/, by stat; a folder that
+    cannot be listed rejects the build rather than drop its files."""
+    unreadable, content, layouts = [], {}, {}
+    try:
+        content = listing if listing is not None else scan_tree(config.content_dir, ".md")
+    except Rejected as e:
+        unreadable += e.errors
+    try:
+        layouts = scan_tree(config.layouts_dir)
+    except Rejected as e:
+        unreadable += e.errors
+    if unreadable:
+        raise Rejected(unreadable)
+    return Inputs(content, layouts)
+
+
+def unchanged_report(config: Config, stamp: str, now: datetime, last: LastOutput, lap) -> BuildReport | None:
+    """The report of a build that has nothing to do: its stamp is the last good build's,
+    still valid at `now`, and site/ holds every file that build wrote, as it wrote it."""
+    previous = read_stamp(config, last.notices)
+    lap("stamp")
+    out = config.output_dir
+    if (stamp_holds(previous, stamp, now.timestamp()) and not last.interrupted and last.recorded
+            and last.present == last.recorded and (out / "index.html").is_file()
+            and (not config.search or (out / "pagefind" / "pagefind-entry.json").is_file())):
+        return BuildReport(previous["articles"], previous["tags"], previous["pages"], 0,
+                           time.perf_counter() - lap.times[0][1], out, lap.stages(), tuple(last.notices))
+    return None
+
+
+def usable_cache(data: dict, config: Config) -> dict:
+    """The build cache's data, or {} when it was made with another config or output folder."""
+    if data.get("config") != config.digest or data.get("output") != str(config.output_dir):
+        return {}
+    return data
+
+
+@dataclass(frozen=True)
+class Content:
+    """content/ as read: every file's Facts, the Articles parsed in this build, hashes."""
+
+    facts: list  # Facts of every content file, in path order
+    parsed: dict  # content hash -> Article parsed in this build
+    source_sha: dict  # content file (as shown) -> hash
+    stats: dict  # content/ file -> (stat, hash), for the next build
+    errors: list
+
+
+def read_content(config: Config, listing: dict, cache: dict, store, fresh: dict | None, jobs: int) -> Content:
+    """Every content file read (unless its stat is unchanged) and its Facts known: parsed
+    when new or changed, else from the cache."""
+    sources, stats, errors = read_sources(config, listing, cache.get("sources", {}), fresh)
+    by_path, parsed, parse_errors = load_facts(sources, config, store, cache.get("facts", {}), jobs)
+    facts = [by_path[s.path] for s in sources if s.path in by_path]
+    return Content(facts, parsed, {s.path: s.sha for s in sources}, stats, errors + parse_errors)
+
+
+@dataclass(frozen=True)
+class Layouts:
+    digest: str  # of every template: part of every page key
+    static: dict  # layouts/static/ file -> bytes
+
+
+def check_inputs(config: Config, env, content: Content, cache: dict) -> Layouts:
+    """Every problem of the inputs at once (content files, templates, collisions); raises
+    Rejected listing them before anything is written."""
+    from .collect import Facts, check_collisions
+    from .render import check_templates
+    errors = content.errors + check_templates(env, config)
+    try:
+        digest, static = layouts_digest(config)
+    except OSError as e:
+        errors.append(DigestError(shown(config.layouts_dir), f"cannot read layouts: {e.strerror}"))
+        digest, static = "", {}
+    # A collision needs an article that is new or whose id, URL or tags changed: the last
+    # build, whose facts are cached, had none.
+    known = cache.get("facts", {})
+    old = {f.path: f for f in map(Facts._make, known.values())} if content.parsed and known else {}
+    new = {f.path: f for f in content.facts} if content.parsed else {}
+    if not known or any(placement(old.get(a.path)) != placement(new[a.path]) for a in content.parsed.values()):
+        errors += check_collisions(content.facts, config)
+    if errors:
+        raise Rejected(errors)
+    return Layouts(digest, static)
+
+
+def collect_site(config: Config, content: Content, store, cache: dict, now: datetime, drafts: bool,
+                 future: bool) -> tuple:
+    """The Site of the articles shown at `now`, from their Facts, and their content hashes
+    by id; an article is loaded (from this build's parse, else the store, else its file
+    again) when a page shows it."""
+    from .collect import RelatedMemo, collect_facts, select_facts
+    from .content import Source, parse_article
+    chosen = {f.id: f for f in select_facts(content.facts, now, drafts, future)}
+    keys = {i: content.source_sha[f.path] for i, f in chosen.items()}
+    parsed = content.parsed
+
+    def load(article_id: str) -> Article:
+        sha = keys[article_id]
+        article = parsed.get(sha) or store.get(sha)
+        if article is None:  # its cached copy was damaged: parse its file again
+            article = parsed[sha] = parse_article(reread(Source(chosen[article_id].path, None, sha), config), config)
+        return article
+
+    last = cache.get("related")
+    return collect_facts(chosen, load, RELATED_COUNT, last=RelatedMemo(*last) if last else None), keys
+
+
+def kept_files(config: Config, cache: dict, last: LastOutput) -> dict:
+    """Output path -> (key, hash) of every file the last build wrote that is still as it
+    wrote it; none when site/ lost its front page or the last build stopped half-way."""
+    files = cache.get("files", {})
+    if last.interrupted or not (config.output_dir / "index.html").is_file():
+        return {}
+    # site/ itself is not listed (12,000 stats): output.marshal records what the last build wrote.
+    damaged = {rel for rel in files if rel not in last.present or last.present[rel] != last.recorded.get(rel)}
+    if damaged:
+        last.notices.append(f"{shown(config.output_dir)}/: {len(damaged)} file(s) missing or changed since the "
+                            "last build; writing them again")
+    return {rel: v for rel, v in files.items() if rel not in damaged}
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """The planned outputs sorted by their keys against the files the last build left."""
+
+    kept: dict  # path -> (key, hash, reads): files whose key is unchanged, kept as they are
+    todo: list  # pages to render
+    old: dict  # path -> (key, hash, reads) of the usable files the last build left (kept_files)
+    key: Callable  # (page, reads) -> its key
+
+
+def key_outputs(outputs, salt, article_keys: dict, old_files: dict) -> Keyed:
+    """Every planned output keyed by what it read when its file was made (its context, or
+    the fields of it that its template read): a file whose key is unchanged is kept;
+    every other output is rendered (and keyed by what it reads this time)."""
+    key = partial(Fingerprints(article_keys).page_key, salt)
+    kept, todo = {}, []
+    for p in outputs:
+        old = old_files.get(p.output)
+        if old and old[0] == key(p, old[2]):
+            kept[p.output] = old
+        else:
+            todo.append(p)
+    return Keyed(kept, todo, old_files, key)
+
+
+def write_outputs(config: Config, env, outputs, keyed: Keyed, cache: dict, last: LastOutput, jobs: int,
+                  lap) -> dict:
+    """Render what changed and write it: a small change set file by file into site/,
+    anything larger (or a site/ without a usable record) as a new tree swapped in whole.
+    Returns output path -> (key, hash) of every file of the site."""
+    removed = set(cache.get("files", {}) if keyed.old else ()) - {p.output for p in outputs}
+    changes = len(keyed.todo) + len(removed)
+    in_place = bool(keyed.old) and changes <= IN_PLACE_LIMIT * len(outputs)
+    if changes or not in_place:
+        begin_writing(config.cache_dir)
+    stage = None if in_place else NewSite(config.output_dir)
+    files, changed, touched = dict(keyed.kept), {}, False
+    try:
+        rendered = parallel_map(partial(_render_range, config, keyed.todo, env, stage.dir if stage else None),
+                                len(keyed.todo), jobs)
+        errors = [r for r in rendered if isinstance(r, DigestError)]
+        if errors:
+            raise Rejected(errors)
+        shared: dict = {}  # one tuple per distinct set of reads: the cache file stores it once
+        for p, (result, reads) in zip(keyed.todo, rendered):
+            reads = shared.setdefault(reads, reads)
+            files[p.output] = (keyed.key(p, reads), result if stage else sha1_hex(result), reads)
+            if not stage:
+                changed[p.output] = result
+        if stage:
+            for path in keyed.kept:
+                stage.keep(path)
+            lap(f"render and write {changes}")
+            lap(search_lap(update_index(config, stage.dir, article_files(outputs, files))))  # swapped in with the tree
+            touched = True
+            stage.commit()
+        elif changed or removed:
+            touched = True
+            update_site(config.output_dir, changed, removed)
+    except BaseException:
+        if stage:
+            stage.abandon()
+        if not touched:
+            done_writing(config.cache_dir)  # site/ is as the last build left it
+        raise
+    if stage:
+        record_output(config, files, None, last)
+        lap("swap in")
+    else:
+        lap(f"render and write {changes}")
+        lap(search_lap(update_index(config, config.output_dir, article_files(outputs, files))))
+        record_output(config, files, changed, last)
+    return files
+
+
+def record_output(config: Config, files: dict, changed: dict | None, last: LastOutput) -> None:
+    """output.marshal: the stat of every file the build left in site/ (`changed`: the
+    files written in place; None: a whole new tree)."""
+    out = config.output_dir
+    if changed is None:
+        outputs = output_stats(out, files)
+    else:
+        outputs = {rel: last.present[rel] for rel in files if rel in last.present and rel not in changed}
+        outputs.update(output_stats(out, changed))
+    if outputs != last.recorded:
+        save_cache_marshal(config, "output.marshal", outputs)
+
+
+def save_cache(config: Config, cache_files, store, cache: dict, content: Content, site, files: dict, todo) -> None:
+    """The build cache for the next build, when anything in it changed."""
+    from .collect import related_memo
+    if not (content.parsed or todo or files != cache.get("files") or not cache or cache.get("related") is None
+            or cache_files.notices or store.notices):
+        return
+    sha = content.source_sha
+    store.save({sha[f.path] for f in content.facts}, content.parsed)
+    cache_files.save({
+        "config": config.digest, "output": str(config.output_dir), "sources": content.stats, "files": files,
+        "related": tuple(related_memo(site)),
+        "facts": {sha[f.path]: tuple(f) for f in content.facts},
+    })
+
+
+def stamp_fields(stamp: str, content: Content, site, outputs, now: datetime, drafts: bool, future: bool) -> dict:
+    """The stamp holds while "now" stays between the newest article shown and the next one
+    due: a future-dated article appears when its time comes, without any input changing,
+    and an article leaves the news sitemap two days after its date."""
+    from .news_sitemap import news_articles, window_closes
+    limit = now.timestamp()
+    future_dates = [f.stamp for f in content.facts if f.stamp > limit and (drafts or not f.draft)]
+    news_leaves = window_closes(site, news_articles(site, now))
+    shown_dates = [site.facts[site.articles.ids[0]].stamp] if site.articles else []  # newest first
+    return {
+        "stamp": stamp, "articles": len(site.articles), "tags": len(site.tags),
+        "pages": sum(p.template.endswith(".html") for p in outputs),
+        "valid_from": max(shown_dates) if shown_dates and not future else -1e18,
+        "valid_until": min((future_dates if not future else []) + [news_leaves or 1e18]),
+    }
+
+
+def search_lap(reindexed: bool) -> str:
+    return "search index" + (" (re-indexed)" if reindexed else " (unchanged)")
+
+
+def article_files(pages, files: dict) -> dict[str, str]:
+    """Article page -> hash of its bytes: what the search index is made from."""
+    return {p.output: files[p.output][1] for p in pages if p.template == "article.html"}
+
+
+def check_unique_outputs(outputs, config: Config) -> None:
+    """Every planned file is written once, inside the output folder; a problem names the
+    page's source (the writer proves each path again, see output.proven)."""
+    seen: dict = {}
+    errors = []
+
+    def source(page):
+        a = page.context.get("article")
+        if type(a) is ArticleRef:
+            return a.load(a.id).path  # only for the message: loaded on a problem only
+        return a.path if a else page.template
+
+    for p in outputs:
+        reason = outside_reason(p.output)
+        if reason:
+            errors.append(DigestError(source(p), f"would write {p.output!r} outside {shown(config.output_dir)}/: "
+                                                 f"the path {reason}"))
+        if p.output in seen:
+            if p.template == "static":
+                errors.append(DigestError(shown(config.layouts_dir / p.output),
+                                          f"static file collides with generated {p.output}"))
+            else:
+                errors.append(DigestError(source(p), f"writes {p.output}, which {source(seen[p.output])} writes too"))
+        seen[p.output] = p
+    if errors:
+        raise Rejected(errors)

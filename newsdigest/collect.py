@@ -1,0 +1,251 @@
+"""Collect the site from the articles' Facts: days, months, tags, neighbours, related.
+
+Facts are what a build needs to know of an article without loading it (where it goes,
+when, under which tags); collecting reads them only and returns the frozen `Site`
+(model.py), whose `Articles` sequences load an article when a page first shows it.
+Collisions (two articles at one URL, one id twice, two tags on one slug) are found here.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from typing import NamedTuple
+
+from .config import Config
+from .content import key_line
+from .errors import DigestError, shown
+from .model import Article, Articles, Day, Month, Reporter, ReporterGroup, Site, Tag, TagGroup
+from .slugs import tag_slug
+
+
+class Facts(NamedTuple):
+    """What a build needs to know of an article without loading it: where it goes, when,
+    and under which tags. A function of its content file and the config, so the build
+    cache keeps it by the file's hash."""
+
+    id: str
+    path: str
+    slug: str
+    draft: bool
+    stamp: float  # POSIX time of its date
+    url: str
+    day: str  # the day's URL, YYYY/MM/DD/
+    tags: tuple  # ((slug, name), ...)
+    title: str  # for its page's <title> and description, planned without loading it
+    summary: str
+    reporters: tuple  # names, as the byline gives them
+
+
+def article_facts(a: Article) -> Facts:
+    d = a.date
+    return Facts(a.id, a.path, a.slug, a.draft, d.timestamp(), a.url,
+                 f"{d.year:04d}/{d.month:02d}/{d.day:02d}/", tuple([(t.slug, t.name) for t in a.tags]),
+                 a.title, a.summary, tuple(a.reporters))
+
+
+
+def select_facts(facts, now: datetime, drafts: bool, future: bool):
+    """The Facts a build shows: no drafts unless `drafts`, none dated after `now` unless
+    `future` (timestamps order as dates do)."""
+    limit = now.timestamp()
+    return [f for f in facts if (drafts or not f.draft) and (future or f.stamp <= limit)]
+
+
+def field_line(path: str, *keys: str) -> int | None:
+    """The front-matter line of the first of `keys` the file has (only read on error)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((n for n in (key_line(text, k) for k in keys) if n), None)
+
+
+def check_collisions(facts, config: Config) -> list[DigestError]:
+    """Two articles at one URL, one id twice, two tags on one slug: each named with both
+    files and lines. `facts`: Facts (or Articles, through article_facts)."""
+    errors = []
+    by_url, by_id, by_tag = {}, {}, {}
+    for a in facts:
+        if type(a) is not Facts:
+            a = article_facts(a)
+        if a.url in by_url:
+            # The slug comes from the `slug:` key, or else from the title.
+            other = by_url[a.url].path
+            errors.append(DigestError(a.path, f"slug: {a.slug!r} gives the same page /{a.url} as "
+                                              f"{shown(other, field_line(other, 'slug', 'title'))}",
+                                      field_line(a.path, "slug", "title")))
+        else:
+            by_url[a.url] = a
+        if a.id in by_id:
+            other = by_id[a.id].path
+            errors.append(DigestError(a.path, f"id: {a.id} is also the id of {shown(other, field_line(other, 'id'))}",
+                                      field_line(a.path, "id", "title")))
+        else:
+            by_id[a.id] = a
+        for slug, name in a.tags:
+            other = by_tag.setdefault(slug, (name, a.path))
+            if other[0] != name:
+                errors.append(DigestError(a.path, f"tags: tag {name!r} and tag {other[0]!r} "
+                                                  f"({shown(other[1], field_line(other[1], 'tags'))}) "
+                                                  f"would share the page tags/{slug}/; rename one",
+                                          field_line(a.path, "tags")))
+    return errors
+
+
+def placement(facts) -> tuple | None:
+    """What check_collisions compares: id, URL, tags."""
+    return None if facts is None else (facts.id, facts.url, facts.tags)
+
+
+def collect_facts(facts: dict, load, related_count: int = 5, last: RelatedMemo | None = None) -> Site:
+    """Days, months, tags, neighbours and related articles, all newest first, from the
+    articles' Facts (id -> Facts) alone; `load` (id -> Article) is called only for the
+    articles a page or feed actually shows. `last`: the previous build's related lists
+    and what they read (see related_articles)."""
+    order = tuple(sorted(facts, key=lambda i: (-facts[i].stamp, i)))  # newest first, then by id
+    by_day: dict[str, list] = defaultdict(list)
+    by_tag: dict[str, list] = defaultdict(list)
+    tag_name: dict[str, str] = {}
+    for i in order:
+        f = facts[i]
+        by_day[f.day].append(i)
+        for slug, name in f.tags:
+            by_tag[slug].append(i)
+            tag_name.setdefault(slug, name)
+    days = tuple(Day(date(int(u[:4]), int(u[5:7]), int(u[8:10])), u, Articles(ids, load))
+                 for u, ids in sorted(by_day.items(), reverse=True))
+    by_month = defaultdict(list)
+    for d in days:
+        by_month[(d.date.year, d.date.month)].append(d)
+    months = tuple(Month(y, m, f"{y:04d}/{m:02d}/", tuple(ds)) for (y, m), ds in sorted(by_month.items(), reverse=True))
+    tags = tuple(TagGroup(Tag(tag_name[s], s, f"tags/{s}/"), Articles(ids, load)) for s, ids in
+                 sorted(by_tag.items(), key=lambda kv: (tag_name[kv[0]].casefold(), kv[0])))
+    reporters = reporter_groups(order, facts, load)
+    redo = None if last is None else stale_related(last, tag_lists(by_tag, facts), RELATED_WINDOW) | (
+        facts.keys() - last.related.keys())
+    related = related_articles(order, by_tag, facts, related_count, only=redo)
+    if redo is not None:
+        related = {i: related[i] if i in redo else last.related[i] for i in order}
+    return Site(Articles(order, load), days, months, tags, related, facts, reporters)
+
+
+def reporter_url(name: str) -> str:
+    """A reporter's page: slugged like a tag, so names that differ only in case or
+    punctuation share one page."""
+    return f"reporters/{tag_slug(name)}/"
+
+
+def reporter_groups(order, facts: dict, load) -> tuple:
+    """Every reporter's articles (newest first), by name; a slug's first name names it."""
+    by_slug: dict[str, list] = defaultdict(list)
+    name_of: dict[str, str] = {}
+    slug_of: dict[str, str] = {}  # a reporter signs hundreds of articles: slug each name once
+    for i in order:
+        for name in facts[i].reporters:
+            slug = slug_of.get(name) or slug_of.setdefault(name, tag_slug(name))
+            if not by_slug[slug] or by_slug[slug][-1] != i:  # one article, listed once
+                by_slug[slug].append(i)
+            name_of.setdefault(slug, name)
+    return tuple(ReporterGroup(Reporter(name_of[s], s, reporter_url(name_of[s])), Articles(ids, load))
+                 for s, ids in sorted(by_slug.items(), key=lambda kv: (name_of[kv[0]].casefold(), kv[0])))
+
+
+RELATED_WINDOW = 10
+
+
+class RelatedMemo(NamedTuple):
+    """A build's related lists and what they read: per tag, its articles' ids and dates
+    (newest first). The next build reuses the list of every article whose windows in
+    these lists are unchanged."""
+
+    lists: dict  # tag slug -> (ids, stamps)
+    related: dict  # article id -> ids of its related articles
+
+
+def tag_lists(by_tag: dict, facts: dict) -> dict:
+    """Tag slug -> (ids, stamps), newest first: what related_articles reads of each tag."""
+    return {slug: (tuple(ids), tuple([facts[i].stamp for i in ids])) for slug, ids in by_tag.items()}
+
+
+def related_memo(site: Site) -> RelatedMemo:
+    by_tag = {g.tag.slug: g.articles.ids for g in site.tags}
+    return RelatedMemo(tag_lists(by_tag, site.facts), site.related)
+
+
+def _common_prefix(a, b) -> int:
+    """Length of the longest common prefix of two sequences (a binary search of C-speed
+    slice comparisons: a 3,000-article tag costs a dozen of them)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def changed_span(old: tuple, new: tuple) -> tuple[int, int]:
+    """(common prefix, common suffix) of two tag lists (ids, stamps): outside them, the
+    lists hold the same articles at the same dates in the same order."""
+    (old_ids, old_stamps), (new_ids, new_stamps) = old, new
+    prefix = min(_common_prefix(old_ids, new_ids), _common_prefix(old_stamps, new_stamps))
+    suffix = min(_common_prefix(old_ids[::-1], new_ids[::-1]), _common_prefix(old_stamps[::-1], new_stamps[::-1]))
+    return prefix, min(suffix, min(len(old_ids), len(new_ids)) - prefix)
+
+
+def stale_related(last: RelatedMemo, lists: dict, window: int) -> set:
+    """The articles whose related lists can differ from `last`: those within `window`
+    places of a tag list's changed span, in the old list or the new. Every other
+    article reads the same windows (same ids, same dates) as before, so its list is the same."""
+    redo = set()
+    empty = ((), ())
+    for slug in last.lists.keys() | lists.keys():
+        old, new = last.lists.get(slug, empty), lists.get(slug, empty)
+        if old == new:
+            continue
+        prefix, suffix = changed_span(old, new)
+        for ids in (old[0], new[0]):
+            redo.update(ids[max(0, prefix - window): len(ids) - suffix + window])
+    return redo
+
+
+def related_articles(order, by_tag, facts, count: int, window: int = RELATED_WINDOW, only=None) -> dict:
+    """Article id -> ids of its related articles: most shared tags, then nearest in time,
+    then id, among each of its tags' `window` nearest articles on either side.
+
+    `order` is every id newest first, `by_tag` tag slug -> ids newest first. The window
+    keeps this linear in the number of articles: a tag with 3,000 articles would otherwise
+    make every one of them a candidate for every other. With `only` (a set of ids), just
+    those articles' related ids are computed.
+    """
+    related = {}
+    for me in order:
+        if only is not None and me not in only:
+            continue
+        shared: dict[str, int] = {}
+        for slug, _ in facts[me].tags:
+            ids = by_tag[slug]
+            i = _position(ids, me, facts)
+            for b in ids[max(0, i - window): i + window + 1]:
+                shared[b] = shared.get(b, 0) + 1
+        shared.pop(me, None)
+        when = facts[me].stamp
+        ranked = sorted(shared, key=lambda b: (-shared[b], abs(facts[b].stamp - when), b))
+        related[me] = tuple(ranked[:count])
+    return related
+
+
+def _position(ids: list, me: str, facts: dict) -> int:
+    """Index of `me` in a tag's id list (sorted newest first, then by id): a binary search."""
+    key = (-facts[me].stamp, me)
+    lo, hi = 0, len(ids)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        other = ids[mid]
+        if (-facts[other].stamp, other) < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo

@@ -1,0 +1,15 @@
+"""The build cache, as a layer beside the build (nothing in the model exists for it).
+
+The interface the build uses:
+  stamp.input_stamp / read_stamp / stamp_holds / write_stamp
+      -- the stat of every input: an unchanged stamp stops a build before it reads anything.
+  store.BuildCache(config).data / .save(data)
+      -- plain data of the last good build (content file stats, Facts by file hash, each
+         output's key), as a marshal base and a small delta.
+  store.ArticleStore(config).get(sha) / .has(sha) / .save(current, parsed)
+      -- parsed Articles by content-file hash, each pickle sealed and loaded on demand.
+  keys.Fingerprints(article_keys).page_key(salt, page)
+      -- an output's key, a fingerprint of what it reads (template, config, its context).
+A cache file that is unreadable, fails its seal or was written by another version is
+discarded with a notice, and the build runs cold.
+"""

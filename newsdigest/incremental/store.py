@@ -1,0 +1,225 @@
+"""The cache stores in .cache/: the build cache (marshal base + delta) and the article
+store (sealed pickles, one per Article, read with pread). Each discards itself on any
+doubt (unreadable, fails its seal, other version) with a notice: the build then runs cold.
+"""
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import pickle
+import sys
+import time
+from pathlib import Path
+
+from ..config import Config
+from ..errors import shown
+from ..files import discarded, load_marshal, save_marshal, seal, sha1_hex, unseal, write_atomic
+from ..model import Article
+
+CACHE_VERSION = 11  # 7: Article.source_url; 8: output.marshal; 9: feeds link their archives and hub; 10: keys by context, Facts with title; 11: reporters
+
+
+def cache_file(config: Config, name: str) -> Path:
+    return config.cache_dir / name
+
+
+def write_cache_file(config: Config, name: str, data: bytes) -> None:
+    write_atomic(cache_file(config, name), data)
+
+
+def _load_pickle(config: Config, name: str, notices: list) -> dict:
+    """A sealed pickle (files.seal): bytes that fail their seal are never unpickled."""
+    path = cache_file(config, name)
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return {}
+    payload = unseal(name, blob)
+    try:
+        data = pickle.loads(payload) if payload is not None else None
+    except Exception:  # sealed but unreadable here (a class changed): only a cache miss
+        data = None
+    if isinstance(data, dict) and data.get("version") == CACHE_VERSION:
+        return data
+    notices.append(discarded(path))
+    return {}
+
+
+def _save_pickle(config: Config, name: str, data: dict) -> None:
+    write_cache_file(config, name, seal(name, pickle.dumps(dict(data, version=CACHE_VERSION),
+                                                             protocol=pickle.HIGHEST_PROTOCOL)))
+
+
+def load_cache_marshal(config: Config, name: str, notices: list | None = None) -> dict:
+    return load_marshal(cache_file(config, name), CACHE_VERSION, notices)
+
+
+def save_cache_marshal(config: Config, name: str, data: dict) -> None:
+    save_marshal(cache_file(config, name), data, CACHE_VERSION)
+
+
+CACHE_FILES = ("build.marshal", "build-delta.marshal", "articles.pickle", "articles-delta.pickle")
+
+
+def cache_signature(config: Config) -> tuple:
+    """Stats of the build cache files: a cache preloaded before the build lock was taken is
+    stale when they changed."""
+    signature = []
+    for name in CACHE_FILES:
+        try:
+            st = os.stat(cache_file(config, name))
+            signature.append((st.st_size, st.st_mtime_ns, st.st_ino))
+        except OSError:
+            signature.append(None)
+    return tuple(signature)
+
+
+class BuildCache:
+    """The build cache (plain data, see `build`) as a base file and a delta of what
+    changed since it was written: an incremental build writes a few kilobytes instead of
+    rewriting 8 MB. The base is rewritten when the delta grows past a tenth of it."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.signature = cache_signature(config)  # before reading: a change while loading shows too
+        self.notices: list[str] = []
+        base = load_cache_marshal(config, "build.marshal", self.notices)
+        delta = load_cache_marshal(config, "build-delta.marshal", self.notices) if base else {}
+        if delta.get("base") != base.get("id"):
+            if delta:
+                self.notices.append(discarded(cache_file(config, "build-delta.marshal")))
+            delta = {}
+        self.base_id = base.get("id")
+        self.base = base
+        self.base_sizes = {k: len(v) for k, v in base.items() if type(v) is dict}
+        self.data = dict(base)
+        for key, (changed, removed) in delta.get("update", {}).items():
+            table = self.data[key] = dict(self.data[key]) if key in self.base else {}
+            table.update(changed)
+            for k in removed:
+                table.pop(k, None)
+
+    def save(self, data: dict) -> None:
+        if self.base_id:
+            update, size, same = {}, 0, True
+            for key, value in data.items():
+                old = self.base.get(key)
+                if type(value) is dict and type(old) is dict:
+                    changed = {k: v for k, v in value.items() if old.get(k, _MISSING) != v}
+                    removed = [k for k in old if k not in value]
+                    if changed or removed:
+                        update[key] = (changed, removed)
+                        size += len(changed) + len(removed)
+                elif old != value:
+                    same = False  # a setting changed: write everything
+            if same and size <= max(100, sum(self.base_sizes.values()) // 10):
+                save_cache_marshal(self.config, "build-delta.marshal", {"base": self.base_id, "update": update})
+                return
+        base_id = sha1_hex(repr((time.time(), os.getpid())).encode())
+        save_cache_marshal(self.config, "build-delta.marshal", {"base": base_id})
+        save_cache_marshal(self.config, "build.marshal", dict(data, id=base_id))
+
+
+_MISSING = object()
+
+
+class ArticleStore:
+    """Parsed articles by content hash: a large base file, rewritten rarely, and a small
+    delta of what is new since, so a one-article edit does not rewrite 60 MB.
+
+    The base file is a sealed index (hash -> offset, length, SHA-1 of the pickle) followed
+    by one pickle per Article: a build loads only the articles its changed pages and feeds
+    show, and unpickles one only once its SHA-1 matches. A damaged one is left out (`get`
+    returns None: the caller parses its file again) and the next save drops it."""
+
+    MAGIC = b"NDSTORE4"
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.file = None
+        self.loaded: dict[str, Article] = {}
+        self.notices: list[str] = []
+        self.damaged: set[str] = set()
+        base = self._open_base()
+        delta = _load_pickle(config, "articles-delta.pickle", self.notices) if base else {}
+        if base.get("config") != config.digest or (delta and delta.get("base") != base.get("id")):
+            if delta and delta.get("base") != base.get("id"):
+                self.notices.append(discarded(cache_file(config, "articles-delta.pickle")))
+            base, delta = {}, {}
+        self.base_id = base.get("id")
+        self.index = base.get("index", {})
+        self.delta = delta.get("articles", {})
+
+    def _open_base(self) -> dict:
+        try:
+            f = open(cache_file(self.config, "articles.pickle"), "rb")
+        except OSError:
+            return {}
+        try:
+            head = f.read(16)
+            if head[:8] != self.MAGIC:
+                raise ValueError
+            size = int.from_bytes(head[8:], "little")
+            index_bytes = unseal("articles.pickle", f.read(size))
+            if index_bytes is None:
+                raise ValueError
+            data = marshal.loads(index_bytes)
+            if not isinstance(data, dict) or data.get("version") != (CACHE_VERSION, sys.version):
+                raise ValueError
+            # A cut file: every pickle the index lists must be there.
+            if os.fstat(f.fileno()).st_size != 16 + size + sum(length for _, length, _ in data["index"].values()):
+                raise ValueError
+        except Exception:  # a damaged cache only costs a cold build
+            f.close()
+            self.notices.append(discarded(cache_file(self.config, "articles.pickle")))
+            return {}
+        self.file, self.blob = f, 16 + size  # kept open: a later build may replace the file
+        return data
+
+    def has(self, sha: str) -> bool:
+        return sha in self.delta or sha in self.index
+
+    def get(self, sha: str) -> Article | None:
+        article = self.loaded.get(sha) or self.delta.get(sha)
+        if article is None:
+            raw = self._raw(sha)
+            if raw is None:
+                return None
+            article = self.loaded[sha] = pickle.loads(raw)
+        return article
+
+    def _raw(self, sha: str) -> bytes | None:
+        """The pickle of one article, or None (noted as damaged) when its SHA-1 fails."""
+        offset, length, digest = self.index[sha]
+        raw = os.pread(self.file.fileno(), length, self.blob + offset)
+        if hashlib.sha1(raw).digest() != digest:
+            if not self.damaged:
+                self.notices.append(f"{shown(cache_file(self.config, 'articles.pickle'))}: a damaged entry; "
+                                    "discarded (its content file is parsed again)")
+            self.damaged.add(sha)
+            return None
+        return raw
+
+    def save(self, current: set, parsed: dict[str, Article]) -> None:
+        """Keep exactly the articles of this build (`current`, by hash): those in the base,
+        and the new ones `parsed` in this build or kept in the delta."""
+        new = {sha: parsed.get(sha) or self.delta[sha] for sha in current
+               if sha not in self.index or (sha in self.damaged and sha in parsed)}
+        if self.base_id and not self.damaged and len(new) <= max(200, len(current) // 10):
+            if new.keys() != self.delta.keys() or self.notices:  # a discarded file is written again
+                _save_pickle(self.config, "articles-delta.pickle", {"base": self.base_id, "articles": new})
+            return
+        base_id = sha1_hex(repr((time.time(), os.getpid())).encode())
+        index, blobs, offset = {}, [], 0
+        for sha in sorted(current):
+            blob = pickle.dumps(new[sha], protocol=pickle.HIGHEST_PROTOCOL) if sha in new else self._raw(sha)
+            if blob is None:
+                continue  # damaged and not parsed in this build: left out, parsed again when needed
+            index[sha] = (offset, len(blob), hashlib.sha1(blob).digest())
+            offset += len(blob)
+            blobs.append(blob)
+        head = seal("articles.pickle", marshal.dumps({"id": base_id, "config": self.config.digest, "index": index,
+                                                      "version": (CACHE_VERSION, sys.version)}))
+        _save_pickle(self.config, "articles-delta.pickle", {"base": base_id, "articles": {}})
+        write_cache_file(self.config, "articles.pickle", [self.MAGIC + len(head).to_bytes(8, "little"), head] + blobs)
