@@ -1,8 +1,9 @@
 """Content files: Markdown with YAML front matter, the editable source of truth.
 
-`front_matter_text` writes them (always through a YAML emitter); `read_sources` reads
-content/ into `Source`s (text and hash) and `parse_article` turns one into the frozen
-`Article` (model.py) that later stages and templates see.
+`front_matter_text` writes them (always through a YAML emitter: plainyaml's for the usual
+shape, PyYAML's for the rest); `read_sources` reads content/ into `Source`s (text and hash)
+and `parse_article` turns one into the frozen `Article` (model.py) that later stages and
+templates see.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from . import plainyaml
 from .config import Config
 from .errors import DigestError, brief
 from .files import sha1_hex
@@ -76,12 +78,20 @@ def is_web_url(value) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+def yaml_text(mapping: dict) -> str:
+    """`mapping` as block-style YAML through PyYAML's emitter (libyaml's when present)."""
+    return yaml.dump(mapping, Dumper=SafeDumper, allow_unicode=True, sort_keys=False,
+                     default_flow_style=False, width=10**6)
+
+
 def front_matter_text(meta: dict, body_markdown: str) -> str:
-    """A whole content file. YAML is emitted, never formatted by hand, so any title round-trips."""
+    """A whole content file. YAML is emitted, never formatted by hand, so any title
+    round-trips: plainyaml writes the usual shape (the same bytes, tested), PyYAML the rest."""
     ordered = {k: meta[k] for k in FIELDS if k in meta}
     ordered.update({k: meta[k] for k in OPTIONAL if k in meta})
-    head = yaml.dump(ordered, Dumper=SafeDumper, allow_unicode=True, sort_keys=False,
-                     default_flow_style=False, width=10**6)
+    head = plainyaml.emit(ordered)
+    if head is None:
+        head = yaml_text(ordered)
     return f"---\n{head}---\n\n{body_markdown}"
 
 

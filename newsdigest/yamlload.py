@@ -11,6 +11,8 @@ from __future__ import annotations
 import yaml
 from yaml.constructor import ConstructorError
 
+from . import plainyaml
+
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present
 
 
@@ -58,6 +60,10 @@ class StrictLoader(NoAliasLoader, UniqueKeysLoader):
 
 
 def load_front_matter(text: str):
-    """Front matter YAML, strictly. Without a `*` there can be no alias, and the loader
-    that checks for one (a Python call per node, 15% of the parse) is not needed."""
+    """Front matter YAML, strictly. The usual shape (plainyaml) needs no YAML parser; without
+    a `*` there can be no alias, and the loader that checks for one (a Python call per node,
+    15% of the parse) is not needed."""
+    meta = plainyaml.parse(text)
+    if meta is not None:
+        return meta
     return yaml.load(text, Loader=StrictLoader if "*" in text else UniqueKeysLoader)
