@@ -13,7 +13,7 @@ from newsdigest.content import split_front_matter
 from newsdigest.errors import DigestError, Rejected
 from newsdigest.ingest.formats.html import read_html
 from newsdigest.ingest.formats.wire import rejoin_wrapped_lines
-from newsdigest.ingest.seeds import read_seeds, seed_kind
+from newsdigest.ingest.readers import read_seeds, seed_kind
 
 FORMATS = FIXTURES / "formats"
 KST = timezone(timedelta(hours=9))

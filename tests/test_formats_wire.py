@@ -11,7 +11,7 @@ from newsdigest.config import load_config
 from newsdigest.content import split_front_matter
 from newsdigest.errors import DigestError
 from newsdigest.ingest.formats.encoding import decode_html, decode_text
-from newsdigest.ingest.seeds import read_seeds, seed_kind
+from newsdigest.ingest.readers import read_seeds, seed_kind
 
 FORMATS = FIXTURES / "formats"
 

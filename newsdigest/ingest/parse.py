@@ -1,4 +1,4 @@
-"""Parsing seeds into articles: a seed file's Seeds (read by `seeds.read_seeds`) tagged,
+"""Parsing seeds into articles: a seed file's Seeds (read by `readers.read_seeds`) tagged,
 dated by the undated policy and emitted as a content file with a provisional slug, in
 one process or spread over `jobs` processes. Pure work: nothing here writes a file."""
 from __future__ import annotations
@@ -86,7 +86,7 @@ def shown_seed(key: str) -> str:
 
 def _file_seeds(path: Path, raw: bytes | None, config: Config, part: tuple[int, int] | None):
     """The Seeds (or DigestErrors) of one seed file, or of its `part` of records."""
-    from .seeds import read_seeds  # ingest-only modules: a run with no new seed skips them
+    from .readers import read_seeds  # ingest-only modules: a run with no new seed skips them
 
     if part is None:
         return read_seeds(path, config, raw)
@@ -249,7 +249,7 @@ def stories_told_twice(parts) -> tuple[set, list]:
 
 
 def is_records_file(name: str) -> bool:
-    """A records file (many articles), by its extension as seeds.seed_kind decides."""
-    from .seeds import RECORDS_SUFFIXES
+    """A records file (many articles), by its extension as readers.seed_kind decides."""
+    from .readers import RECORDS_SUFFIXES
 
     return name.lower().endswith(RECORDS_SUFFIXES)

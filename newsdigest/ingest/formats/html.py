@@ -22,7 +22,6 @@ from lxml import etree
 
 from ...config import Config, SourceProfile
 from ...errors import DigestError, shown as shown_path
-# seeds imports this module only when it reads an HTML seed: no import cycle.
 from ..seeds import (_DATE, _EMAIL, NO_HEADLINE, Seed, _split_names, headline_problem, ingest_now,
                      parse_date, profile_for_file)
 from .datelines import parse_dateline, strip_signoffs
