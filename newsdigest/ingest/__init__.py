@@ -118,7 +118,7 @@ def _ingest_pending(config: Config, jobs: int, seeds: list, known: dict, done: l
     report.notices += notices
     records_of = records_by_file(manifest)  # records file name -> {key: entry}
     unchanged, more = recheck_done(done, seeds, manifest, records_of, known, existing)
-    to_parse = read_pending(pending + more, manifest, records_of, known, existing, jobs, root)
+    to_parse = read_pending(pending + more, manifest, known, existing, jobs, root)
     report.errors += to_parse.errors
     unchanged.update(to_parse.unchanged)
     known = {**known, **to_parse.stats}
