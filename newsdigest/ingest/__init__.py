@@ -4,12 +4,13 @@ The package owns everything between a raw scraped file and its content file:
 - `seeds` and `formats/`: reading seed files of every format (text with a source
   profile, HTML pages, records files, wire copy) into Seeds, with their encodings,
   datelines and sign-offs;
-- `tagging`: the tag matcher; `parse`: Seeds to articles (tags, dates, front matter),
-  in one process or several;
+- `tagging`: the tag matcher; `parse`: Seeds to dated articles, in one process or
+  several, and each article's content file (tags, summary, front matter);
 - `pending`: which seeds need parsing at all (the stat cache and the run stamp);
 - `manifest`: `content/.ingest.json`, what ingest last wrote for each seed;
 - `placing`: which record entry, file and slug each article gets;
-- `write` and `safereplace`: writing content files durably, never over a hand edit.
+- `write` and `safereplace`: making and writing content files durably, never over a
+  hand edit (by the workers when there are many: the slugs are decided first).
 
 `ingest()` is the entry point: it reads everything it needs, then writes, and returns
 an IngestReport (the files written, the hand edits kept, notices and problems, and what
