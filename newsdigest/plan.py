@@ -94,10 +94,11 @@ def article_pages(site: Site, config: Config, out: _Pages) -> None:
     """One page per article, planned from its Facts: no article is loaded to plan it."""
     day_of = {d.url: d for d in site.days}
     load = site.articles.load
+    refs = [site.ref(n) for n in range(len(site.articles))] + [None]  # refs[-1]: past the oldest
     for n, i in enumerate(site.articles.ids):
         facts = site.facts[i]
         out.add(facts.url + "index.html", "article.html", facts.title, facts.url, description=facts.summary,
-                article=site.ref(n), previous=site.ref(n + 1), next=site.ref(n - 1) if n else None,
+                article=refs[n], previous=refs[n + 1], next=refs[n - 1] if n else None,
                 related=Articles(site.related[i], load), day=day_of[facts.day])
 
 
