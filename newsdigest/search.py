@@ -16,7 +16,8 @@ So the index is kept like the build cache, as a base and a delta:
   values so the source and tag counts stay right). search.js merges the two (Pagefind's
   `mergeIndex`) and drops the replaced base entries;
 - the base is made again, and the delta emptied, on a cold build and when the pages the
-  delta replaces pass `delta_limit` (2 % of the articles, at most 200).
+  delta replaces pass `delta_limit` (2 % of the articles, at most 200; none on a site
+  under 500 articles, which Pagefind indexes whole in under ~2 s of CPU).
 
 A delta.json always exists (with no pages when the base is new), so the search page never
 asks for a missing file. Each bundle is written beside the site (`site.pagefind/`,
@@ -53,6 +54,7 @@ DELTA_FILE = "delta.json"  # in DELTA_DIR: which base, the delta's pages, the ba
 STATE_FILE = "search.json"
 DELTA_SHARE = 0.02  # the delta may replace this share of the articles ...
 DELTA_MAX = 200     # ... and at most this many pages before the base is made again
+DELTA_MIN_ARTICLES = 500  # below this a whole index is cheap (under ~2 s of CPU): no delta
 # Written by Pagefind for its ready-made interfaces; the search page uses the JS API
 # (pagefind.js and its worker, the WebAssembly and the index) and none of these.
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
@@ -67,7 +69,10 @@ DELTA_UNUSED = ("pagefind.js", "pagefind-worker.js")
 def delta_limit(articles: int) -> int:
     """How many article pages the delta may replace (changed, added or deleted since the
     base was made) before the base is made again: a delta costs every query its metadata
-    and index chunk, and every build a run of Pagefind over its pages."""
+    and index chunk, and every build a run of Pagefind over its pages. A small site is
+    indexed whole on every change: the index is then exactly a cold build's."""
+    if articles < DELTA_MIN_ARTICLES:
+        return 0
     return min(DELTA_MAX, int(articles * DELTA_SHARE))
 
 
