@@ -79,7 +79,7 @@ def write_all(fd: int, data) -> None:
 
 
 def write_temp(path, data, sync: bool = True) -> str:
-    """Write data (bytes, or a list of bytes to write one after the other) in full to a
+    """Write data (bytes, or an iterable of bytes to write one after the other) in full to a
     temp file beside `path`, fsync'd unless `sync` is false, and return its name; on
     failure remove it and raise a DigestError naming `path`."""
     path = str(path)
@@ -92,7 +92,7 @@ def write_temp(path, data, sync: bool = True) -> str:
             os.makedirs(folder, exist_ok=True)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
         try:
-            for part in (data if isinstance(data, list) else [data]):
+            for part in ([data] if isinstance(data, (bytes, bytearray, memoryview)) else data):
                 write_all(fd, part)
             if sync:
                 os.fsync(fd)
@@ -101,6 +101,9 @@ def write_temp(path, data, sync: bool = True) -> str:
     except OSError as e:
         remove_quietly(tmp)
         raise DigestError(shown(path), f"cannot write: {e.strerror or e}") from e
+    except BaseException:  # data made as it is written (an iterator) failed, or Ctrl-C
+        remove_quietly(tmp)
+        raise
     return tmp
 
 

@@ -147,10 +147,11 @@ class NewSite:
 
 def update_site(out_dir: Path, changed: dict[str, bytes], removed) -> None:
     """Apply a small change set to an existing site. Every path is proven inside out_dir
-    first; then every file is written in full to a temp file beside its target and
-    fsync'd, and only when all are written are they renamed over the old files, so a
-    failed write (a full disk) leaves the whole old site. Everything was rendered before
-    this runs, so a failed build never gets here."""
+    first; then every file is written in full to a temp file beside its target, all of
+    them are flushed to disk at once (one syncfs: a day's batch changes ~270 files, and an
+    fsync each cost a second on disk), and only then are they renamed over the old files,
+    so a failed write (a full disk) leaves the whole old site. Everything was rendered
+    before this runs, so a failed build never gets here."""
     root = str(out_dir)
     targets = {rel: proven(root, rel) for rel in sorted(changed)}
     gone = {rel: proven(root, rel) for rel in sorted(removed)}
@@ -158,7 +159,9 @@ def update_site(out_dir: Path, changed: dict[str, bytes], removed) -> None:
     temps: dict[str, str] = {}
     try:
         for rel, dest in targets.items():
-            temps[rel] = write_temp(dest, changed[rel])
+            temps[rel] = write_temp(dest, changed[rel], sync=False)
+        if temps:
+            sync_file_system(root)
         for rel, dest in targets.items():
             try:
                 os.replace(temps.pop(rel), dest)
