@@ -1,4 +1,5 @@
-"""The one parallel map of newsdigest: work over [0, count) split across forked workers.
+"""The one parallel map of newsdigest: work over [0, count) split across forked workers,
+as a list (`parallel_map`) or range by range as the workers finish them (`parallel_iter`).
 
 Build and ingest use it for their heavy, independent steps (parsing articles, rendering
 pages, parsing seeds). The work is one value, a function with its inputs bound before the
@@ -10,7 +11,7 @@ from __future__ import annotations
 import gc
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 PARALLEL_MIN = 400  # below this many items, starting worker processes costs more than it saves
 CHUNKS_PER_JOB = 4  # ranges per worker: a slow range is balanced by the others
@@ -27,12 +28,21 @@ def parallel_map(work: Callable[[int, int], list], count: int, jobs: int,
     """`work(start, stop)` returns the results of items [start, stop); this returns the
     results of [0, count) in order, computed in `jobs` forked workers when there are at
     least `min_count` items and one process otherwise (or where fork does not exist)."""
+    return [r for part in parallel_iter(work, count, jobs, min_count) for r in part]
+
+
+def parallel_iter(work: Callable[[int, int], list], count: int, jobs: int,
+                  min_count: int = PARALLEL_MIN) -> Iterator[list]:
+    """parallel_map as it goes: yields each range's results (a list) in order, as soon as
+    that range is done, so the caller can use them while the workers compute the rest."""
     if jobs <= 1 or count < max(min_count, 1):
-        return work(0, count)
+        yield work(0, count)
+        return
     import multiprocessing  # 10 ms to import: only when there is work to share
 
     if "fork" not in multiprocessing.get_all_start_methods():
-        return work(0, count)
+        yield work(0, count)
+        return
     step = -(-count // (jobs * CHUNKS_PER_JOB))
     ranges = [(i, min(i + step, count)) for i in range(0, count, step)]
     # Objects from before the fork go to the permanent generation: the children's
@@ -43,16 +53,25 @@ def parallel_map(work: Callable[[int, int], list], count: int, jobs: int,
         # and everything bound in it are not pickled.
         with multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker, initargs=(work,)) as pool:
             workers = {p.pid for p in multiprocessing.active_children()}
-            pending = pool.map_async(_run_range, ranges)
-            while not pending.ready():
-                pending.wait(WATCH_SECONDS)
-                # A pool replaces a worker that died (kill -9, out of memory) but never
-                # hands its range to anyone: without this the map would wait forever.
-                if {p.pid for p in multiprocessing.active_children()} - workers:
-                    raise RuntimeError("a worker process stopped unexpectedly (killed, or out of memory?)")
-            return [r for part in pending.get() for r in part]
+            results = pool.imap(_run_range, ranges)
+            for _ in ranges:
+                yield _next_result(results, workers)
     finally:
         gc.unfreeze()
+
+
+def _next_result(results, workers: set) -> list:
+    """The next range's results, checking every WATCH_SECONDS that no worker died: a pool
+    replaces a worker that died (kill -9, out of memory) but never hands its range to
+    anyone, so without this the map would wait forever."""
+    import multiprocessing
+
+    while True:
+        try:
+            return results.next(WATCH_SECONDS)
+        except multiprocessing.TimeoutError:
+            if {p.pid for p in multiprocessing.active_children()} - workers:
+                raise RuntimeError("a worker process stopped unexpectedly (killed, or out of memory?)") from None
 
 
 # In a worker process only: the work it was forked with (set by _start_worker).

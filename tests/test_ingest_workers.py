@@ -1,12 +1,14 @@
-"""Ingest on several cores (issue 11's speed): a large records file read in shares, then the
-content files made and written by the worker processes themselves once every slug is
-decided. Real forked workers, in-process so the split size can be lowered; the result must
-be what one process gives, down to the ingest record."""
+"""Ingest on several cores (issue 11's speed): a large records file read in shares, then,
+once every slug is decided, the content files made (tags, front matter) by the worker
+processes and written by the main one as they come. Real forked workers, in-process so the
+split size can be lowered; the result must be what one process gives, down to the ingest
+record."""
 import json
 import os
 import shutil
 
 from newsdigest.config import load_config
+import newsdigest.ingest
 from newsdigest.ingest import ingest, pending, write
 from newsdigest.parallel import PARALLEL_MIN
 
@@ -44,34 +46,38 @@ def content_tree(root):
     return {p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
 
 
-def writers(log):
-    """The process ids that created content files, from the log that `logged` appends to."""
+def pids(log):
+    """The process ids a log of `logged` calls holds."""
     return {int(pid) for pid in log.read_text().split()} if log.exists() else set()
 
 
-def test_workers_read_shares_and_write_their_own_files_giving_what_one_process_gives(project, tmp_path,
-                                                                                       monkeypatch):
+def logged(fn, log):
+    """fn, appending the calling process's id to log first (forked workers inherit it)."""
+    def call(*args, **kwargs):
+        with open(log, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        return fn(*args, **kwargs)
+    return call
+
+
+def test_workers_read_shares_and_make_the_files_giving_what_one_process_gives(project, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
     seeds = project / "seeds" / "kcna.jsonl"
     records = corpus()
     seeds.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     two = tmp_path / "two"
     shutil.copytree(project, two)
-    log = tmp_path / "writers.log"
-    create_new = write.create_new
-
-    def logged(path, data, sync=True):  # forked workers inherit this patch
-        with open(log, "a") as f:
-            f.write(f"{os.getpid()}\n")
-        return create_new(path, data, sync)
-
-    monkeypatch.setattr(write, "create_new", logged)
+    makers, writers = tmp_path / "makers.log", tmp_path / "writers.log"
+    monkeypatch.setattr(newsdigest.ingest, "content_file", logged(newsdigest.ingest.content_file, makers))
+    monkeypatch.setattr(write, "create_new", logged(write.create_new, writers))
     one_report = ingest(load_config(project / "config.yaml"), jobs=1)
-    assert writers(log) == {os.getpid()}
-    log.unlink()
+    assert pids(makers) == pids(writers) == {os.getpid()}
+    makers.unlink(), writers.unlink()
     monkeypatch.setattr(pending, "RECORDS_SPLIT_BYTES", 100)  # read in two shares
     two_report = ingest(load_config(two / "config.yaml"), jobs=2)
-    assert writers(log) and os.getpid() not in writers(log)  # the workers wrote every file
+    # The workers tagged and emitted every file; this process wrote them.
+    assert pids(makers) and os.getpid() not in pids(makers)
+    assert pids(writers) == {os.getpid()}
 
     assert content_tree(two) == content_tree(project)
     assert len(two_report.written) == len(records) - 1

@@ -9,7 +9,7 @@ from functools import partial
 
 import pytest
 
-from newsdigest.parallel import PARALLEL_MIN, parallel_map
+from newsdigest.parallel import PARALLEL_MIN, parallel_iter, parallel_map
 
 
 def _squares_with_pid(items, lock, start, stop):
@@ -52,4 +52,33 @@ def test_a_worker_killed_mid_range_is_an_error_not_a_wait_forever():
     started = time.monotonic()
     with pytest.raises(RuntimeError, match="a worker process stopped unexpectedly"):
         parallel_map(partial(_dies_on_the_last_range, 1000), 1000, jobs=2)
+    assert time.monotonic() - started < 30
+
+
+def _last_range_waits_for(flag, count, start, stop):
+    """The last range waits (up to 10 s) until the caller has the first range's results."""
+    if stop == count:
+        deadline = time.monotonic() + 10
+        while not flag.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return ["first range seen before the last was done" if flag.exists() else "waited in vain"]
+    return list(range(start, stop))
+
+
+def test_the_iterator_yields_each_range_in_order_while_the_workers_go_on(tmp_path):
+    flag = tmp_path / "first-range-arrived"
+    parts = []
+    for part in parallel_iter(partial(_last_range_waits_for, flag, 1000), 1000, jobs=2):
+        parts.append(part)
+        flag.touch()
+    # A map that returns only when every worker is done would make the last range wait in vain.
+    assert parts[-1] == ["first range seen before the last was done"]
+    assert [r for part in parts[:-1] for r in part] == list(range(len(parts[0]) * (len(parts) - 1)))
+
+
+def test_a_worker_killed_mid_range_fails_the_iterator_too():
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="a worker process stopped unexpectedly"):
+        for _ in parallel_iter(partial(_dies_on_the_last_range, 1000), 1000, jobs=2):
+            pass
     assert time.monotonic() - started < 30

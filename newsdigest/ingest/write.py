@@ -1,6 +1,8 @@
-"""Writing content files: only where the file is still ingest's to write, and durably;
-made and written by `jobs` processes when there are many (the slugs are decided by then:
-each process makes and writes its own share of the files, and nothing else).
+"""Writing content files: only where the file is still ingest's to write, and durably.
+When there are many, `jobs` worker processes make them (tags, front matter: the slugs are
+decided by then) and this process writes each range of them as soon as it is made, while
+the workers make the rest (file creation is kernel work that several writers in the same
+folders do not share out: it is overlapped with the tagging instead).
 
 Durability (issue 14: a power cut must never leave a half-written content file that a
 later ingest keeps as a hand edit). Each file is written in full beside its target and
@@ -20,12 +22,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import chain
 from pathlib import Path
 
 from ..content import split_front_matter
 from ..errors import DigestError, printable
 from ..files import sync_file_system
-from ..parallel import parallel_map
+from ..parallel import parallel_iter
 from .parse import Parsed, sha, shown_seed
 from .safereplace import create_new, replace_unless_edited
 
@@ -52,9 +55,10 @@ def write_articles(plans: list, make_file: Callable[[Parsed, str], tuple[dict, s
     """Each planned (article, slug)'s content file, made by `make_file` (parse.content_file
     with its tag matcher bound) and written unless it already holds those bytes or an
     editor's; then, when any was written, one syncfs."""
-    work = partial(_write_range, plans, make_file, record_of, existing, content_dir)
+    made_files = chain.from_iterable(parallel_iter(partial(_make_range, plans, make_file), len(plans), jobs))
     out = Written()
-    for (p, slug), (rel, record, outcome, made, stat) in zip(plans, parallel_map(work, len(plans), jobs)):
+    for (p, slug), made in zip(plans, made_files):
+        rel, record, outcome, stat = _write_planned(p, slug, made, record_of.get(p.seed_name), existing, content_dir)
         target = os.path.join(content_dir, rel)
         if outcome is None:
             out.same += 1
@@ -75,16 +79,14 @@ def write_articles(plans: list, make_file: Callable[[Parsed, str], tuple[dict, s
     return out
 
 
-def _write_range(plans: list, make_file, record_of: dict, existing, content_dir: Path, start: int, stop: int) -> list:
-    return [_write_planned(p, slug, make_file, record_of.get(p.seed_name), existing, content_dir)
-            for p, slug in plans[start:stop]]
+def _make_range(plans: list, make_file, start: int, stop: int) -> list:
+    return [make_file(p, slug) for p, slug in plans[start:stop]]
 
 
-def _write_planned(p: Parsed, slug: str, make_file, entry: dict | None, existing, content_dir: Path):
-    """(content path, record entry, _write_one's outcome, (front matter, text) when
-    written, the file's stat unless it was already right) of one planned article."""
-    meta, text = make_file(p, slug)
-    data = text.encode("utf-8")
+def _write_planned(p: Parsed, slug: str, made: tuple[dict, str], entry: dict | None, existing, content_dir: Path):
+    """(content path, record entry, _write_one's outcome, the file's stat unless it was
+    already right) of one planned article whose (front matter, text) is `made`."""
+    data = made[1].encode("utf-8")
     rel = entry["content"] if entry else f"{p.year_month[0]}/{p.year_month[1]}/{slug}.md"
     target = os.path.join(content_dir, rel)
     record = {"seed_sha": p.seed_sha, "id": p.id, "slug": slug, "content": rel, "written_sha": sha(data)}
@@ -92,11 +94,11 @@ def _write_planned(p: Parsed, slug: str, make_file, entry: dict | None, existing
         record["first_seen"] = p.first_seen
     outcome = _write_one(target, data, _current(target) if rel in existing else None, entry)
     if outcome is None:
-        return rel, record, None, None, None
+        return rel, record, None, None
     if not outcome:
         # An adopted file (its record lost) may hold edits: treat it as edited from now on.
         record["written_sha"] = entry.get("written_sha") if entry else ""
-    return rel, record, outcome, (meta, text) if outcome else None, _stat(target)
+    return rel, record, outcome, _stat(target)
 
 
 def _write_one(target: str, data: bytes, current: bytes | None, entry: dict | None):
