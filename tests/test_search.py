@@ -201,6 +201,18 @@ def test_a_lost_index_is_written_again(project):
     assert entry(project / "site")["languages"]["en"]["page_count"] == 7
 
 
+def test_a_lost_delta_file_is_written_again(project):
+    # Without delta.json the search page cannot start: a build that would stop at the
+    # stamp goes on and writes it (and, the base being as recorded, keeps the base).
+    delta = project / "site" / "pagefind-delta" / "delta.json"
+    written = delta.read_bytes()
+    base = (project / "site" / "pagefind").stat().st_ino
+    shutil.rmtree(delta.parent)
+    proc = run_build(project, "--debug")
+    assert proc.returncode == 0 and "search index (unchanged)" not in proc.stderr
+    assert delta.read_bytes() == written and (project / "site" / "pagefind").stat().st_ino == base
+
+
 def test_a_stale_index_is_not_trusted(project):
     # An index from other pages (here: the one of a build that was interrupted after
     # writing pages) no longer matches what .cache/search.json recorded: re-indexed.
