@@ -34,7 +34,7 @@ from .output import (NewSite, begin_writing, done_writing, output_stats, outside
                      was_interrupted)
 from .parallel import parallel_map
 from .plan import plan_site
-from .search import update_index
+from .search import search_bundles_present, update_index
 
 
 IN_PLACE_LIMIT = 0.25  # above this share of files changed, assemble a whole new tree instead
@@ -239,7 +239,7 @@ def unchanged_report(config: Config, stamp: str, now: datetime, last: LastOutput
     out = config.output_dir
     if (stamp_holds(previous, stamp, now.timestamp()) and not last.interrupted and last.recorded
             and last.present == last.recorded and (out / "index.html").is_file()
-            and (not config.search or (out / "pagefind" / "pagefind-entry.json").is_file())):
+            and (not config.search or search_bundles_present(out))):
         return BuildReport(previous["articles"], previous["tags"], previous["pages"], 0,
                            time.perf_counter() - lap.times[0][1], out, lap.stages(), tuple(last.notices))
     return None
@@ -457,8 +457,8 @@ def stamp_fields(stamp: str, content: Content, site, outputs, now: datetime, dra
     }
 
 
-def search_lap(reindexed: bool) -> str:
-    return "search index" + (" (re-indexed)" if reindexed else " (unchanged)")
+def search_lap(what: str) -> str:
+    return f"search index ({what})"  # what update_index did: unchanged, re-indexed, delta of N pages
 
 
 def article_files(pages, files: dict) -> dict[str, str]:

@@ -273,8 +273,9 @@ def decorate(page: bytes, errors: list[DigestError]) -> bytes:
     return page
 
 
-# The search bundle's data (site/pagefind/): gzipped binary that pagefind.js fetches and
-# unpacks itself, as GitHub Pages serves it (wasm.*.pagefind is compressed, not raw wasm).
+# The search bundles' data (site/pagefind/ and site/pagefind-delta/): gzipped binary that
+# pagefind.js fetches and unpacks itself, as GitHub Pages serves it (wasm.*.pagefind is
+# compressed, not raw wasm).
 PAGEFIND_DATA = (".pf_meta", ".pf_index", ".pf_fragment", ".pf_filter", ".pagefind")
 
 

@@ -392,3 +392,143 @@ def test_a_site_without_articles_has_no_search_page_box_or_index(tmp_path):
     write_article(project, "first", "The first story", "About ferries.\n")
     assert run_build(project).returncode == 0
     assert entry(site)["languages"]["en"]["page_count"] == 1 and (site / "search" / "index.html").is_file()
+
+
+# ------------------------------------------------------------------ base and delta
+# At 500 articles (the fewest with a delta) it may replace 2 % of them, 10 pages, before the
+# base is made again.
+DELTA_ARTICLES = 500
+FERRIES = (10, 20, 30)  # base articles that mention ferries, besides the edited and the new one
+
+
+def story_date(i: int) -> str:
+    return f"2024-01-{1 + i % 28:02d}T{i // 28 % 24:02d}:00:00+09:00"  # distinct for i < 672
+
+
+def write_story(project: Path, i: int, words: str) -> None:
+    write_article(project, f"story-{i}", f"Story {i}", f"Paragraph of story {i} about harbours{words}.\n",
+                  date=story_date(i), tags=(("Ports", "Culture")[i % 2],))
+
+
+def delta_project(dest: Path) -> Path:
+    project = searchable_project(dest)
+    shutil.rmtree(project / "content")
+    for i in range(DELTA_ARTICLES):
+        write_story(project, i, " and zeppelins" if i in (5, 8) else " and ferries" if i in FERRIES else "")
+    return project
+
+
+def bundle_inodes(site: Path, folder: str = "pagefind") -> dict:
+    return {p.relative_to(site).as_posix(): (p.stat().st_ino, p.read_bytes())
+            for p in sorted((site / folder).rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def delta_site(tmp_path_factory):
+    """A 500-article site, indexed; then story 5 edited (zeppelins -> lighthouses, ferries),
+    story 8 deleted and a newest story added: the build makes a delta of those pages."""
+    project = delta_project(tmp_path_factory.mktemp("delta") / "project")
+    assert "search index (re-indexed)" in stage_names(run(project))
+    base = bundle_inodes(project / "site")
+    fragments = json.loads((project / ".cache" / "search.json").read_text())["base"]["pages"]
+    write_story(project, 5, " and lighthouses and ferries")
+    (project / "content" / "2024" / "01" / "story-8.md").unlink()
+    write_article(project, "newest", "The newest story", "Ferries and harbours on the first of February.\n",
+                  date="2024-02-01T09:00:00+09:00", tags=("Ports",))
+    report = run(project)
+    return project, base, fragments, stage_names(report)
+
+
+def test_a_small_change_rebuilds_only_the_delta(delta_site):
+    project, base, fragments, stages = delta_site
+    site = project / "site"
+    [lap] = [s for s in stages if s.startswith("search index")]
+    assert lap.startswith("search index (delta of ") and lap != "search index (delta of 0 pages)"
+    assert bundle_inodes(site) == base  # the base bundle's files untouched
+    delta = json.loads((site / "pagefind-delta" / "delta.json").read_text(encoding="utf-8"))
+    assert delta["base"] == [entry(site)["languages"]["en"]["hash"]]
+    old = {rel: fragments[f"2024/01/{story_date(i)[8:10]}/story-{i}/index.html"][1] for rel, i in (("5", 5), ("8", 8))}
+    assert {old["5"], old["8"]} <= set(delta["replaced"])
+    assert delta["replaced"][old["8"]] == {"source": ["Test Wire"], "tag": ["Ports"]}
+    urls = {read_fragment(site / "pagefind-delta" / "fragment" / f"{i}.pf_fragment")["url"]: i for i in delta["pages"]}
+    assert "/2024/01/06/story-5/" in urls and "/2024/02/01/newest/" in urls and "/2024/01/09/story-8/" not in urls
+    assert delta["pages"][urls["/2024/02/01/newest/"]] == 1706745600  # its date, for the date sort
+    # The delta needs no script or WebAssembly of its own: the base's run it.
+    assert not list((site / "pagefind-delta").glob("*.js")) and not list((site / "pagefind-delta").glob("wasm.*"))
+    assert check_site(site, FIXTURE_BASE_URL) == []
+    assert stage_names(run(project)) == ["stamp"]  # no change: nothing indexed
+
+
+def test_the_search_page_merges_the_delta_and_drops_what_it_replaces(delta_site):
+    site = delta_site[0] / "site"
+    found = search_in_chromium(site, "lighthouses")
+    assert found["errors"] == [] and [r["href"] for r in found["results"]] == [BASE_PATH + "2024/01/06/story-5/"]
+    # The edited story's old word and the deleted story (both said zeppelins) are gone.
+    gone = search_in_chromium(site, "zeppelins")
+    assert gone["errors"] == [] and gone["results"] == []
+
+
+def test_a_date_sort_is_in_date_order_across_base_and_delta(delta_site):
+    site = delta_site[0] / "site"
+    result = search_in_chromium(site, "ferries", "--sort", "new")
+    assert result["errors"] == [] and result["url"].endswith("sort=new")
+    newest_first = ["2024/02/01/newest/"] + [f"2024/01/{story_date(i)[8:10]}/story-{i}/" for i in (20, 10, 5, 30)]
+    assert [r["href"] for r in result["results"]] == [BASE_PATH + u for u in newest_first]
+    assert result["status"] == "5 articles match “ferries”."
+
+
+def test_counts_leave_out_what_the_delta_replaces(delta_site):
+    # 500 stories - story 8 + the newest: each page once in the count, the lists and the
+    # oldest-first order (story 5, in the delta, comes third among the Culture stories).
+    site = delta_site[0] / "site"
+    result = search_in_chromium(site, "harbours", "--sort", "old", "--filter", "tag=Culture")
+    half = DELTA_ARTICLES // 2
+    assert result["errors"] == [] and result["firstStatus"] == f"{DELTA_ARTICLES} articles match “harbours”."
+    assert result["filterOptions"] == {"source": [f"Test Wire ({DELTA_ARTICLES})"],
+                                       "tag": [f"Culture ({half})", f"Ports ({half})"]}
+    oldest_culture = [f"{BASE_PATH}2024/01/{story_date(i)[8:10]}/story-{i}/" for i in sorted(
+        range(1, DELTA_ARTICLES, 2), key=lambda i: story_date(i))[:10]]
+    assert [r["href"] for r in result["results"]] == oldest_culture and result["more"]
+    assert result["status"] == f"{half} articles match “harbours”."
+
+
+def test_check_verifies_the_delta(delta_site, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(delta_site[0] / "site", site)
+    delta_file = site / "pagefind-delta" / "delta.json"
+    delta = json.loads(delta_file.read_text(encoding="utf-8"))
+    fragment = sorted((site / "pagefind-delta" / "fragment").iterdir())[0]
+    fragment.unlink()
+    delta_file.write_text(json.dumps(dict(delta, replaced={})), encoding="utf-8")
+    # Without what it replaces, the delta's two new pages (story 5's new version, the newest
+    # story) come on top of the base's 500.
+    assert check_site(site, FIXTURE_BASE_URL) == [
+        f"pagefind-delta/fragment/{fragment.name}: missing (the search index of search/index.html needs it)",
+        f"pagefind/pagefind-entry.json: indexes {DELTA_ARTICLES + 2} pages but {DELTA_ARTICLES} pages are marked "
+        "data-pagefind-body (the index is out of date: build again)"]
+    delta_file.write_text(json.dumps(dict(delta, base=["en_0000000000"])), encoding="utf-8")
+    assert check_site(site, FIXTURE_BASE_URL) == [
+        f"pagefind-delta/delta.json: belongs to another base index (en_0000000000, not {delta['base'][0]}): build again"]
+    shutil.rmtree(site / "pagefind-delta")
+    assert check_site(site, FIXTURE_BASE_URL) == [
+        "search/index.html: broken link delta.json (search delta /repo/pagefind-delta/) "
+        "(→ /repo/pagefind-delta/delta.json)"]
+
+
+def test_past_the_limit_the_base_is_made_again_and_the_delta_emptied(delta_site, tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(delta_site[0], project)
+    site = project / "site"
+    base_inode = (site / "pagefind").stat().st_ino
+    for i in range(40, 50):  # 10 more edits: past 10 pages
+        write_story(project, i, " and bicycles")
+    assert "search index (re-indexed)" in stage_names(run(project))
+    assert (site / "pagefind").stat().st_ino != base_inode
+    delta = json.loads((site / "pagefind-delta" / "delta.json").read_text(encoding="utf-8"))
+    assert delta == {"base": [entry(site)["languages"]["en"]["hash"]], "pages": {}, "replaced": {}}
+    assert sorted(p.name for p in (site / "pagefind-delta").iterdir()) == ["delta.json"]
+    cold = tmp_path / "cold"
+    shutil.copytree(project, cold, ignore=shutil.ignore_patterns("site", ".cache", "site.*"))
+    run(cold)
+    assert bundle_files(site) == bundle_files(cold / "site")
+    assert (site / "pagefind-delta" / "delta.json").read_bytes() == (cold / "site" / "pagefind-delta" / "delta.json").read_bytes()

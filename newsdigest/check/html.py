@@ -32,6 +32,7 @@ class PageParser(HTMLParser):
         self.og_type = None
         self.json_ld = []       # text of each <script type="application/ld+json">
         self.search_bundle = None  # data-search-bundle: the Pagefind bundle the page loads
+        self.search_delta = None   # data-search-delta: the delta bundle merged into it
         self.indexed = False       # data-pagefind-body: the page is in the search index
         self._in = None         # "title", "style" or "json_ld" while inside one
 
@@ -45,6 +46,7 @@ class PageParser(HTMLParser):
             self.css.append(a["style"])
         if "data-search-bundle" in a:
             self.search_bundle = a["data-search-bundle"]
+            self.search_delta = a.get("data-search-delta")
         if "data-pagefind-body" in a:
             self.indexed = True
         if tag == "html" and self.html_lang is None:
