@@ -4,12 +4,13 @@ The package owns everything between a raw scraped file and its content file:
 - `seeds` and `formats/`: reading seed files of every format (text with a source
   profile, HTML pages, records files, wire copy) into Seeds, with their encodings,
   datelines and sign-offs;
-- `tagging`: the tag matcher; `parse`: Seeds to articles (tags, dates, front matter),
-  in one process or several;
+- `tagging`: the tag matcher; `parse`: Seeds to dated articles, in one process or
+  several, and each article's content file (tags, summary, front matter);
 - `pending`: which seeds need parsing at all (the stat cache and the run stamp);
 - `manifest`: `content/.ingest.json`, what ingest last wrote for each seed;
 - `placing`: which record entry, file and slug each article gets;
-- `write` and `safereplace`: writing content files durably, never over a hand edit.
+- `write` and `safereplace`: making and writing content files durably, never over a
+  hand edit (by the workers when there are many: the slugs are decided first).
 
 `ingest()` is the entry point: it reads everything it needs, then writes, and returns
 an IngestReport (the files written, the hand edits kept, notices and problems, and what
@@ -19,13 +20,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from ..config import Config
 from ..errors import DigestError, shown
 from ..files import scan_tree
 from .manifest import MANIFEST, load_manifest, merged_manifest, records_by_file, save_manifest
-from .parse import parse_pending, prior_from
+from .parse import content_file, parse_pending, prior_from
 from .pending import (STAMP, STAT_CACHE, load_cache, read_pending, recheck_done, save_cache, scan_seeds,
                       seeds_stamp, settled_stat_cache, sort_by_stat)
 from .placing import assign_slugs, match_records, one_per_article
@@ -97,6 +99,16 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     return report
 
 
+def _content_file_maker(config: Config, plans: list):
+    """parse.content_file with the tag matcher bound, built (60 ms) only when there are
+    files to make, and before any writing process forks: each inherits it."""
+    if not plans:
+        return None
+    from .tagging import build_matcher
+
+    return partial(content_file, build_matcher(config))
+
+
 def _ingest_pending(config: Config, jobs: int, seeds: list, known: dict, done: list, pending: list,
                     report: IngestReport) -> tuple[dict, list]:
     """Parse, place and write the pending seeds into `report`: (the stat cache to keep,
@@ -107,7 +119,7 @@ def _ingest_pending(config: Config, jobs: int, seeds: list, known: dict, done: l
     report.notices += notices
     records_of = records_by_file(manifest)  # records file name -> {key: entry}
     unchanged, more = recheck_done(done, seeds, manifest, records_of, known, existing)
-    to_parse = read_pending(pending + more, manifest, records_of, known, existing, jobs, root)
+    to_parse = read_pending(pending + more, manifest, known, existing, jobs, root)
     report.errors += to_parse.errors
     unchanged.update(to_parse.unchanged)
     known = {**known, **to_parse.stats}
@@ -124,7 +136,8 @@ def _ingest_pending(config: Config, jobs: int, seeds: list, known: dict, done: l
     plans = assign_slugs(unique, manifest, record_of, existing, content_dir)
     # Relative to the project, like `seeds/x.txt` in the same messages, wherever we run from.
     content_prefix = Path(os.path.relpath(content_dir, root)).as_posix() + "/"
-    written = write_articles(plans, record_of, existing, content_dir, content_prefix)
+    written = write_articles(plans, _content_file_maker(config, plans), record_of, existing, content_dir,
+                             content_prefix, jobs)
     report.written, report.fresh, report.kept_edits = written.written, written.fresh, written.kept_edits
     report.unchanged = len(unchanged) + written.same
     for rel, stat in written.listed.items():

@@ -1,6 +1,7 @@
-"""Parsing seeds into articles: a seed file's Seeds (read by `readers.read_seeds`) tagged,
-dated by the undated policy and emitted as a content file with a provisional slug, in
-one process or spread over `jobs` processes. Pure work: nothing here writes a file."""
+"""Parsing seeds into articles: a seed file's Seeds (read by `readers.read_seeds`) dated
+by the undated policy, with the id and slug that placing decides by, in one process or
+spread over `jobs` processes; and, once its slug is decided, an article's content file
+(tags, summary, front matter: `content_file`). Pure work: nothing here writes a file."""
 from __future__ import annotations
 
 import hashlib
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..content import article_id, front_matter_text, make_summary
@@ -16,19 +18,22 @@ from ..markup import paragraphs_to_markdown
 from ..parallel import parallel_map
 from ..slugs import article_slug
 
+if TYPE_CHECKING:  # seeds is ingest-only: a run with no new seed never imports it
+    from .seeds import Seed
+
 
 @dataclass(frozen=True)
 class Parsed:
-    """A seed read and tagged: everything for its content file except the slug."""
+    """A seed read and dated: what placing decides its file and slug by, and the Seed its
+    content file is made from once the slug is decided (`content_file`)."""
 
     seed_name: str  # its key in the ingest record: file name, or `name#line` for a record
     seed_sha: str
     id: str
-    title: str
-    meta: dict
+    date: str  # ISO 8601, as in its front matter
     year_month: tuple[str, str]
     base_slug: str  # from the title; the final slug may get a -2 suffix
-    text: str  # the whole content file, with base_slug as its slug (emitted in the worker)
+    seed: Seed
     first_seen: str | None = None  # ISO time ingest first saw an undated seed (its date)
 
 
@@ -95,7 +100,7 @@ def _file_seeds(path: Path, raw: bytes | None, config: Config, part: tuple[int, 
     return read_records(path, config, Path(path).read_bytes(), part)
 
 
-def parse_seeds(path: Path, raw: bytes | None, config: Config, matcher, prior: Prior,
+def parse_seeds(path: Path, raw: bytes | None, config: Config, prior: Prior,
                 part: tuple[int, int] | None = None) -> FileResult:
     """A seed file's articles; `part` (i, k): every k-th record of a large records file,
     whose bytes this process then reads itself (rather than have them sent to it)."""
@@ -125,7 +130,7 @@ def parse_seeds(path: Path, raw: bytes | None, config: Config, matcher, prior: P
         except DigestError as e:
             result.errors.append(e)
             continue
-        result.parsed.append(_parsed(seed, key, seed_sha, matcher, first_seen))
+        result.parsed.append(_parsed(seed, key, seed_sha, first_seen))
     return result
 
 
@@ -154,48 +159,39 @@ def _undated_date(path: Path, seed, config: Config):
                         f"the seed states no date (source {profile.name!r} has undated: {profile.undated})")
 
 
-def _parsed(seed, key: str, seed_sha: str, matcher, first_seen: str | None) -> Parsed:
+def _parsed(seed, key: str, seed_sha: str, first_seen: str | None) -> Parsed:
     aid = article_id(seed.source, seed.date, seed.title)
+    return Parsed(key, seed_sha, aid, seed.date.isoformat(), (f"{seed.date.year:04d}", f"{seed.date.month:02d}"),
+                  article_slug(seed.title, f"article-{aid[:8]}"), seed, first_seen)
+
+
+def content_file(matcher, p: Parsed, slug: str) -> tuple[dict, str]:
+    """(front matter, whole text) of the article's content file with its final slug:
+    tagged by `matcher` (tagging.build_matcher)."""
+    seed = p.seed
     meta = {
         "title": seed.title,
-        "date": seed.date.isoformat(),
+        "date": p.date,
         "source": seed.source,
         "reporters": list(seed.reporters),
         "tags": list(matcher.assign(seed.title, seed.paragraphs)),
         "summary": make_summary(seed.paragraphs),
-        "slug": None,  # decided once every seed is read
-        "id": aid,
-        "seed": key,
+        "slug": slug,
+        "id": p.id,
+        "seed": p.seed_name,
     }
     if seed.url:
         meta["url"] = seed.url
-    body = paragraphs_to_markdown(seed.paragraphs)
-    base_slug = article_slug(seed.title, f"article-{aid[:8]}")
-    return Parsed(key, seed_sha, aid, seed.title, meta,
-                  (f"{seed.date.year:04d}", f"{seed.date.month:02d}"), base_slug,
-                  front_matter_text(dict(meta, slug=base_slug), body), first_seen)
+    return meta, front_matter_text(meta, paragraphs_to_markdown(seed.paragraphs))
 
 
-def with_slug(p: Parsed, slug: str) -> str:
-    """The content file with its final slug: only the `slug:` line is emitted again."""
-    if slug == p.base_slug:
-        return p.text
-    head, _, rest = p.text.partition("\nslug: ")
-    slug_line = front_matter_text({"slug": slug}, "").split("\n")[1]
-    return f"{head}\n{slug_line}\n{rest.split(chr(10), 1)[1]}"
-
-
-def _parse_range(config: Config, matcher, prior: Prior, items, start: int, stop: int) -> list[FileResult]:
-    return [parse_seeds(path, raw, config, matcher, prior, part) for path, raw, part in items[start:stop]]
+def _parse_range(config: Config, prior: Prior, items, start: int, stop: int) -> list[FileResult]:
+    return [parse_seeds(path, raw, config, prior, part) for path, raw, part in items[start:stop]]
 
 
 def parse_all(config: Config, items, jobs: int, prior: Prior) -> list[FileResult]:
     """parse_seeds of every (path, bytes, part) in items, in their order."""
-    if not items:
-        return []  # building the tag matcher alone costs 60 ms
-    from .tagging import build_matcher
-    # Built once, before any worker forks: each inherits it.
-    work = partial(_parse_range, config, build_matcher(config), prior, items)
+    work = partial(_parse_range, config, prior, items)
     # The parts of a large records file are worth workers however few they are.
     fewest = 1 if any(part is not None for _, _, part in items) else 200
     return parallel_map(work, len(items), jobs, min_count=fewest)

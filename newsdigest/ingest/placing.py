@@ -63,7 +63,7 @@ def assign_slugs(unique: list, manifest: dict, record_of: dict, existing, conten
         taken[entry["slug"]] = entry["id"]
     existing_files = {rel.rsplit("/", 1)[-1][:-3] for rel in existing}
     plans = []
-    for p in sorted(unique, key=lambda p: (p.meta["date"], p.id)):
+    for p in sorted(unique, key=lambda p: (p.date, p.id)):
         entry = record_of.get(p.seed_name)
         if entry:
             # The same seed file is the same article even when its title was corrected

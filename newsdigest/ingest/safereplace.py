@@ -17,7 +17,7 @@ import os
 import signal
 import time
 
-from ..files import write_atomic
+from ..files import write_atomic, write_temp
 from ..output import _exchange
 
 
@@ -25,16 +25,14 @@ def create_new(path: str, data: bytes, sync: bool = True) -> bool:
     """Write a file that does not exist yet; False, writing nothing, when one appeared in
     the meantime (an editor created it: theirs is kept). `sync` false: no fsync of its
     own (the caller flushes many files at once)."""
-    tmp = _beside(path)
-    write_atomic(tmp, data, sync)
+    tmp = write_temp(path, data, sync)  # a dot-file beside path: never read as content
     return _link_or_drop(tmp, path)
 
 
 def replace_unless_edited(path: str, data: bytes, expected_sha: str, sync: bool = True) -> bool:
     """Replace path with data only if its bytes still hash to expected_sha (SHA-1);
     False when they differ, leaving the editor's bytes in place. `sync` as for create_new."""
-    tmp = _beside(path)
-    write_atomic(tmp, data, sync)
+    tmp = write_temp(path, data, sync)  # a dot-file beside path: never read as content
     if not _exchange(tmp, path):
         if not os.path.exists(path):  # deleted meanwhile: nothing to keep
             return _link_or_drop(tmp, path)
@@ -162,11 +160,6 @@ def _link_or_drop(tmp: str, path: str) -> bool:
         return False
     finally:
         os.unlink(tmp)
-
-
-def _beside(path: str) -> str:
-    folder, name = os.path.split(path)
-    return os.path.join(folder, f".{name}.ingest{os.getpid()}")  # a dot-file: never read as content
 
 
 def _read(path: str) -> bytes:

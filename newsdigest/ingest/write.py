@@ -1,4 +1,6 @@
-"""Writing content files: only where the file is still ingest's to write, and durably.
+"""Writing content files: only where the file is still ingest's to write, and durably;
+made and written by `jobs` processes when there are many (the slugs are decided by then:
+each process makes and writes its own share of the files, and nothing else).
 
 Durability (issue 14: a power cut must never leave a half-written content file that a
 later ingest keeps as a hand edit). Each file is written in full beside its target and
@@ -15,13 +17,16 @@ fails raises before the record is written, as a failed fsync did.)
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from ..content import split_front_matter
 from ..errors import DigestError, printable
 from ..files import sync_file_system
-from .parse import sha, shown_seed, with_slug
+from ..parallel import parallel_map
+from .parse import Parsed, sha, shown_seed
 from .safereplace import create_new, replace_unless_edited
 
 
@@ -42,37 +47,56 @@ class Written:
     listed: dict = field(default_factory=dict)
 
 
-def write_articles(plans: list, record_of: dict, existing, content_dir: Path, content_prefix: str) -> Written:
+def write_articles(plans: list, make_file: Callable[[Parsed, str], tuple[dict, str]], record_of: dict,
+                   existing, content_dir: Path, content_prefix: str, jobs: int) -> Written:
+    """Each planned (article, slug)'s content file, made by `make_file` (parse.content_file
+    with its tag matcher bound) and written unless it already holds those bytes or an
+    editor's; then, when any was written, one syncfs."""
+    work = partial(_write_range, plans, make_file, record_of, existing, content_dir)
     out = Written()
-    for p, slug in plans:
-        text = with_slug(p, slug)
-        data = text.encode("utf-8")
-        entry = record_of.get(p.seed_name)
-        rel = entry["content"] if entry else f"{p.year_month[0]}/{p.year_month[1]}/{slug}.md"
+    for (p, slug), (rel, record, outcome, made, stat) in zip(plans, parallel_map(work, len(plans), jobs)):
         target = os.path.join(content_dir, rel)
-        record = {"seed_sha": p.seed_sha, "id": p.id, "slug": slug, "content": rel, "written_sha": sha(data)}
-        if p.first_seen:
-            record["first_seen"] = p.first_seen
-        written = _write_one(target, data, _current(target) if rel in existing else None, entry)
-        if written is None:
+        if outcome is None:
             out.same += 1
-        elif written:
-            out.listed[rel] = _stat(target)
+        elif outcome:
+            out.listed[rel] = stat
             out.written.append(content_prefix + rel)
-            out.fresh[target] = (record["written_sha"], text, dict(p.meta, slug=slug))
-            if written == "again":
+            out.fresh[target] = (record["written_sha"], made[1], made[0])
+            if outcome == "again":
                 out.recovered.append(printable(f"{content_prefix}{rel}: empty or cut short (an ingest stopped by a "
                                                f"crash or power cut); written again from {shown_seed(p.seed_name)}"))
         else:
             out.kept_edits.append(printable(f"{content_prefix}{rel}: edited by hand; keeping your edit "
                                             f"(seed {shown_seed(p.seed_name)} differs)"))
-            # An adopted file (its record lost) may hold edits: treat it as edited from now on.
-            record["written_sha"] = entry.get("written_sha") if entry else ""
-            out.listed[rel] = _stat(target)
+            out.listed[rel] = stat
         out.records[p.seed_name] = record
     if out.written:
         sync_file_system(content_dir)  # every content file on disk before the record names it
     return out
+
+
+def _write_range(plans: list, make_file, record_of: dict, existing, content_dir: Path, start: int, stop: int) -> list:
+    return [_write_planned(p, slug, make_file, record_of.get(p.seed_name), existing, content_dir)
+            for p, slug in plans[start:stop]]
+
+
+def _write_planned(p: Parsed, slug: str, make_file, entry: dict | None, existing, content_dir: Path):
+    """(content path, record entry, _write_one's outcome, (front matter, text) when
+    written, the file's stat unless it was already right) of one planned article."""
+    meta, text = make_file(p, slug)
+    data = text.encode("utf-8")
+    rel = entry["content"] if entry else f"{p.year_month[0]}/{p.year_month[1]}/{slug}.md"
+    target = os.path.join(content_dir, rel)
+    record = {"seed_sha": p.seed_sha, "id": p.id, "slug": slug, "content": rel, "written_sha": sha(data)}
+    if p.first_seen:
+        record["first_seen"] = p.first_seen
+    outcome = _write_one(target, data, _current(target) if rel in existing else None, entry)
+    if outcome is None:
+        return rel, record, None, None, None
+    if not outcome:
+        # An adopted file (its record lost) may hold edits: treat it as edited from now on.
+        record["written_sha"] = entry.get("written_sha") if entry else ""
+    return rel, record, outcome, (meta, text) if outcome else None, _stat(target)
 
 
 def _write_one(target: str, data: bytes, current: bytes | None, entry: dict | None):

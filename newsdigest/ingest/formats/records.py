@@ -12,8 +12,10 @@ import html
 import io
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -51,12 +53,17 @@ def read_records(path: Path, config: Config, raw: bytes, part: tuple[int, int] |
     profile = profile_for_file(path.name, config.sources)
     zone = profile.timezone if profile else config.timezone
     now = ingest_now()
-    records = list(_records(path.suffix.lower(), text, shown))
-    agency_of = _agency_by_host(records, profile, now, zone)
+    suffix = path.suffix.lower()
+    wanted = (lambda ordinal: True) if part is None else (lambda ordinal: ordinal % part[1] == part[0])
+
+    @cache
+    def agency_of() -> dict:
+        # Over the whole file, and only when a record needs it: most records name their
+        # source, or their agency in their own dateline.
+        return _agency_by_host(_records(suffix, text, shown), profile, now, zone)
+
     out = []
-    for ordinal, (line, record) in enumerate(records):
-        if part is not None and ordinal % part[1] != part[0]:
-            continue
+    for line, record in _records(suffix, text, shown, wanted):
         if isinstance(record, DigestError):
             out.append(record)
             continue
@@ -67,25 +74,44 @@ def read_records(path: Path, config: Config, raw: bytes, part: tuple[int, int] |
     return out
 
 
-def _records(suffix: str, text: str, shown: str):
-    """(line, dict or DigestError) for each record of the file."""
+def _records(suffix: str, text: str, shown: str, wanted=lambda ordinal: True):
+    """(line, dict or DigestError) for each record of the file whose ordinal (0, 1, ...)
+    is `wanted`. (Only JSON Lines can tell where a record ends without parsing it: the
+    other lines are not parsed at all.)"""
     if text.startswith("\ufeff"):
         text = text[1:]
     if suffix == ".csv":
-        yield from _csv_records(text, shown)
-        return
-    if suffix == ".json" and text.lstrip().startswith("["):
-        yield from _array_records(text, shown)
-        return
-    if suffix == ".json":  # one object, however it is laid out: one record
-        try:
-            yield 1 + len(text) - len(text.lstrip("\r\n")), json.loads(text)
-        except ValueError as e:
-            yield getattr(e, "lineno", 1), DigestError(shown, "not a JSON array of records, nor one record: "
-                                                              f"{getattr(e, 'msg', e)}", getattr(e, "lineno", 1))
-        return
+        records = _csv_records(text, shown)
+    elif suffix == ".json" and text.lstrip().startswith("["):
+        records = _array_records(text, shown)
+    elif suffix == ".json":
+        records = _one_record(text, shown)
+    else:
+        records = _lines_records(text, shown, wanted)
+    for ordinal, (line, record) in enumerate(records):
+        if wanted(ordinal):
+            yield line, record
+
+
+def _one_record(text: str, shown: str):
+    """A `.json` file holding one object, however it is laid out: one record."""
+    try:
+        yield 1 + len(text) - len(text.lstrip("\r\n")), json.loads(text)
+    except ValueError as e:
+        yield getattr(e, "lineno", 1), DigestError(shown, "not a JSON array of records, nor one record: "
+                                                          f"{getattr(e, 'msg', e)}", getattr(e, "lineno", 1))
+
+
+def _lines_records(text: str, shown: str, wanted):
+    """JSON Lines: one record a non-blank line, parsed only when `wanted` (by its ordinal);
+    the others are yielded as None, in their place (`_records` leaves them out)."""
+    ordinal = -1
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
+            continue
+        ordinal += 1
+        if not wanted(ordinal):
+            yield number, None
             continue
         try:
             record = json.loads(line)
@@ -162,7 +188,7 @@ def _field(record: dict, name: str, profile: SourceProfile | None):
 
 
 def _seed(record, path: Path, line: int, profile, config: Config, shown: str, now: datetime,
-          agency_of: dict) -> Seed:
+          agency_of: Callable[[], dict]) -> Seed:
     if not isinstance(record, dict):
         raise DigestError(shown, f"expected a record (a JSON object), got {type(record).__name__}", line)
     zone = profile.timezone if profile else config.timezone
@@ -200,7 +226,7 @@ def _seed(record, path: Path, line: int, profile, config: Config, shown: str, no
         # other records of the same site name (KCNA's anecdotes have no dateline, its
         # reports do), else the site's host name.
         host = _host(url) if url else ""
-        source = profile.name if profile else agency or agency_of.get(host) or host or config.title
+        source = profile.name if profile else agency or agency_of().get(host) or host or config.title
     return Seed(
         name=path.name, title=title, date=date, source=source.strip(), reporters=_authors(_field(record, "author", profile)),
         paragraphs=tuple(paragraphs), attribution=profile.attribution if profile else "",
