@@ -201,6 +201,18 @@ def test_a_lost_index_is_written_again(project):
     assert entry(project / "site")["languages"]["en"]["page_count"] == 7
 
 
+def test_a_lost_delta_file_is_written_again(project):
+    # Without delta.json the search page cannot start: a build that would stop at the
+    # stamp goes on and writes it (and, the base being as recorded, keeps the base).
+    delta = project / "site" / "pagefind-delta" / "delta.json"
+    written = delta.read_bytes()
+    base = (project / "site" / "pagefind").stat().st_ino
+    shutil.rmtree(delta.parent)
+    proc = run_build(project, "--debug")
+    assert proc.returncode == 0 and "search index (unchanged)" not in proc.stderr
+    assert delta.read_bytes() == written and (project / "site" / "pagefind").stat().st_ino == base
+
+
 def test_a_stale_index_is_not_trusted(project):
     # An index from other pages (here: the one of a build that was interrupted after
     # writing pages) no longer matches what .cache/search.json recorded: re-indexed.
@@ -242,6 +254,11 @@ def test_serve_gives_the_bundle_binary_and_script_types():
     for name in ("wasm.en.pagefind", "pagefind.en_1.pf_meta", "index/en_1.pf_index", "fragment/en_1.pf_fragment",
                  "filter/en_1.pf_filter"):
         assert content_type(Path(name)) == "application/octet-stream", name
+
+
+def test_serve_gives_the_delta_json_and_data_types():
+    assert content_type(Path("pagefind-delta/delta.json")) == "application/json; charset=utf-8"
+    assert content_type(Path("pagefind-delta/fragment/en_1.pf_fragment")) == "application/octet-stream"
 
 
 def test_cbor_codec_reproduces_pagefind_files_exactly(project):
@@ -515,6 +532,20 @@ def test_check_verifies_the_delta(delta_site, tmp_path):
         "(→ /repo/pagefind-delta/delta.json)"]
 
 
+def test_a_delta_of_another_base_is_left_out(delta_site, tmp_path):
+    # What a reader meets between the two swaps of a new base: the new base with the old
+    # delta.json. The page searches the base alone (here the older base: its words).
+    site = tmp_path / "site"
+    shutil.copytree(delta_site[0] / "site", site)
+    delta_file = site / "pagefind-delta" / "delta.json"
+    delta_file.write_text(json.dumps(dict(json.loads(delta_file.read_text()), base=["en_0000000000"])))
+    result = search_in_chromium(site, "zeppelins")
+    assert result["errors"] == [] and result["deltaFiles"] and not any(
+        "pagefind-entry" in f["url"] for f in result["deltaFiles"])  # delta.json read, the delta not merged
+    assert sorted(r["href"] for r in result["results"]) == [BASE_PATH + "2024/01/06/story-5/",
+                                                          BASE_PATH + "2024/01/09/story-8/"]
+
+
 def test_past_the_limit_the_base_is_made_again_and_the_delta_emptied(delta_site, tmp_path):
     project = tmp_path / "project"
     shutil.copytree(delta_site[0], project)
@@ -532,3 +563,6 @@ def test_past_the_limit_the_base_is_made_again_and_the_delta_emptied(delta_site,
     run(cold)
     assert bundle_files(site) == bundle_files(cold / "site")
     assert (site / "pagefind-delta" / "delta.json").read_bytes() == (cold / "site" / "pagefind-delta" / "delta.json").read_bytes()
+    set_config(project, "search", "false")
+    run(project)
+    assert not (site / "pagefind").exists() and not (site / "pagefind-delta").exists()
