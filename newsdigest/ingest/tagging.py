@@ -12,21 +12,34 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 
 def _is_word_char(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
+    return ch.isalnum() or ch == "_"  # what re's \w is
+
+
+_NON_WORD = re.compile(r"\W")
+_ASCII_NON_WORD_TO_SPACE = str.maketrans({chr(i): " " for i in range(128) if not _is_word_char(chr(i))})
+
+
+def _spaced(text: str) -> str:
+    """`text` with every non-word character a space (the same length)."""
+    return text.translate(_ASCII_NON_WORD_TO_SPACE) if text.isascii() else _NON_WORD.sub(" ", text)
 
 
 @dataclass(frozen=True)
 class TagMatcher:
-    """Every alias in one prefix trie over ASCII-lower-cased text, compiled once.
+    """Every alias in one prefix trie, compiled once, searched for in a copy of the text
+    whose non-word characters are all spaces.
 
     Capitalised aliases match case-sensitively (proper nouns: `U.S.` is not `us`),
-    lower-case ones in any case. One pass, longest alias first, so "Constitutional Court"
-    is one hit, not also "court". Whole words: the boundaries are checked here rather than
-    with lookarounds, and a trie rather than an alternation keeps Python's re from trying
-    200 aliases at every character (together about 16 times faster).
+    lower-case ones in any case (ASCII case: the text is lower-cased with
+    _ASCII_LOWER). One pass, longest alias first, so "Constitutional Court" is one hit,
+    not also "court". Whole words: the boundaries are checked here rather than with
+    lookarounds, and a trie rather than an alternation keeps Python's re from trying 200
+    aliases at every character. In the spaced copy (see _spaced) a word starts after a
+    space, and the pattern begins with that space: re then jumps from space to space at C
+    speed instead of trying each character (half the time of a leading \b).
     """
 
-    pattern: re.Pattern | None
+    pattern: re.Pattern | None  # " " + the trie of the aliases, spaced
     exact: dict  # alias as written -> tag name
     folded: dict  # lower-cased alias -> tag name
     by_start: dict  # first character (lowered) -> lowered aliases, longest first
@@ -44,12 +57,17 @@ class TagMatcher:
         counts: Counter = Counter()
         if not self.pattern:
             return counts
-        low = text.translate(_ASCII_LOWER)  # same length as text, so offsets agree
+        # str.lower is ASCII lower-casing on an ASCII string, and 5 times faster.
+        low = text.lower() if text.isascii() else text.translate(_ASCII_LOWER)  # offsets agree
+        # Index i of `spaced` is the character before low[i]: a space where a word may start.
+        spaced = " " + _spaced(low)
         pos = 0
-        while m := self.pattern.search(low, pos):
-            s, e = m.span()
+        while m := self.pattern.search(spaced, pos):
+            # The spaced alias found is the longest alias that can match here: try it, then
+            # the shorter ones (an alias spaced can stand for text that is not that alias).
+            s, e = m.start(), m.end() - 1
             tag = self._tag_at(text, s, e)
-            if tag is None:  # the longest alias here is not a match: try shorter ones
+            if tag is None:
                 for alias in self.by_start.get(low[s], ()):
                     if len(alias) < e - s and low.startswith(alias, s):
                         tag = self._tag_at(text, s, s + len(alias))
@@ -110,9 +128,5 @@ def build_matcher(config: Config) -> TagMatcher:
     by_start: dict = {}
     for alias in lowered:
         by_start.setdefault(alias[0], []).append(alias)
-    pattern = None
-    if lowered:
-        # \b lets the engine skip positions inside words; valid only when every alias starts with one.
-        start = r"\b" if all(_is_word_char(a[0]) for a in lowered) else ""
-        pattern = re.compile(start + _trie(lowered))
+    pattern = re.compile(" " + _trie(sorted({_spaced(a) for a in lowered}))) if lowered else None
     return TagMatcher(pattern, exact, folded, by_start, config.title_hits, config.body_hits, config.max_tags)
