@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from itertools import chain
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -27,12 +28,12 @@ from .errors import DigestError, Rejected, shown
 from .files import exclusive_lock, scan_tree, sha1_hex
 from .incremental.keys import Fingerprints, layouts_digest
 from .incremental.stamp import input_stamp, read_stamp, stamp_holds, write_stamp
-from .incremental.store import (ArticleStore, BuildCache, cache_signature, load_cache_marshal,
+from .incremental.store import (ArticleStore, BuildCache, article_blob, cache_signature, load_cache_marshal,
                                 save_cache_marshal)
 from .model import ArticleRef
 from .output import (NewSite, begin_writing, done_writing, output_stats, outside_reason, put, update_site,
                      was_interrupted)
-from .parallel import parallel_map
+from .parallel import parallel_iter, parallel_map
 from .plan import plan_site
 from .search import search_bundles_present, update_index
 
@@ -54,13 +55,18 @@ class BuildReport:
 
 
 def _parse_range(config: Config, sources, start: int, stop: int) -> list:
+    """Parse content files: (Facts, the Article as the store keeps it) or the DigestError
+    of each. The worker pickles the Article for the store: the parent only writes it."""
+    from .collect import article_facts
     from .content import parse_article
     out = []
     for s in sources[start:stop]:
         try:
-            out.append(parse_article(s, config))
+            article = parse_article(s, config)
         except DigestError as e:
             out.append(e)
+            continue
+        out.append((article_facts(article), article_blob(article)))
     return out
 
 
@@ -84,31 +90,36 @@ def _render_range(config: Config, pages, env, stage, start: int, stop: int) -> l
 
 
 def load_facts(sources, config: Config, store, known: dict, jobs: int):
-    """Facts of every content file, by source path, and the Articles parsed to get them.
+    """Facts of every content file, by source path; the Articles parsed to get them go
+    into the store as they come (see ArticleStore), so no process holds them all.
 
     A file whose hash has Facts from the last build (`known`, by hash) and an Article in
     the store is not parsed and its Article not loaded: its Facts say all the build needs
-    until a page shows it. Returns (facts by path, parsed Articles by hash, errors)."""
-    from .collect import Facts, article_facts
-    facts, parsed, errors, todo = {}, {}, [], []
+    until a page shows it. Returns (facts by path, paths of the files parsed, errors)."""
+    from .collect import Facts
+    facts, parsed, errors, todo, kept = {}, [], [], [], set()
     for s in sources:
         hit = known.get(s.sha)
         if hit is not None and store.has(s.sha) and (hit := Facts._make(hit)).path == s.path:
             facts[s.path] = hit
+            kept.add(s.sha)
         elif s.text is None:  # stat said unchanged but the cache lost it: read it after all
             todo.append(reread(s, config))
         else:
             todo.append(s)
-    for s, result in zip(todo, parallel_map(partial(_parse_range, config, todo), len(todo), jobs)):
-        if isinstance(result, DigestError):
-            errors.extend(getattr(result, "errors", [result]))
-        else:
-            facts[s.path] = article_facts(result)
-            parsed[s.sha] = result
+
+    def articles():
+        results = chain.from_iterable(parallel_iter(partial(_parse_range, config, todo), len(todo), jobs))
+        for s, result in zip(todo, results):
+            if isinstance(result, DigestError):
+                errors.extend(getattr(result, "errors", [result]))
+            else:
+                facts[s.path], blob = result
+                parsed.append(s.path)
+                yield s.sha, blob
+
+    store.save(kept, articles(), len(todo))
     return facts, parsed, errors
-
-
-
 
 
 def check_output_dir(config: Config) -> None:
@@ -257,7 +268,7 @@ class Content:
     """content/ as read: every file's Facts, the Articles parsed in this build, hashes."""
 
     facts: list  # Facts of every content file, in path order
-    parsed: dict  # content hash -> Article parsed in this build
+    parsed: list  # the content files parsed in this build (their Articles are in the store)
     source_sha: dict  # content file (as shown) -> hash
     stats: dict  # content/ file -> (stat, hash), for the next build
     errors: list
@@ -294,7 +305,7 @@ def check_inputs(config: Config, env, content: Content, cache: dict) -> Layouts:
     known = cache.get("facts", {})
     old = {f.path: f for f in map(Facts._make, known.values())} if content.parsed and known else {}
     new = {f.path: f for f in content.facts} if content.parsed else {}
-    if not known or any(placement(old.get(a.path)) != placement(new[a.path]) for a in content.parsed.values()):
+    if not known or any(placement(old.get(path)) != placement(new[path]) for path in content.parsed):
         errors += check_collisions(content.facts, config)
     if errors:
         raise Rejected(errors)
@@ -304,19 +315,19 @@ def check_inputs(config: Config, env, content: Content, cache: dict) -> Layouts:
 def collect_site(config: Config, content: Content, store, cache: dict, now: datetime, drafts: bool,
                  future: bool) -> tuple:
     """The Site of the articles shown at `now`, from their Facts, and their content hashes
-    by id; an article is loaded (from this build's parse, else the store, else its file
-    again) when a page shows it."""
+    by id; an article is loaded (from the store, where the parse put it, else from its
+    file again) when a page shows it, in the process that renders that page."""
     from .collect import RelatedMemo, collect_facts, select_facts
     from .content import Source, parse_article
     chosen = {f.id: f for f in select_facts(content.facts, now, drafts, future)}
     keys = {i: content.source_sha[f.path] for i, f in chosen.items()}
-    parsed = content.parsed
 
     def load(article_id: str) -> Article:
         sha = keys[article_id]
-        article = parsed.get(sha) or store.get(sha)
+        article = store.get(sha)
         if article is None:  # its cached copy was damaged: parse its file again
-            article = parsed[sha] = parse_article(reread(Source(chosen[article_id].path, None, sha), config), config)
+            article = parse_article(reread(Source(chosen[article_id].path, None, sha), config), config)
+            store.repair(sha, article)
         return article
 
     last = cache.get("related")
@@ -432,7 +443,7 @@ def save_cache(config: Config, cache_files, store, cache: dict, content: Content
             or cache_files.notices or store.notices):
         return
     sha = content.source_sha
-    store.save({sha[f.path] for f in content.facts}, content.parsed)
+    store.heal({sha[f.path] for f in content.facts})  # saved before the render (load_facts)
     cache_files.save({
         "config": config.digest, "output": str(config.output_dir), "sources": content.stats, "files": files,
         "related": tuple(related_memo(site)),

@@ -101,17 +101,24 @@ def make_env(config: Config, bytecode_dir: Path | None = None) -> jinja2.Environ
     return env
 
 
+ENTRIES_KEPT = 10_000  # list items _entries_once keeps: each keeps its article alive
+
+
 def _entries_once(env: jinja2.Environment):
     """The `entry` macro of _macros.html (an article as a list item), rendered once per
     article and arguments in a build: the pages of each of an article's tags list it alike,
     and the macro was a sixth of a cold build's rendering. Its HTML depends only on the
-    article and the arguments (the macro reads no page variable)."""
+    article and the arguments (the macro reads no page variable). At most ENTRIES_KEPT,
+    the oldest dropped first: the render loads articles from the store as it goes, and
+    keeping every one here would keep them all in memory."""
     rendered: dict = {}  # (id of the article, level, show_date) -> (the article, its HTML)
 
     def entry(a, level=3, show_date=False) -> Markup:
         key = (id(a), level, show_date)  # an Article is frozen; hashing its fields costs a third of a render
         hit = rendered.get(key)
         if hit is None or hit[0] is not a:  # kept alive here, so its id is not another article's
+            if hit is None and len(rendered) >= ENTRIES_KEPT:
+                del rendered[next(iter(rendered))]
             hit = rendered[key] = (a, env.get_template("_macros.html").module.entry(a, level, show_date))
         return hit[1]
 

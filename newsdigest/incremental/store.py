@@ -10,6 +10,9 @@ import os
 import pickle
 import sys
 import time
+import weakref
+from collections.abc import Iterable
+from itertools import chain
 from pathlib import Path
 
 from ..config import Config
@@ -17,7 +20,7 @@ from ..errors import shown
 from ..files import discarded, load_marshal, save_marshal, seal, sha1_hex, unseal, write_atomic
 from ..model import Article
 
-CACHE_VERSION = 13  # 7: Article.source_url; 8: output.marshal; 9: feeds link their archives and hub; 10: keys by context, Facts with title; 11: reporters; 12: page keys hash marshal format 2; 13: article store index last
+CACHE_VERSION = 14  # 7: Article.source_url; 8: output.marshal; 9: feeds link their archives and hub; 10: keys by context, Facts with title; 11: reporters; 12: page keys hash marshal format 2; 13: article store index last; 14: the store's delta holds pickles
 
 
 def cache_file(config: Config, name: str) -> Path:
@@ -124,6 +127,14 @@ class BuildCache:
 _MISSING = object()
 
 
+LOADED_LIMIT = 10_000  # articles a process keeps unpickled: a bound, since every render worker loads its own
+
+
+def article_blob(article: Article) -> bytes:
+    """An Article as the store keeps it: made where the article was parsed (a parse worker)."""
+    return pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 class ArticleStore:
     """Parsed articles by content hash: a large base file, rewritten rarely, and a small
     delta of what is new since, so a one-article edit does not rewrite 60 MB.
@@ -131,18 +142,36 @@ class ArticleStore:
     The base file is one pickle per Article followed by a sealed index (hash -> offset,
     length, SHA-1 of the pickle) and the index's length: a build loads only the articles
     its changed pages and feeds show, and unpickles one only once its SHA-1 matches. A
-    damaged one is left out (`get` returns None: the caller parses its file again) and the
-    next save drops it. The index comes last so that a save streams the pickles to disk
-    one at a time (at 50,000 articles, holding them all cost 400 MB)."""
+    damaged one is left out (`get` returns None: the caller parses its file again and
+    hands it to `repair`) and `heal` drops it. The index comes last so that a save streams
+    the pickles to disk one at a time, as the parse makes them.
+
+    A build saves the store as soon as its content is parsed, before the render: the
+    render (each forked worker) then reads every article it shows from the store, so no
+    process holds every Article (at 50,000 articles, 480 MB that fork shared into each
+    render worker). Saved early is harmless when the build fails later: an article is
+    stored under the hash of its content file's bytes, whatever else the build decides."""
 
     MAGIC = b"NDSTORE5"
 
     def __init__(self, config: Config):
         self.config = config
         self.file = None
-        self.loaded: dict[str, Article] = {}
         self.notices: list[str] = []
+        self._open()
+
+    def _open(self) -> None:
+        """Read the index of the base file and the delta; anything doubtful is discarded."""
+        if self.file:
+            self.file.close()
+            self.file = None
+        self.loaded: dict[str, Article] = {}  # at most LOADED_LIMIT, oldest dropped first
+        # Every loaded article still in use (a page's list item keeps it): loaded again,
+        # it is the same object, not a second copy.
+        self.alive: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
         self.damaged: set[str] = set()
+        self.repaired: dict[str, Article] = {}  # parsed again for damaged entries (see heal)
+        config = self.config
         base = self._open_base()
         delta = _load_pickle(config, "articles-delta.pickle", self.notices) if base else {}
         if base.get("config") != config.digest or (delta and delta.get("base") != base.get("id")):
@@ -151,7 +180,7 @@ class ArticleStore:
             base, delta = {}, {}
         self.base_id = base.get("id")
         self.index = base.get("index", {})
-        self.delta = delta.get("articles", {})
+        self.delta = delta.get("articles", {})  # hash -> pickle of the Article
 
     def _open_base(self) -> dict:
         try:
@@ -184,17 +213,29 @@ class ArticleStore:
         return sha in self.delta or sha in self.index
 
     def get(self, sha: str) -> Article | None:
-        article = self.loaded.get(sha) or self.delta.get(sha)
+        article = self.loaded.get(sha) or self.alive.get(sha) or self.repaired.get(sha)
         if article is None:
-            raw = self._raw(sha)
+            raw = self.delta.get(sha) or self._raw(sha)
             if raw is None:
                 return None
-            article = self.loaded[sha] = pickle.loads(raw)
+            article = self.alive[sha] = pickle.loads(raw)
+            if len(self.loaded) >= LOADED_LIMIT:
+                del self.loaded[next(iter(self.loaded))]
+            self.loaded[sha] = article
         return article
 
+    def repair(self, sha: str, article: Article) -> None:
+        """The article of a damaged (or lost) entry, parsed again from its file: `get`
+        returns it from now on and `heal` stores it."""
+        self.repaired[sha] = article
+
     def _raw(self, sha: str) -> bytes | None:
-        """The pickle of one article, or None (noted as damaged) when its SHA-1 fails."""
-        offset, length, digest = self.index[sha]
+        """The pickle of one article from the base file, or None: not there, or (noted as
+        damaged) its SHA-1 fails."""
+        entry = self.index.get(sha)
+        if entry is None:
+            return None
+        offset, length, digest = entry
         raw = os.pread(self.file.fileno(), length, self.blob + offset)
         if hashlib.sha1(raw).digest() != digest:
             if not self.damaged:
@@ -204,27 +245,41 @@ class ArticleStore:
             return None
         return raw
 
-    def save(self, current: set, parsed: dict[str, Article]) -> None:
-        """Keep exactly the articles of this build (`current`, by hash): those in the base,
-        and the new ones `parsed` in this build or kept in the delta."""
-        new = {sha: parsed.get(sha) or self.delta[sha] for sha in current
-               if sha not in self.index or (sha in self.damaged and sha in parsed)}
-        if self.base_id and not self.damaged and len(new) <= max(200, len(current) // 10):
+    def save(self, kept: set, parsed: Iterable[tuple[str, bytes]], count: int) -> None:
+        """Keep exactly the articles of this build: `kept` (hashes the store has, in its
+        base or delta) and the `count` ones `parsed` yields, (hash, article_blob) as the
+        parse makes them. A few go into the delta; many (or a damaged base) make a new base
+        file, each pickle written as it comes. Then `get` reads what was saved."""
+        carried = {sha: self.delta[sha] for sha in kept if sha in self.delta}
+        if self.base_id and not self.damaged and count + len(carried) <= max(200, (len(kept) + count) // 10):
+            new = dict(carried)
+            new.update(parsed)
             if new.keys() != self.delta.keys() or self.notices:  # a discarded file is written again
                 _save_pickle(self.config, "articles-delta.pickle", {"base": self.base_id, "articles": new})
+            self.delta = new
             return
         base_id = sha1_hex(repr((time.time(), os.getpid())).encode())
+        write_cache_file(self.config, "articles.pickle", self._base_parts(base_id, parsed, sorted(kept)))
         _save_pickle(self.config, "articles-delta.pickle", {"base": base_id, "articles": {}})
-        write_cache_file(self.config, "articles.pickle", self._base_parts(base_id, sorted(current), new))
+        self._open()
 
-    def _base_parts(self, base_id: str, shas: list, new: dict):
-        """The bytes of a new base file, piece by piece: each pickle is written as it is
-        made (or read from the old base), then the index of them all."""
+    def heal(self, current: set) -> None:
+        """When a damaged entry turned up since the save (loading an article to render it
+        in this process), a new base without it, with the articles `repair` was given;
+        `current`: the hashes of every article of this build."""
+        if self.damaged:
+            repaired = self.repaired
+            self.save(current - repaired.keys(), ((sha, article_blob(a)) for sha, a in repaired.items()),
+                      len(repaired))
+
+    def _base_parts(self, base_id: str, parsed: Iterable[tuple[str, bytes]], kept: list):
+        """The bytes of a new base file, piece by piece: each pickle as it comes (the parsed
+        ones, then the kept ones read from the old base or delta), then the index of them all."""
         yield self.MAGIC
         index, offset = {}, 0
-        for sha in shas:
-            blob = pickle.dumps(new[sha], protocol=pickle.HIGHEST_PROTOCOL) if sha in new else self._raw(sha)
-            if blob is None:
+        kept_blobs = ((sha, self.delta.get(sha) or self._raw(sha)) for sha in kept)
+        for sha, blob in chain(parsed, kept_blobs):
+            if blob is None or sha in index:
                 continue  # damaged and not parsed in this build: left out, parsed again when needed
             index[sha] = (offset, len(blob), hashlib.sha1(blob).digest())
             offset += len(blob)
