@@ -30,7 +30,8 @@ def outside_reason(rel: str) -> str | None:
     it must be relative, with no empty, `.` or `..` parts, backslash or NUL."""
     if not rel or rel.startswith("/") or "\\" in rel or "\0" in rel:
         return "is not a relative path with /"
-    if any(part in ("", ".", "..") for part in rel.split("/")):
+    padded = f"/{rel}/"  # a part is empty, `.` or `..` exactly when one of these is in it
+    if "//" in padded or "/./" in padded or "/../" in padded:
         return "has an empty, '.' or '..' part"
     return None
 
