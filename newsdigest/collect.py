@@ -232,8 +232,9 @@ def related_articles(order, by_tag, facts, count: int, window: int = RELATED_WIN
                 shared[b] = shared.get(b, 0) + 1
         shared.pop(me, None)
         when = facts[me].stamp
-        ranked = sorted(shared, key=lambda b: (-shared[b], abs(facts[b].stamp - when), b))
-        related[me] = tuple(ranked[:count])
+        # Sort keys built in one comprehension: a key function would be a call per candidate.
+        ranked = sorted([(-n, abs(facts[b].stamp - when), b) for b, n in shared.items()])
+        related[me] = tuple([b for _, _, b in ranked[:count]])
     return related
 
 

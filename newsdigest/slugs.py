@@ -1,6 +1,7 @@
 """URL-safe names for articles and tags."""
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -47,6 +48,7 @@ def article_slug(title: str, fallback: str) -> str:
     return slug or fallback
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred names, met in thousands of articles and bylines
 def tag_slug(name: str) -> str:
     """Keeps Hangul and other letters (NFC); symbols mapped to words."""
     return _bound(_words(name, str.isalnum), MAX_SLUG) or "tag"

@@ -211,3 +211,26 @@ def test_slug_cuts_at_a_word_boundary():
     assert len(slug) <= MAX_SLUG and slug.endswith("-word")
     assert article_slug("Ünïcödé façade", "f") == "unicode-facade"
     assert article_slug("한글 날", "article-1234") == "article-1234"
+
+
+def _normalised_by_the_searches(text):
+    """normalise_lines as it was before its ASCII fast path: both searches on every text."""
+    import unicodedata
+    from newsdigest.ingest.seeds import _CONTROL, _ODD_SPACE, _SPACE
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if _ODD_SPACE.search(text) or "  " in text:
+        text = _SPACE.sub(" ", text)
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    return [(number, line.strip()) for number, line in enumerate(text.split("\n"), start=1)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["a", "Z", " ", "  ", "\n", "\r", "\r\n", "\t", "\f", "\v", "\x00", "\x07",
+                                 "\x1b", "\x7f", "\x85", "\u00a0", "\u3000", "\u200b", "\ufeff", "\ufffe",
+                                 "e\u0301", "\u00e9", "한", "~", "."]), max_size=40).map("".join))
+def test_normalise_lines_fast_path_changes_nothing(text):
+    from newsdigest.ingest.seeds import normalise_lines
+    assert normalise_lines(text) == _normalised_by_the_searches(text)
+    assert normalise_lines(text.encode("ascii", "ignore").decode()) == \
+        _normalised_by_the_searches(text.encode("ascii", "ignore").decode())

@@ -48,9 +48,12 @@ def normalise_lines(text: str) -> list[tuple[int, str]]:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     # Once for the whole text (neither touches \n), and only when there is something to do:
     # substituting every single space with a space costs more than the rest of the parse.
-    if _ODD_SPACE.search(text) or "  " in text:
+    # An ASCII text printable but for its line ends (nearly every seed) has no odd space
+    # and no control character: one C scan, where the two searches cost 4 times as much.
+    plain = text.isascii() and text.replace("\n", "").isprintable()
+    if (not plain and _ODD_SPACE.search(text)) or "  " in text:
         text = _SPACE.sub(" ", text)
-    if _CONTROL.search(text):
+    if not plain and _CONTROL.search(text):
         text = _CONTROL.sub("", text)
     return [(number, line.strip()) for number, line in enumerate(text.split("\n"), start=1)]
 

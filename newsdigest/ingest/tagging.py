@@ -15,7 +15,7 @@ def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"  # what re's \w is
 
 
-_NON_WORD = re.compile(r"\W")
+_NON_WORD = re.compile(r"[^\w ]")  # (a space is already one)
 _ASCII_NON_WORD_TO_SPACE = str.maketrans({chr(i): " " for i in range(128) if not _is_word_char(chr(i))})
 
 
