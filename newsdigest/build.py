@@ -134,12 +134,17 @@ def check_output_dir(config: Config) -> None:
                            exit_code=2)
 
 
-def preload(config: Config) -> tuple:
-    """What a build reads whatever content/ holds: the build cache, the article store and
-    the template environment (importing Jinja2). `python build.py` does this while ingest
-    runs in another process."""
+def load_caches(config: Config) -> tuple:
+    """The build cache, the article store and the template environment (importing Jinja2)."""
     from .render import make_env
     return BuildCache(config), ArticleStore(config), make_env(config, bytecode_dir=config.cache_dir / "jinja")
+
+
+def preload(config: Config) -> tuple:
+    """What a build reads whatever content/ holds: load_caches, then what the last build
+    left in site/ (LastOutput). `python build.py` does this while ingest runs in another
+    process; the build takes it when the cache files' signature still holds."""
+    return (*load_caches(config), last_output(config))
 
 
 class Laps:
@@ -171,13 +176,13 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     with exclusive_lock(config.cache_dir, "build.lock", f"build of {shown(config.output_dir)}/"):
         if preloaded and preloaded[0].signature != cache_signature(config):
             preloaded = None  # another build rewrote the cache while this one waited
-        last = last_output(config)
+        last = preloaded[3] if preloaded else last_output(config)
         inputs = list_inputs(config, listing)
         stamp = input_stamp(config, inputs.content, inputs.layouts, drafts, future)
         report = unchanged_report(config, stamp, now, last, lap)
         if report:
             return report
-        cache_files, store, env = preloaded or preload(config)
+        cache_files, store, env = preloaded[:3] if preloaded else load_caches(config)
         cache = usable_cache(cache_files.data, config)
         lap("load cache")
         content = read_content(config, inputs.content, cache, store, fresh, jobs)

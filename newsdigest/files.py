@@ -8,6 +8,7 @@ import hashlib
 import marshal
 import os
 import sys
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -149,6 +150,46 @@ def sync_file_system(folder) -> None:
             raise DigestError(shown(folder), f"cannot write to disk: {os.strerror(err)}")
     finally:
         os.close(fd)
+
+
+# Up to this many files, `flush_files` fsyncs each one; more, and one syncfs is cheaper.
+FSYNC_EACH_MAX = 1000
+FSYNC_THREADS = 8  # fsyncs at once: the file system commits concurrent ones together
+
+
+def flush_files(folder, paths) -> None:
+    """Put the files at `paths` (written under `folder`) on disk before they are renamed
+    into place or recorded. A change set (a few hundred files) gets an fsync per file,
+    several at once; a whole tree gets one syncfs (sync_file_system). An fsync flushes
+    only its file, whereas syncfs also waits for whatever other programs wrote to the
+    same file system: 0.19 s for one edit right after a Hugo build's 160 MB, against
+    0.01 s for its twelve files. A write the disk refused is a DigestError naming the file."""
+    paths = list(paths)
+    if len(paths) > FSYNC_EACH_MAX:
+        sync_file_system(folder)
+        return
+    failures: list[DigestError] = []
+    todo = iter(paths)  # shared: each thread takes the next path
+
+    def work() -> None:
+        for path in todo:
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            except OSError as e:
+                failures.append(DigestError(shown(path), f"cannot write to disk: {e.strerror or e}"))
+
+    helpers = [threading.Thread(target=work) for _ in range(min(FSYNC_THREADS, len(paths)) - 1)]
+    for t in helpers:
+        t.start()
+    work()
+    for t in helpers:
+        t.join()
+    if failures:
+        raise min(failures, key=lambda e: e.path)
 
 
 @contextmanager

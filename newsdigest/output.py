@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from .errors import DigestError, shown
-from .files import remove_quietly, sync_file_system, write_all, write_atomic, write_temp
+from .files import flush_files, remove_quietly, sync_file_system, write_all, write_atomic, write_temp
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -148,8 +148,8 @@ class NewSite:
 def update_site(out_dir: Path, changed: dict[str, bytes], removed) -> None:
     """Apply a small change set to an existing site. Every path is proven inside out_dir
     first; then every file is written in full to a temp file beside its target, all of
-    them are flushed to disk at once (one syncfs: a day's batch changes ~270 files, and an
-    fsync each cost a second on disk), and only then are they renamed over the old files,
+    them are flushed to disk (files.flush_files: an fsync each, several at once; a day's
+    batch changes ~270 files), and only then are they renamed over the old files,
     so a failed write (a full disk) leaves the whole old site. Everything was rendered
     before this runs, so a failed build never gets here."""
     root = str(out_dir)
@@ -160,8 +160,7 @@ def update_site(out_dir: Path, changed: dict[str, bytes], removed) -> None:
     try:
         for rel, dest in targets.items():
             temps[rel] = write_temp(dest, changed[rel], sync=False)
-        if temps:
-            sync_file_system(root)
+        flush_files(root, temps.values())
         for rel, dest in targets.items():
             try:
                 os.replace(temps.pop(rel), dest)

@@ -400,7 +400,7 @@ def test_manifest_lines_are_reused_only_where_they_say_the_same(tmp_path):
     names = ["a.txt", 'quote".txt', "back\\slash.txt", "한국.txt", "z.txt", "é.txt"]
     old = {name: entry(n) for n, name in enumerate(names)}
     (tmp_path / ".ingest.json").write_text(manifest_text(old, {}, {}), encoding="utf-8")
-    loaded, lines, _ = load_manifest(tmp_path)
+    loaded, lines, _, _ = load_manifest(tmp_path)
     assert loaded == old and set(lines) == set(names)
     new = {k: dict(v) for k, v in loaded.items() if k != "z.txt"}
     new["한국.txt"]["slug"] = "changed"
@@ -410,8 +410,32 @@ def test_manifest_lines_are_reused_only_where_they_say_the_same(tmp_path):
     text = manifest_text(old, {}, {}).split("\n")
     text[1], text[2] = text[2].rstrip(",") + ",", text[1]
     (tmp_path / ".ingest.json").write_text("\n".join(text), encoding="utf-8")
-    loaded, lines, _ = load_manifest(tmp_path)
+    loaded, lines, _, _ = load_manifest(tmp_path)
     assert loaded == old and lines == {}
+
+
+def test_a_record_found_valid_is_trusted_only_byte_for_byte(tmp_path, monkeypatch):
+    """The last run's SHA-1 of a valid record spares checking 10,000 entries again; a
+    record with any other bytes is checked entry by entry."""
+    from newsdigest.files import sha1_hex
+    from newsdigest.ingest import manifest
+    entries = {f"{n}.txt": {"seed_sha": f"{n:040x}", "id": f"{n:016x}", "slug": f"s-{n}",
+                            "content": f"2024/01/s-{n}.md", "written_sha": ""} for n in range(3)}
+    record = tmp_path / ".ingest.json"
+    record.write_text(manifest.manifest_text(entries, {}, {}), encoding="utf-8")
+    loaded, lines, notices, digest = manifest.load_manifest(tmp_path)
+    assert loaded == entries and notices == [] and digest == sha1_hex(record.read_bytes())
+
+    def checked(*args):
+        raise AssertionError("a trusted record was checked again")
+    with monkeypatch.context() as m:
+        m.setattr(manifest, "valid_entries", checked)
+        assert manifest.load_manifest(tmp_path, digest)[:3] == (loaded, lines, [])
+    record.write_text(record.read_text().replace('"2024/01/s-1.md"', '"../../s-1.md"'), encoding="utf-8")
+    loaded, _, notices, digest2 = manifest.load_manifest(tmp_path, digest)
+    assert "1.txt" not in loaded and any("entry '1.txt' ignored" in n for n in notices) and digest2 == ""
+    # a record with problems is never trusted next time: it is written again without them
+    assert manifest.save_manifest(tmp_path, loaded, loaded, {}, digest2) == ""
 
 
 def test_a_lost_ingest_record_is_written_again(ingested):

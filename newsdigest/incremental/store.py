@@ -62,7 +62,8 @@ def save_cache_marshal(config: Config, name: str, data: dict) -> None:
     save_marshal(cache_file(config, name), data, CACHE_VERSION)
 
 
-CACHE_FILES = ("build.marshal", "build-delta.marshal", "articles.pickle", "articles-delta.pickle")
+# Every file a build rewrites when it changes anything (output.marshal: its record of site/).
+CACHE_FILES = ("build.marshal", "build-delta.marshal", "articles.pickle", "articles-delta.pickle", "output.marshal")
 
 
 def cache_signature(config: Config) -> tuple:

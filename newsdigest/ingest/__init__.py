@@ -81,9 +81,10 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     report.errors += errors
     if not (content_dir / MANIFEST).exists():
         pending, done = list(seeds), []  # the record is gone: rebuild it from every seed
-    recovered = []
+    recovered, record_digest = [], last.get("manifest")
     if pending:
-        known, recovered = _ingest_pending(config, jobs, seeds, known, done, pending, report)
+        known, recovered, record_digest = _ingest_pending(config, jobs, seeds, known, done, pending, report,
+                                                          record_digest)
     else:
         # A records file's articles each count, as when they were written.
         report.unchanged = sum(1 if isinstance(known[name][4], str) else len(known[name][4]) for name in done)
@@ -95,7 +96,7 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
         contents = sorted(c for cached in known.values() if cached[4] is not None
                           for c in ([cached[4]] if isinstance(cached[4], str) else cached[4]))
         save_cache(config, STAMP, {"stamp": stamp, "contents": contents, "unchanged": len(contents),
-                                   "notices": report.notices})
+                                   "notices": report.notices, "manifest": record_digest})
     report.notices += recovered  # this run's news only: not repeated by a no-change run
     return report
 
@@ -111,12 +112,13 @@ def _content_file_maker(config: Config, plans: list):
 
 
 def _ingest_pending(config: Config, jobs: int, seeds: list, known: dict, done: list, pending: list,
-                    report: IngestReport) -> tuple[dict, list]:
+                    report: IngestReport, record_digest: str | None) -> tuple[dict, list, str]:
     """Parse, place and write the pending seeds into `report`: (the stat cache to keep,
-    the notices of cut files written again)."""
+    the notices of cut files written again, the SHA-1 of the ingest record as found
+    valid, see load_manifest)."""
     content_dir, root = config.content_dir, config.path.parent
     existing = report.listing.keys()
-    manifest, manifest_lines, notices = load_manifest(content_dir)
+    manifest, manifest_lines, notices, record_digest = load_manifest(content_dir, record_digest)
     report.notices += notices
     records_of = records_by_file(manifest)  # records file name -> {key: entry}
     unchanged, more = recheck_done(done, seeds, manifest, records_of, known, existing)
@@ -147,5 +149,5 @@ def _ingest_pending(config: Config, jobs: int, seeds: list, known: dict, done: l
         else:
             report.listing[rel] = stat
     new_manifest = merged_manifest(manifest, unchanged, written.records, list(record_of.values()))
-    save_manifest(content_dir, new_manifest, manifest, manifest_lines)
-    return settled_stat_cache(known, new_manifest, parsing.read_ok, done), written.recovered
+    record_digest = save_manifest(content_dir, new_manifest, manifest, manifest_lines, record_digest)
+    return settled_stat_cache(known, new_manifest, parsing.read_ok, done), written.recovered, record_digest

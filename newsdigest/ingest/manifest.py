@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..content import is_id, is_slug
 from ..errors import brief, printable, shown
-from ..files import write_atomic
+from ..files import sha1_hex, write_atomic
 from .parse import is_records_file
 
 MANIFEST = ".ingest.json"
@@ -90,32 +90,42 @@ def valid_entries(seeds: dict, shown: str) -> tuple[dict, list[str]]:
     return valid, problems
 
 
-def load_manifest(content_dir: Path) -> tuple[dict, dict, list[str]]:
+def load_manifest(content_dir: Path, trusted: str | None = None) -> tuple[dict, dict, list[str], str]:
     """The ingest record: seed name -> entry, seed name -> its line in the file (when the
-    file has the one-seed-a-line form `manifest_text` writes, for reuse), and notices."""
+    file has the one-seed-a-line form `manifest_text` writes, for reuse), notices, and the
+    SHA-1 of the file when every entry in it is valid ("" otherwise).
+
+    `trusted`: the SHA-1 of a record found valid before (what the last run read or
+    wrote). A file with exactly those bytes is not checked again entry by entry (50 ms at
+    10,000 seeds); any other is."""
     path = content_dir / MANIFEST
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
         data = json.loads(text)
         if not (isinstance(data, dict) and isinstance(data.get("seeds"), dict)):
             raise ValueError
     except FileNotFoundError:
-        return {}, {}, []
+        return {}, {}, [], ""
     except (ValueError, OSError):
-        return {}, {}, [f"{shown(path)}: unreadable ingest record; treating every existing content file as edited"]
-    seeds, problems = valid_entries(data["seeds"], shown(path))
+        return {}, {}, [f"{shown(path)}: unreadable ingest record; treating every existing content file as edited"], ""
+    digest = sha1_hex(raw)
+    if trusted and digest == trusted:
+        seeds, problems = data["seeds"], []
+    else:
+        seeds, problems = valid_entries(data["seeds"], shown(path))
     if problems:
-        return seeds, {}, problems
+        return seeds, {}, problems, ""
     lines = text.split("\n")[1:-2]
     if len(lines) != len(seeds):
-        return seeds, {}, []
+        return seeds, {}, [], digest
     by_name = {}
     for name, line in zip(sorted(seeds), lines):
         quoted = f'"{name}"' if _JSON_PLAIN.fullmatch(name) else json.dumps(name)
         if not line.startswith(quoted + ": {"):
-            return seeds, {}, []
+            return seeds, {}, [], digest
         by_name[name] = line.rstrip(",")
-    return seeds, by_name, []
+    return seeds, by_name, [], digest
 
 
 def manifest_text(manifest: dict, old: dict, old_lines: dict) -> str:
@@ -152,8 +162,12 @@ def merged_manifest(manifest: dict, unchanged: dict, written: dict, taken_over: 
     return new
 
 
-def save_manifest(content_dir: Path, new: dict, old: dict, old_lines: dict) -> None:
-    """Write the record when it changed (or is missing), reusing the old file's lines."""
+def save_manifest(content_dir: Path, new: dict, old: dict, old_lines: dict, old_digest: str = "") -> str:
+    """Write the record when it changed (or is missing), reusing the old file's lines.
+    Returns the SHA-1 of the valid record now on disk (`old_digest` when it was kept)."""
     path = content_dir / MANIFEST
     if new != old or (new and not path.exists()):
-        write_atomic(path, manifest_text(new, old, old_lines).encode())
+        data = manifest_text(new, old, old_lines).encode()
+        write_atomic(path, data)
+        return sha1_hex(data)
+    return old_digest

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -244,6 +244,7 @@ def stories_told_twice(parts) -> tuple[set, list]:
     return twice, notices
 
 
+@cache  # asked of every seed name two or three times a run
 def is_records_file(name: str) -> bool:
     """A records file (many articles), by its extension as readers.seed_kind decides."""
     from .readers import RECORDS_SUFFIXES

@@ -6,15 +6,16 @@ folders do not share out: it is overlapped with the tagging instead).
 
 Durability (issue 14: a power cut must never leave a half-written content file that a
 later ingest keeps as a hand edit). Each file is written in full beside its target and
-linked or swapped in (safereplace), but not fsync'd on its own (10,000 fsyncs were half
-of a cold 10,000-record ingest on disk); one syncfs of content/ after the last of them
-puts them all on disk before .ingest.json, written after it and fsync'd, records their
+linked or swapped in (safereplace), not fsync'd as it is written (10,000 fsyncs were half
+of a cold 10,000-record ingest on disk); files.flush_files after the last of them (an
+fsync each, several at once, for a day's batch; one syncfs for thousands) puts them all
+on disk before .ingest.json, written after it and fsync'd, records their
 hashes. So a file the record says ingest wrote is whole on disk. A cut can only hit a
 file the record does not list yet, or lists with its previous hash: that file then
 holds its old bytes, or the new ones, or, when its data never reached the disk, nothing
 (or zeros, or a cut front matter). Those last cases are no editor's work: `cut_short`
-tells them, and they are written again from the seed with a notice. (A syncfs that
-fails raises before the record is written, as a failed fsync did.)
+tells them, and they are written again from the seed with a notice. (A flush that
+fails raises before the record is written.)
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from ..content import split_front_matter
 from ..errors import DigestError, printable
-from ..files import sync_file_system
+from ..files import flush_files
 from ..parallel import parallel_iter
 from .parse import Parsed, sha, shown_seed
 from .safereplace import create_new, replace_unless_edited
@@ -87,7 +88,7 @@ def write_articles(plans: list, make_file: Callable[[Parsed, str], tuple[dict, s
                    existing, content_dir: Path, content_prefix: str, jobs: int) -> Written:
     """Each planned (article, slug)'s content file, made by `make_file` (parse.content_file
     with its tag matcher bound) and written unless it already holds those bytes or an
-    editor's; then, when any was written, one syncfs."""
+    editor's; then the written ones are flushed to disk."""
     made_files = chain.from_iterable(parallel_iter(partial(_make_range, plans, make_file), len(plans), jobs))
     out = Written()
     for (p, slug), made in zip(plans, made_files):
@@ -107,8 +108,7 @@ def write_articles(plans: list, make_file: Callable[[Parsed, str], tuple[dict, s
                                             f"(seed {shown_seed(p.seed_name)} differs)"))
             out.listed[rel] = stat
         out.records[p.seed_name] = record
-    if out.written:
-        sync_file_system(content_dir)  # every content file on disk before the record names it
+    flush_files(content_dir, out.fresh)  # every content file on disk before the record names it
     return out
 
 
