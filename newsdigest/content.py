@@ -22,7 +22,7 @@ from . import plainyaml
 from .config import Config
 from .errors import DigestError, brief
 from .files import sha1_hex
-from .markup import MarkdownTooSlow, html_to_text
+from .markup import MarkdownTooSlow, html_to_text, plain_ascii_lines
 from .model import Article, Tag
 from .paragraphs import render_body
 from .slugs import article_slug, tag_slug
@@ -170,7 +170,7 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]
 
 def xml_illegal_character(text: str, shown: str) -> DigestError | None:
     """A problem naming the first character XML forbids in a content file, with its line."""
-    m = _XML_ILLEGAL.search(text)
+    m = None if plain_ascii_lines(text) else _XML_ILLEGAL.search(text)
     if not m:
         return None
     return DigestError(shown, f"character U+{ord(m.group()):04X} is not allowed (feeds must be well-formed XML); "
