@@ -55,18 +55,21 @@ class BuildReport:
 
 
 def _parse_range(config: Config, sources, start: int, stop: int) -> list:
-    """Parse content files: (Facts, the Article as the store keeps it) or the DigestError
-    of each. The worker pickles the Article for the store: the parent only writes it."""
+    """Parse content files: (hash, Facts, the Article as the store keeps it) or the
+    DigestError of each. A source listed without its text is read here (see reread), so
+    the texts are never all in one process; and the worker pickles the Article for the
+    store: the parent only writes it."""
     from .collect import article_facts
     from .content import parse_article
     out = []
     for s in sources[start:stop]:
         try:
-            article = parse_article(s, config)
+            source = reread(s, config) if s.text is None else s
+            article = parse_article(source, config)
         except DigestError as e:
             out.append(e)
             continue
-        out.append((article_facts(article), article_blob(article)))
+        out.append((source.sha, article_facts(article), article_blob(article)))
     return out
 
 
@@ -95,17 +98,16 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
 
     A file whose hash has Facts from the last build (`known`, by hash) and an Article in
     the store is not parsed and its Article not loaded: its Facts say all the build needs
-    until a page shows it. Returns (facts by path, paths of the files parsed, errors)."""
+    until a page shows it. Returns ((hash, Facts) by path, paths of the files parsed, errors):
+    a file read by its parse worker may have changed since it was listed."""
     from .collect import Facts
     facts, parsed, errors, todo, kept = {}, [], [], [], set()
     for s in sources:
         hit = known.get(s.sha)
         if hit is not None and store.has(s.sha) and (hit := Facts._make(hit)).path == s.path:
-            facts[s.path] = hit
+            facts[s.path] = (s.sha, hit)
             kept.add(s.sha)
-        elif s.text is None:  # stat said unchanged but the cache lost it: read it after all
-            todo.append(reread(s, config))
-        else:
+        else:  # without its text (just written by ingest, or its Article lost): read where parsed
             todo.append(s)
 
     def articles():
@@ -114,9 +116,9 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
             if isinstance(result, DigestError):
                 errors.extend(getattr(result, "errors", [result]))
             else:
-                facts[s.path], blob = result
+                sha, fact, blob = facts[s.path] = result
                 parsed.append(s.path)
-                yield s.sha, blob
+                yield sha, blob
 
     store.save(kept, articles(), len(todo))
     return facts, parsed, errors
@@ -159,13 +161,14 @@ class Laps:
 
 
 def build(config: Config, drafts: bool = False, future: bool = False, now: datetime | None = None,
-          jobs: int = 1, fresh: dict | None = None, listing: dict | None = None,
+          jobs: int = 1, fresh=None, listing: dict | None = None,
           preloaded: tuple | None = None) -> BuildReport:
     """content/ -> site/. Raises Rejected listing every problem; then site/ is untouched.
 
     One build of an output folder at a time: a second one waits for the lock in the cache
     folder. `fresh` and `listing` come from an ingest just run: the files it wrote (with
-    their text) and content/'s listing with stats (see IngestReport). `preloaded` is what
+    their hash and front matter, see WrittenFiles) and content/'s listing with stats (see
+    IngestReport). `preloaded` is what
     `preload` returned, done while that ingest ran."""
     lap = Laps(time.perf_counter())
     check_output_dir(config)
@@ -284,8 +287,9 @@ def read_content(config: Config, listing: dict, cache: dict, store, fresh: dict 
     when new or changed, else from the cache."""
     sources, stats, errors = read_sources(config, listing, cache.get("sources", {}), fresh)
     by_path, parsed, parse_errors = load_facts(sources, config, store, cache.get("facts", {}), jobs)
-    facts = [by_path[s.path] for s in sources if s.path in by_path]
-    return Content(facts, parsed, {s.path: s.sha for s in sources}, stats, errors + parse_errors)
+    facts = [by_path[s.path][1] for s in sources if s.path in by_path]
+    source_sha = {s.path: by_path[s.path][0] if s.path in by_path else s.sha for s in sources}
+    return Content(facts, parsed, source_sha, stats, errors + parse_errors)
 
 
 @dataclass(frozen=True)

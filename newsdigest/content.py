@@ -22,7 +22,7 @@ from . import plainyaml
 from .config import Config
 from .errors import DigestError, brief
 from .files import sha1_hex
-from .markup import MarkdownTooSlow, html_to_text
+from .markup import MarkdownTooSlow, html_to_text, plain_ascii_lines
 from .model import Article, Tag
 from .paragraphs import render_body
 from .slugs import article_slug, tag_slug
@@ -170,7 +170,7 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]
 
 def xml_illegal_character(text: str, shown: str) -> DigestError | None:
     """A problem naming the first character XML forbids in a content file, with its line."""
-    m = _XML_ILLEGAL.search(text)
+    m = None if plain_ascii_lines(text) else _XML_ILLEGAL.search(text)
     if not m:
         return None
     return DigestError(shown, f"character U+{ord(m.group()):04X} is not allowed (feeds must be well-formed XML); "
@@ -250,7 +250,8 @@ class Source(NamedTuple):
 
     `meta`, when given, is the front matter ingest emitted into `text` moments ago: a YAML
     emitter's output loads back to the same mapping, so parsing it again is skipped.
-    `text` is None when the file is unchanged since the last build (its Article is cached).
+    `text` is None when the file is unchanged since the last build (its Article is cached)
+    or ingest just wrote it (`meta` given): `reread` reads it where it is parsed.
     (A named tuple: a build makes one per content file.)"""
 
     path: str  # relative to the project, for messages
@@ -322,8 +323,9 @@ def parse_article(source: Source, config: Config) -> Article:
 
 def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None = None):
     """Content files as Sources. A file whose stat matches `known` keeps its hash and is
-    not read: its Article comes from the cache; one that ingest wrote in this run (`fresh`)
-    comes with its text and front matter. Returns (sources, stat cache, errors)."""
+    not read: its Article comes from the cache; one that ingest wrote in this run (`fresh`,
+    a WrittenFiles) comes with its hash and front matter, its text read by the process
+    that parses it. Returns (sources, stat cache, errors)."""
     sources, errors, stats = [], [], {}
     fresh = fresh or {}
     # Relative to the project (config.yaml's folder), wherever the build runs from: messages
@@ -339,9 +341,9 @@ def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None 
             stats[rel] = hit
             continue
         path = os.path.join(root, rel)
-        if path in fresh:
-            digest, text, meta = fresh[path]
-            sources.append(Source(shown, text, digest, meta))
+        if path in fresh:  # its text is read where it is parsed (see reread)
+            digest, meta = fresh.written[path]
+            sources.append(Source(shown, None, digest, meta))
             stats[rel] = (signature, digest)
             continue
         if signature[0] > config.max_content_kb * 1024:  # like seeds: no input is too big to refuse
@@ -349,18 +351,25 @@ def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None 
                                              f"{config.max_content_kb:,} KB, max_content_kb in config.yaml)"))
             continue
         try:
-            with open(path, "rb") as f:
-                raw = f.read()
-            source = Source(shown, raw.decode("utf-8"), sha1_hex(raw))
-        except UnicodeDecodeError as e:
-            errors.append(DigestError(shown, f"not UTF-8 text (byte {e.start}); save the file as UTF-8"))
-            continue
-        except OSError as e:
-            errors.append(DigestError(shown, f"cannot read: {e.strerror}"))
+            source = read_source(path, shown)
+        except DigestError as e:
+            errors.append(e)
             continue
         sources.append(source)
         stats[rel] = (signature, source.sha)
     return sources, stats, errors
+
+
+def read_source(path: str, shown: str) -> Source:
+    """A content file's text and hash; raises DigestError naming it (`shown`)."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+        return Source(shown, raw.decode("utf-8"), sha1_hex(raw))
+    except UnicodeDecodeError as e:
+        raise DigestError(shown, f"not UTF-8 text (byte {e.start}); save the file as UTF-8") from None
+    except OSError as e:
+        raise DigestError(shown, f"cannot read: {e.strerror}") from None
 
 
 # Worker processes inherit these through fork instead of receiving them pickled.
@@ -368,7 +377,9 @@ _WORK: dict = {}
 
 
 def reread(source: Source, config: Config) -> Source:
-    """A source read again from disk (its cached Article was lost or damaged)."""
+    """A source read from disk that was listed without its text: its cached Article was
+    lost or damaged, or ingest wrote it in this run and kept only its hash and front
+    matter (which stay when the file still has that hash). Raises DigestError."""
     # source.path is relative to the project (see read_sources), not to the working directory
-    raw = (config.path.parent / source.path).read_bytes()
-    return Source(source.path, raw.decode("utf-8"), sha1_hex(raw))
+    read = read_source(os.path.join(config.path.parent, source.path), source.path)
+    return read._replace(meta=source.meta) if read.sha == source.sha else read

@@ -27,17 +27,19 @@ _UNESCAPE = re.compile(r"\\([\\`*_\[\]#>+\-.!()])")
 def render_paragraphs(text: str) -> str | None:
     """HTML for a body of plain paragraphs, or None when it needs a Markdown parser."""
     body = text.strip("\n")
-    if not body or "\n\n\n" in body or body.count("\n") != 2 * body.count("\n\n"):  # a line break
+    if not body:
         return None
     escaped = "\\" in body or "&" in body
     unmarked = _ESCAPES.sub("x", body) if escaped else body
     if any(mark in unmarked for mark in _MARKS):
         return None
     for paragraph in body.split("\n\n"):
-        if paragraph != paragraph.strip() or _BLOCK_START.match(paragraph):
+        # Empty, or with a "\n" left in it: three or more line ends in a row, or a line break.
+        if not paragraph or "\n" in paragraph or paragraph != paragraph.strip() or _BLOCK_START.match(paragraph):
             return None
     text_only = _UNESCAPE.sub(r"\1", body) if escaped else body
-    return "<p>" + text_only.replace(">", "&gt;").replace("\n\n", "</p>\n<p>") + "</p>"
+    paragraphs = text_only.replace(">", "&gt;").replace("\n\n", "</p>\n<p>")
+    return f"<p>{paragraphs}</p>"
 
 
 def render_body(text: str) -> str:

@@ -63,7 +63,6 @@ def _must_quote(text: str) -> bool:
                  or ": " in text or " #" in text or not _resolves_to_str(text)))
 
 
-@functools.lru_cache(maxsize=4096)  # tags, sources and reporters recur in every file
 def _scalar(text: str) -> str | None:
     """`text` as YAML writes it in a block mapping or sequence, or None when unsure."""
     if is_plain(text):

@@ -121,3 +121,15 @@ def test_html_like_text_is_shown_escaped_not_run():
     html = render_markdown(escape_markdown("<script>alert(1)</script> & <b>x</b>"))
     assert "<script" not in html and "<b>" not in html
     assert "&lt;script&gt;" in html or "&lt;script>" in html
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["a", " ", "\n", "\r", "\t", "\x00", "\x08", "\x0b", "\x0c", "\x1f", "\x7f", "\x85",
+                                 "\ufffe", "\uffff", "\ud800", "é", "한", "~"]), max_size=30).map("".join))
+def test_xml_illegal_character_fast_path_finds_what_the_search_finds(text):
+    from newsdigest.content import _XML_ILLEGAL, xml_illegal_character
+    found = xml_illegal_character(text, "content/x.md")
+    m = _XML_ILLEGAL.search(text)
+    assert (found is None) == (m is None)
+    if m:
+        assert f"U+{ord(m.group()):04X}" in found.message and found.line == text.count("\n", 0, m.start()) + 1

@@ -245,3 +245,12 @@ def test_articles_sequences_work_like_lists_in_templates():
     assert out == "4 3 0 21 3"
     assert len(seq) == 4 and seq[1:3] == Articles(["2", "1"], load) and hash(seq[1:3]) == hash(Articles(["2", "1"], load))
     assert sorted(set(loaded)) == ["0", "1", "2", "3"] and loaded.count("3") == 2  # |first and [0]
+
+
+def test_clock_is_strftime_hours_and_minutes():
+    from newsdigest.dates import clock
+    zones = [timezone.utc, timezone(timedelta(hours=9)), timezone(timedelta(hours=-3, minutes=-30))]
+    for n in range(0, 1440 * 3, 7):
+        d = datetime(2019, 3, 1 + n // 1440, (n // 60) % 24, n % 60, 59, tzinfo=zones[n % 3])
+        assert clock(d) == d.strftime("%H:%M")
+    assert clock(datetime(1, 1, 1, 0, 5)) == "00:05"

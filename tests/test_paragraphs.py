@@ -33,3 +33,10 @@ def test_fast_path_takes_ingested_prose_and_declines_markdown():
                           "<b>x</b>", "`code`", "a\nb", "> quote", "| a | b |"):
         assert render_paragraphs(markdown_text) is None, markdown_text
         assert render_body(markdown_text) == render_markdown(markdown_text)
+
+
+def test_fast_path_takes_paragraphs_one_blank_line_apart_only():
+    assert render_paragraphs("One.\n\nTwo.\n\nThree.\n") == "<p>One.</p>\n<p>Two.</p>\n<p>Three.</p>"
+    for body in ("a\n\n\nb", "a\n\n\n\nb", "a\n\n\n\n\nb", "a\n\nb\nc", "a\n \nb"):
+        assert render_paragraphs(body) is None, body
+        assert render_body(body) == render_markdown(body)

@@ -31,15 +31,16 @@ from .parse import content_file, parse_pending, prior_from
 from .pending import (STAMP, STAT_CACHE, load_cache, read_pending, recheck_done, save_cache, scan_seeds,
                       seeds_stamp, settled_stat_cache, sort_by_stat)
 from .placing import assign_slugs, match_records, one_per_article
-from .write import write_articles
+from .write import WrittenFiles, write_articles
 
 
 @dataclass
 class IngestReport:
     written: list[str] = field(default_factory=list)
     # content file path -> (sha, text, front matter) of each file written, for the build
-    # that follows in the same run (it need not read and parse them again)
-    fresh: dict = field(default_factory=dict)
+    # that follows in the same run (it need not parse their front matter again); the
+    # texts are not kept but read when asked (see WrittenFiles)
+    fresh: WrittenFiles = field(default_factory=WrittenFiles)
     # content/ as the run left it: relative path -> (size, mtime_ns, inode), for the build
     # that follows in the same run (it need not list content/ again)
     listing: dict = field(default_factory=dict)

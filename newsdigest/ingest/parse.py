@@ -102,10 +102,13 @@ def _file_seeds(path: Path, raw: bytes | None, config: Config, part: tuple[int, 
 
 def parse_seeds(path: Path, raw: bytes | None, config: Config, prior: Prior,
                 part: tuple[int, int] | None = None) -> FileResult:
-    """A seed file's articles; `part` (i, k): every k-th record of a large records file,
-    whose bytes this process then reads itself (rather than have them sent to it)."""
+    """A seed file's articles; `part` (i, k): every k-th record of a large records file.
+    Without `raw`, this process reads the file's bytes itself (rather than have them sent
+    to it)."""
     result = FileResult()
     try:
+        if raw is None and part is None:  # read here, in the worker, not sent to it (see read_pending)
+            raw = path.read_bytes()
         seeds = _file_seeds(path, raw, config, part)
     except (DigestError, OSError) as e:
         result.errors.append(e if isinstance(e, DigestError) else

@@ -20,7 +20,7 @@ fails raises before the record is written.)
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
@@ -34,6 +34,39 @@ from .parse import Parsed, sha, shown_seed
 from .safereplace import create_new, replace_unless_edited
 
 
+class WrittenFiles(Mapping):
+    """The content files ingest wrote in this run, for the build that follows in the same
+    run: path -> (hash, text, front matter), the front matter being the mapping ingest
+    emitted into the text (the build need not parse it again). Only the hash and front
+    matter are kept, never the text: at 50,000 files the texts were 300 MB, held by ingest
+    and by the build through its render, and so by every render worker it forked. A text
+    is read from its file when asked (and the build's parse workers read their share
+    themselves); a file changed since ingest wrote it reads with its own hash and no
+    front matter."""
+
+    def __init__(self):
+        self.written: dict[str, tuple[str, dict]] = {}  # path -> (hash, front matter)
+
+    def add(self, path: str, sha: str, meta: dict) -> None:
+        self.written[path] = (sha, meta)
+
+    def __getitem__(self, path: str) -> tuple[str, str, dict | None]:
+        written_sha, meta = self.written[path]
+        with open(path, "rb") as f:
+            raw = f.read()
+        now = sha(raw)
+        return now, raw.decode("utf-8"), meta if now == written_sha else None
+
+    def __contains__(self, path) -> bool:  # without reading the file
+        return path in self.written
+
+    def __iter__(self):
+        return iter(self.written)
+
+    def __len__(self) -> int:
+        return len(self.written)
+
+
 @dataclass
 class Written:
     """What writing the planned articles did: the record entry of each, the files
@@ -44,7 +77,7 @@ class Written:
 
     records: dict = field(default_factory=dict)
     written: list = field(default_factory=list)
-    fresh: dict = field(default_factory=dict)
+    fresh: WrittenFiles = field(default_factory=WrittenFiles)
     kept_edits: list = field(default_factory=list)
     recovered: list = field(default_factory=list)
     same: int = 0
@@ -66,7 +99,7 @@ def write_articles(plans: list, make_file: Callable[[Parsed, str], tuple[dict, s
         elif outcome:
             out.listed[rel] = stat
             out.written.append(content_prefix + rel)
-            out.fresh[target] = (record["written_sha"], made[1], made[0])
+            out.fresh.add(target, record["written_sha"], made[0])
             if outcome == "again":
                 out.recovered.append(printable(f"{content_prefix}{rel}: empty or cut short (an ingest stopped by a "
                                                f"crash or power cut); written again from {shown_seed(p.seed_name)}"))
