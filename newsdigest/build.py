@@ -339,8 +339,8 @@ def collect_site(config: Config, content: Content, store, cache: dict, now: date
             store.repair(sha, article)
         return article
 
-    last = cache.get("related")
-    return collect_facts(chosen, load, RELATED_COUNT, last=RelatedMemo(*last) if last else None), keys
+    last = RelatedMemo(cache["related_lists"], cache["related"]) if "related_lists" in cache else None
+    return collect_facts(chosen, load, RELATED_COUNT, last=last), keys
 
 
 def kept_files(config: Config, cache: dict, last: LastOutput) -> dict:
@@ -448,14 +448,16 @@ def record_output(config: Config, files: dict, changed: dict | None, last: LastO
 def save_cache(config: Config, cache_files, store, cache: dict, content: Content, site, files: dict, todo) -> None:
     """The build cache for the next build, when anything in it changed."""
     from .collect import related_memo
-    if not (content.parsed or todo or files != cache.get("files") or not cache or cache.get("related") is None
+    if not (content.parsed or todo or files != cache.get("files") or not cache or "related_lists" not in cache
             or cache_files.notices or store.notices):
         return
-    sha = content.source_sha
+    sha, memo = content.source_sha, related_memo(site)
     store.heal({sha[f.path] for f in content.facts})  # saved before the render (load_facts)
     cache_files.save({
         "config": config.digest, "output": str(config.output_dir), "sources": content.stats, "files": files,
-        "related": tuple(related_memo(site)),
+        # two tables, not one value: the cache's delta then holds only the lists that changed
+        # (a value that changes at all makes it rewrite its whole 10 MB base)
+        "related_lists": memo.lists, "related": memo.related,
         "facts": {sha[f.path]: tuple(f) for f in content.facts},
     })
 

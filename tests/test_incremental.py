@@ -384,6 +384,18 @@ def test_build_cache_delta_reloads_exactly_what_was_saved(tmp_path):
     assert 1 <= rewrites < len(inodes) - 10  # both kinds of save happened, deltas more often
 
 
+def test_adding_an_article_writes_a_cache_delta_not_a_new_base(project, tmp_path):
+    """An added article changes its tags' related lists: kept as tables in the build
+    cache, they go to its small delta. (Kept as one value, any change to them rewrote the
+    whole base file: 10 MB and 0.15 s at 10,000 articles, in every add, delete and batch.)"""
+    base, delta = project / ".cache/build.marshal", project / ".cache/build-delta.marshal"
+    before = (base.stat().st_ino, base.stat().st_mtime_ns, delta.read_bytes())
+    write_article(project / "content", 80)
+    run(project)
+    assert (base.stat().st_ino, base.stat().st_mtime_ns) == before[:2] and delta.read_bytes() != before[2]
+    assert_same_as_cold(project, tmp_path)
+
+
 @pytest.mark.parametrize("change", ["slug", "id", "tag"])
 def test_a_collision_introduced_by_an_edit_is_rejected_as_in_a_cold_build(project, tmp_path, change):
     """The build skips the collision check when no article's id, URL or tags changed;
