@@ -57,6 +57,10 @@ def parallel_iter(work: Callable[[int, int], list], count: int, jobs: int,
             results = pool.imap(_run_range, ranges)
             for _ in ranges:
                 yield _next_result(results, workers)
+                # The caller is done with that range: its results' buffers are free, and
+                # glibc keeps freed pages (interleaved with what the caller kept, they pile
+                # up: the ingest process of 50,000 seeds grew by 300 MB while writing).
+                release_free_memory()
     finally:
         gc.unfreeze()
 
