@@ -342,7 +342,7 @@ def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None 
             continue
         path = os.path.join(root, rel)
         if path in fresh:  # its text is read where it is parsed (see reread)
-            digest, meta = fresh.written[path]
+            digest, meta = fresh.handed_over(path)
             sources.append(Source(shown, None, digest, meta))
             stats[rel] = (signature, digest)
             continue

@@ -50,6 +50,10 @@ class WrittenFiles(Mapping):
     def add(self, path: str, sha: str, meta: dict) -> None:
         self.written[path] = (sha, meta)
 
+    def handed_over(self, path: str) -> tuple[str, dict]:
+        """(hash, front matter) of a file as ingest wrote it: what the build takes, unread."""
+        return self.written[path]
+
     def __getitem__(self, path: str) -> tuple[str, str, dict | None]:
         written_sha, meta = self.written[path]
         with open(path, "rb") as f:
