@@ -20,7 +20,7 @@ from ..errors import shown
 from ..files import discarded, load_marshal, save_marshal, seal, sha1_hex, unseal, write_atomic
 from ..model import Article
 
-CACHE_VERSION = 15  # 7: Article.source_url; 8: output.marshal; 9: feeds link their archives and hub; 10: keys by context, Facts with title; 11: reporters; 12: page keys hash marshal format 2; 13: article store index last; 14: the store's delta holds pickles; 15: related memo as two tables
+CACHE_VERSION = 16  # 7: Article.source_url; 8: output.marshal; 9: feeds link their archives and hub; 10: keys by context, Facts with title; 11: reporters; 12: page keys hash marshal format 2; 13: article store index last; 14: the store's delta holds pickles; 15: related memo as two tables; 16: the plan's dependency index
 
 
 def cache_file(config: Config, name: str) -> Path:
