@@ -1,7 +1,10 @@
 """The page plan: every file of the site, what makes it (a template or a writer) and the
 context it reads. One plan entry (a function below) per kind of page; a new kind of page
 is a plan entry here plus its template in layouts/. The build keys every planned file by
-its context (incremental/keys.py), so a new kind needs no cache code.
+its context (incremental/keys.py), so a new kind needs no cache code. A plan entry reads
+the Site through `site` (incremental.depends.PlanSite: `site.entry(table, key)` or a
+whole table such as `site.days`) and may plan its pages in units (`for key in
+out.units(table)`): an incremental build then plans only the units whose reads changed.
 
 Every HTML page gets exactly two things besides its own variables:
   site  -- SiteView: title, description, language, base_url, base_path, feed URLs, nav
