@@ -438,6 +438,59 @@ def test_a_record_found_valid_is_trusted_only_byte_for_byte(tmp_path, monkeypatc
     assert manifest.save_manifest(tmp_path, loaded, loaded, {}, digest2) == ""
 
 
+def test_only_a_record_in_the_written_form_is_trusted_by_its_hash(tmp_path):
+    """The SHA-1 load_manifest returns is what a later run trusts without checking each
+    entry or line: a valid record whose lines are not where manifest_text puts them gets
+    none (it is checked every time until ingest writes it again)."""
+    from newsdigest.files import sha1_hex
+    from newsdigest.ingest.manifest import load_manifest, manifest_text
+    entries = {f"{n}.txt": {"seed_sha": f"{n:040x}", "id": f"{n:016x}", "slug": f"s-{n}",
+                            "content": f"2024/01/s-{n}.md", "written_sha": ""} for n in range(3)}
+    record = tmp_path / ".ingest.json"
+    record.write_text(manifest_text(entries, {}, {}), encoding="utf-8")
+    assert load_manifest(tmp_path)[3] == sha1_hex(record.read_bytes())
+    lines = manifest_text(entries, {}, {}).split("\n")
+    lines[1], lines[2] = lines[2].rstrip(",") + ",", lines[1]
+    record.write_text("\n".join(lines), encoding="utf-8")
+    loaded, by_line, notices, digest = load_manifest(tmp_path)
+    assert (loaded, by_line, notices, digest) == (entries, {}, [], "")
+
+
+def test_done_seeds_are_checked_against_the_record_only_when_its_bytes_changed(project, monkeypatch):
+    """The stat cache keeps the SHA-1 of the record its entries were made from: while the
+    record holds those bytes, a run with a new seed takes the done seeds' entries as they
+    are; a record edited since (here merged with another clone's hash for 0.txt) has
+    every done seed checked again, and 0.txt's entry is put right."""
+    import json
+
+    import newsdigest.ingest as ingest_package
+    from newsdigest.files import sha1_hex
+    for n in range(3):
+        add_seed(project, f"{n}.txt", arirang(f"Story number {n} of the day"))
+    config = load_config(project / "config.yaml")
+    assert len(ingest_package.ingest(config).written) == 3
+    seen = []
+    recheck_done = ingest_package.recheck_done
+
+    def spy(done, *args):
+        seen.append((sorted(done), args[-1]))
+        return recheck_done(done, *args)
+    monkeypatch.setattr(ingest_package, "recheck_done", spy)
+    add_seed(project, "3.txt", arirang("Story number 3 of the day"))
+    assert len(ingest_package.ingest(config).written) == 1
+    assert seen == [(["0.txt", "1.txt", "2.txt"], True)]
+
+    record_path = project / "content" / ".ingest.json"
+    true_sha = sha1_hex((project / "seeds" / "0.txt").read_bytes())
+    record_path.write_text(record_path.read_text(encoding="utf-8").replace(true_sha, "0" * 40), encoding="utf-8")
+    add_seed(project, "4.txt", arirang("Story number 4 of the day"))
+    report = ingest_package.ingest(config)
+    assert len(report.written) == 1 and report.errors == [] and report.kept_edits == []
+    assert seen[1] == (["0.txt", "1.txt", "2.txt", "3.txt"], False)
+    record = json.loads(record_path.read_text(encoding="utf-8"))["seeds"]
+    assert record["0.txt"]["seed_sha"] == true_sha
+
+
 def test_a_lost_ingest_record_is_written_again(ingested):
     record = ingested / "content" / ".ingest.json"
     before = snapshot(ingested)

@@ -57,7 +57,7 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     report.listing = scan_tree(content_dir, ".md")
     existing = report.listing.keys()
     try:
-        seeds = scan_seeds(config.seeds_dir)
+        seeds = scan_seeds(config.seeds_dir)  # name -> (size, mtime_ns, inode) or None
     except OSError as e:  # an unreadable seeds/ is a problem, not an empty one
         report.errors.append(DigestError(shown(config.seeds_dir, start=root), f"cannot read the seeds folder: "
                                                                           f"{e.strerror}"))
@@ -76,27 +76,30 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     # that run ingested it and its content file is still there, it needs nothing more
     # (the stat cache remembers its content file: a run that only lost seeds does not
     # even read the ingest record).
-    stat_cache = load_cache(config, STAT_CACHE)  # seed name -> [size, mtime_ns, inode, sha, content or None]
-    known, done, pending, errors = sort_by_stat(seeds, stat_cache, existing, root)
+    # (The stat cache keeps the SHA-1 of the ingest record it was settled against: while
+    # the record has those bytes, a done seed is not looked up in it again.)
+    cached = load_cache(config, STAT_CACHE)
+    stat_cache = cached.get("seeds", {})  # seed name -> [size, mtime_ns, inode, sha, content or None]
+    known, done, pending, errors = sort_by_stat(seeds, stat_cache, existing, config.seeds_dir, root)
     report.errors += errors
     if not (content_dir / MANIFEST).exists():
-        pending, done = list(seeds), []  # the record is gone: rebuild it from every seed
-    recovered, record_digest = [], last.get("manifest")
+        pending, done = list(seeds.items()), []  # the record is gone: rebuild it from every seed
+    recovered, record_digest = [], cached.get("record", "")
     if pending:
         known, recovered, record_digest = _ingest_pending(config, jobs, seeds, known, done, pending, report,
                                                           record_digest)
     else:
         # A records file's articles each count, as when they were written.
         report.unchanged = sum(1 if isinstance(known[name][4], str) else len(known[name][4]) for name in done)
-    if known != stat_cache:
-        save_cache(config, STAT_CACHE, known)
+    if known != stat_cache or record_digest != cached.get("record", ""):
+        save_cache(config, STAT_CACHE, {"record": record_digest, "seeds": known})
     if not report.errors:
         # The content files of present seeds: one deleted while its seed stays is written
         # again. (A deleted seed's record stays, whether or not its file does.)
         contents = sorted(c for cached in known.values() if cached[4] is not None
                           for c in ([cached[4]] if isinstance(cached[4], str) else cached[4]))
         save_cache(config, STAMP, {"stamp": stamp, "contents": contents, "unchanged": len(contents),
-                                   "notices": report.notices, "manifest": record_digest})
+                                   "notices": report.notices})
     report.notices += recovered  # this run's news only: not repeated by a no-change run
     return report
 
@@ -111,18 +114,21 @@ def _content_file_maker(config: Config, plans: list):
     return partial(content_file, build_matcher(config))
 
 
-def _ingest_pending(config: Config, jobs: int, seeds: list, known: dict, done: list, pending: list,
-                    report: IngestReport, record_digest: str | None) -> tuple[dict, list, str]:
+def _ingest_pending(config: Config, jobs: int, seeds: dict, known: dict, done: list, pending: list,
+                    report: IngestReport, settled_against: str) -> tuple[dict, list, str]:
     """Parse, place and write the pending seeds into `report`: (the stat cache to keep,
     the notices of cut files written again, the SHA-1 of the ingest record as found
-    valid, see load_manifest)."""
+    valid, see load_manifest). `settled_against`: the SHA-1 of the record the stat
+    cache's entries were made from."""
     content_dir, root = config.content_dir, config.path.parent
     existing = report.listing.keys()
-    manifest, manifest_lines, notices, record_digest = load_manifest(content_dir, record_digest)
+    manifest, manifest_lines, notices, record_digest = load_manifest(content_dir, settled_against)
     report.notices += notices
     records_of = records_by_file(manifest)  # records file name -> {key: entry}
-    unchanged, more = recheck_done(done, seeds, manifest, records_of, known, existing)
-    to_parse = read_pending(pending + more, manifest, known, existing, jobs, root)
+    vouched = bool(record_digest) and record_digest == settled_against
+    unchanged, more = recheck_done(done, seeds, manifest, records_of, known, existing, vouched)
+    vouched_entries = dict(unchanged) if vouched else {}
+    to_parse = read_pending(pending + more, manifest, known, existing, jobs, config.seeds_dir, root)
     report.errors += to_parse.errors
     unchanged.update(to_parse.unchanged)
     known = {**known, **to_parse.stats}
@@ -132,11 +138,15 @@ def _ingest_pending(config: Config, jobs: int, seeds: list, known: dict, done: l
     report.notices += parsing.notices
     unchanged.update((key, manifest[key]) for key in parsing.same)
 
-    present = {e.name for e, _ in seeds} | set(unchanged)
+    present = seeds.keys() | unchanged.keys()
     record_of = match_records(parsing.parsed, manifest, unchanged, present, content_dir, existing)
     unique, notices = one_per_article(parsing.parsed, unchanged)
     report.notices += notices
     plans = assign_slugs(unique, manifest, record_of, existing, content_dir)
+    # From here `plans` holds the only reference to each parsed seed (its paragraphs: ~340 MB
+    # at 50,000 seeds), and write_articles lets each go once its file is written.
+    read_ok = parsing.read_ok
+    del parsing, unique
     # Relative to the project, like `seeds/x.txt` in the same messages, wherever we run from.
     content_prefix = Path(os.path.relpath(content_dir, root)).as_posix() + "/"
     written = write_articles(plans, _content_file_maker(config, plans), record_of, existing, content_dir,
@@ -150,4 +160,5 @@ def _ingest_pending(config: Config, jobs: int, seeds: list, known: dict, done: l
             report.listing[rel] = stat
     new_manifest = merged_manifest(manifest, unchanged, written.records, list(record_of.values()))
     record_digest = save_manifest(content_dir, new_manifest, manifest, manifest_lines, record_digest)
-    return settled_stat_cache(known, new_manifest, parsing.read_ok, done), written.recovered, record_digest
+    return (settled_stat_cache(known, new_manifest, read_ok, done, vouched_entries), written.recovered,
+            record_digest)

@@ -90,14 +90,17 @@ def valid_entries(seeds: dict, shown: str) -> tuple[dict, list[str]]:
     return valid, problems
 
 
+_HEAD, _TAIL = '{"version": 1, "seeds": {\n', "\n}}\n"  # around the lines of manifest_text
+
+
 def load_manifest(content_dir: Path, trusted: str | None = None) -> tuple[dict, dict, list[str], str]:
     """The ingest record: seed name -> entry, seed name -> its line in the file (when the
     file has the one-seed-a-line form `manifest_text` writes, for reuse), notices, and the
-    SHA-1 of the file when every entry in it is valid ("" otherwise).
+    SHA-1 of the file when every entry in it is valid and it has that form ("" otherwise).
 
-    `trusted`: the SHA-1 of a record found valid before (what the last run read or
-    wrote). A file with exactly those bytes is not checked again entry by entry (50 ms at
-    10,000 seeds); any other is."""
+    `trusted`: the SHA-1 of a record found so before (what the last run read or wrote).
+    A file with exactly those bytes is not checked again entry by entry (50 ms at 10,000
+    seeds) nor line by line; any other is."""
     path = content_dir / MANIFEST
     try:
         raw = path.read_bytes()
@@ -110,31 +113,33 @@ def load_manifest(content_dir: Path, trusted: str | None = None) -> tuple[dict, 
     except (ValueError, OSError):
         return {}, {}, [f"{shown(path)}: unreadable ingest record; treating every existing content file as edited"], ""
     digest = sha1_hex(raw)
+    # JSON strings hold no raw newline: ",\n" only ever ends a line of the form.
+    body = text[len(_HEAD):-len(_TAIL)] if text.startswith(_HEAD) and text.endswith(_TAIL) else ""
+    lines = body.split(",\n") if body else []
     if trusted and digest == trusted:
-        seeds, problems = data["seeds"], []
-    else:
-        seeds, problems = valid_entries(data["seeds"], shown(path))
+        return data["seeds"], dict(zip(data["seeds"], lines)), [], digest
+    seeds, problems = valid_entries(data["seeds"], shown(path))
     if problems:
         return seeds, {}, problems, ""
-    lines = text.split("\n")[1:-2]
     if len(lines) != len(seeds):
-        return seeds, {}, [], digest
+        return seeds, {}, [], ""
     by_name = {}
     for name, line in zip(sorted(seeds), lines):
         quoted = f'"{name}"' if _JSON_PLAIN.fullmatch(name) else json.dumps(name)
         if not line.startswith(quoted + ": {"):
-            return seeds, {}, [], digest
-        by_name[name] = line.rstrip(",")
+            return seeds, {}, [], ""
+        by_name[name] = line
     return seeds, by_name, [], digest
 
 
 def manifest_text(manifest: dict, old: dict, old_lines: dict) -> str:
     """One seed a line: readable in a diff. Lines of unchanged entries are reused (20,000
-    json.dumps calls were a third of adding one seed to 10,000)."""
-    lines = [old_lines[name] if name in old_lines and old.get(name) == entry
+    json.dumps calls were a third of adding one seed to 10,000); an entry this run took
+    over as it was is that very object, which spares comparing it."""
+    lines = [old_lines[name] if name in old_lines and ((was := old.get(name)) is entry or was == entry)
              else f"{json.dumps(name)}: {json.dumps(entry, sort_keys=True)}"
              for name, entry in sorted(manifest.items())]
-    return '{"version": 1, "seeds": {\n' + ",\n".join(lines) + "\n}}\n"
+    return _HEAD + ",\n".join(lines) + _TAIL
 
 
 def records_by_file(manifest: dict) -> dict:

@@ -27,7 +27,8 @@ def match_records(parsed: list, manifest: dict, unchanged: dict, present: set, c
     claimed = {p.seed_name for p in parsed if p.seed_name in manifest
                and (manifest[p.seed_name]["id"] == p.id or manifest[p.seed_name]["id"] not in ids_now)}
     parsed_keys = {p.seed_name for p in parsed}
-    orphans = {e["id"]: name for name, e in sorted(manifest.items())
+    parsed_ids = {p.id for p in parsed}  # only an entry with one of these ids can be taken over
+    orphans = {e["id"]: name for name, e in sorted((name, e) for name, e in manifest.items() if e["id"] in parsed_ids)
                if name not in claimed and name not in unchanged and (name not in present or name in parsed_keys)}
     record_of = {}
     for p in parsed:
@@ -44,7 +45,9 @@ def match_records(parsed: list, manifest: dict, unchanged: dict, present: set, c
 def one_per_article(parsed: list, unchanged: dict) -> tuple[list, list[str]]:
     """The same article from two seeds gives one content file: (the articles to place,
     a notice for each one dropped)."""
-    owner: dict[str, str] = {e["id"]: name for name, e in sorted(unchanged.items())}
+    parsed_ids = {p.id for p in parsed}  # only these ids can have two owners
+    owner: dict[str, str] = {e["id"]: name for name, e in sorted((name, e) for name, e in unchanged.items()
+                                                                 if e["id"] in parsed_ids)}
     unique, notices = [], []
     for p in sorted(parsed, key=lambda p: p.seed_name):
         if p.id in owner and owner[p.id] != p.seed_name:
@@ -112,8 +115,8 @@ def adopt_unrecorded(unmatched: list[Parsed], content_dir: Path, existing, manif
     may hold edits, so it counts as edited (written_sha '')."""
     known = {e["content"] for e in manifest.values()}
     by_seed, by_id = {}, {}
-    for rel in sorted(existing):
-        if rel in known or not content_path_ok(rel):
+    for rel in sorted(set(existing).difference(known)):
+        if not content_path_ok(rel):
             continue
         meta = _front_matter(os.path.join(content_dir, rel))
         seed, aid = meta.get("seed"), meta.get("id")

@@ -92,10 +92,15 @@ def write_articles(plans: list, make_file: Callable[[Parsed, str], tuple[dict, s
                    existing, content_dir: Path, content_prefix: str, jobs: int) -> Written:
     """Each planned (article, slug)'s content file, made by `make_file` (parse.content_file
     with its tag matcher bound) and written unless it already holds those bytes or an
-    editor's; then the written ones are flushed to disk."""
+    editor's; then the written ones are flushed to disk. Each entry of `plans` is set to
+    None once its file is written: its parsed seed (paragraphs and all) is freed then, and
+    the memory of the files made meanwhile takes its place instead of adding to it (the
+    ingest process of 50,000 seeds grew by 190-270 MB while writing)."""
     made_files = chain.from_iterable(parallel_iter(partial(_make_range, plans, make_file), len(plans), jobs))
     out = Written()
-    for (p, slug), made in zip(plans, made_files):
+    for i, made in enumerate(made_files):
+        p, slug = plans[i]
+        plans[i] = None
         rel, record, outcome, stat = _write_planned(p, slug, made, record_of.get(p.seed_name), existing, content_dir)
         target = os.path.join(content_dir, rel)
         if outcome is None:
