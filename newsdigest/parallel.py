@@ -24,15 +24,18 @@ def default_jobs() -> int:
 
 
 def parallel_map(work: Callable[[int, int], list], count: int, jobs: int,
-                 min_count: int = PARALLEL_MIN) -> list:
+                 min_count: int = PARALLEL_MIN, most_per_range: int | None = None) -> list:
     """`work(start, stop)` returns the results of items [start, stop); this returns the
     results of [0, count) in order, computed in `jobs` forked workers when there are at
-    least `min_count` items and one process otherwise (or where fork does not exist)."""
-    return [r for part in parallel_iter(work, count, jobs, min_count) for r in part]
+    least `min_count` items and one process otherwise (or where fork does not exist).
+    `most_per_range` caps the items of a range given to a worker at once: a range's
+    results are held whole by the worker and cross the pipe as one message, so large
+    results (whole articles) are better sent in smaller ranges."""
+    return [r for part in parallel_iter(work, count, jobs, min_count, most_per_range) for r in part]
 
 
 def parallel_iter(work: Callable[[int, int], list], count: int, jobs: int,
-                  min_count: int = PARALLEL_MIN) -> Iterator[list]:
+                  min_count: int = PARALLEL_MIN, most_per_range: int | None = None) -> Iterator[list]:
     """parallel_map as it goes: yields each range's results (a list) in order, as soon as
     that range is done, so the caller can use them while the workers compute the rest."""
     if jobs <= 1 or count < max(min_count, 1):
@@ -43,7 +46,7 @@ def parallel_iter(work: Callable[[int, int], list], count: int, jobs: int,
     if "fork" not in multiprocessing.get_all_start_methods():
         yield work(0, count)
         return
-    step = -(-count // (jobs * CHUNKS_PER_JOB))
+    step = min(-(-count // (jobs * CHUNKS_PER_JOB)), most_per_range or count)
     ranges = [(i, min(i + step, count)) for i in range(0, count, step)]
     release_free_memory()
     # Objects from before the fork go to the permanent generation: the children's

@@ -42,6 +42,22 @@ def test_a_lower_minimum_shares_even_a_few_items():
     assert os.getpid() not in {pid for _, pid, _ in results}
 
 
+def _range_of_each(start, stop):
+    return [(start, stop)] * (stop - start)
+
+
+def test_most_per_range_sends_large_results_in_smaller_ranges():
+    count = 1000
+    default = [bounds for part in parallel_iter(_range_of_each, count, jobs=2) for bounds in {*part}]
+    capped = [bounds for part in parallel_iter(_range_of_each, count, jobs=2, most_per_range=90) for bounds in {*part}]
+    assert max(stop - start for start, stop in default) == 125  # count / (jobs * CHUNKS_PER_JOB)
+    assert max(stop - start for start, stop in capped) == 90
+    # Every item, in order, once.
+    assert [i for start, stop in capped for i in range(start, stop)] == list(range(count))
+    assert parallel_map(_range_of_each, count, jobs=2, most_per_range=90) == \
+        [bounds for bounds in capped for _ in range(bounds[1] - bounds[0])]
+
+
 def _dies_on_the_last_range(count, start, stop):
     if stop == count:
         os.kill(os.getpid(), signal.SIGKILL)

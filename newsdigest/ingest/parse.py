@@ -188,6 +188,12 @@ def content_file(matcher, p: Parsed, slug: str) -> tuple[dict, str]:
     return meta, front_matter_text(meta, paragraphs_to_markdown(seed.paragraphs))
 
 
+# Seed files a worker parses at once: a range's articles cross the pipe as one message,
+# held whole by the worker and, while they are unpickled, by this process (which by then
+# holds every article parsed before them).
+SEEDS_PER_RANGE = 1000
+
+
 def _parse_range(config: Config, prior: Prior, items, start: int, stop: int) -> list[FileResult]:
     return [parse_seeds(path, raw, config, prior, part) for path, raw, part in items[start:stop]]
 
@@ -197,7 +203,7 @@ def parse_all(config: Config, items, jobs: int, prior: Prior) -> list[FileResult
     work = partial(_parse_range, config, prior, items)
     # The parts of a large records file are worth workers however few they are.
     fewest = 1 if any(part is not None for _, _, part in items) else 200
-    return parallel_map(work, len(items), jobs, min_count=fewest)
+    return parallel_map(work, len(items), jobs, min_count=fewest, most_per_range=SEEDS_PER_RANGE)
 
 
 @dataclass(frozen=True)
