@@ -99,14 +99,17 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
 
     A file whose hash has Facts from the last build (`known`, by hash) and an Article in
     the store is not parsed and its Article not loaded: its Facts say all the build needs
-    until a page shows it. Returns ((hash, Facts) by path, paths of the files parsed, errors):
-    a file read by its parse worker may have changed since it was listed."""
+    until a page shows it. Returns ((hash, Facts) by path, paths of the files parsed, errors,
+    the Facts as the cache keeps them: hash -> tuple): a file read by its parse worker may
+    have changed since it was listed."""
     from .collect import Facts
-    facts, parsed, errors, todo, kept = {}, [], [], [], set()
+    facts, parsed, errors, todo, kept, table = {}, [], [], [], set(), {}
+    make = tuple.__new__  # Facts._make without its classmethod call (50,000 a build)
     for s in sources:
         hit = known.get(s.sha)
-        if hit is not None and store.has(s.sha) and (hit := Facts._make(hit)).path == s.path:
-            facts[s.path] = (s.sha, hit)
+        if hit is not None and store.has(s.sha) and (fact := make(Facts, hit)).path == s.path:
+            facts[s.path] = (s.sha, fact)
+            table[s.sha] = hit  # the object loaded: the cache's delta compares it by identity
             kept.add(s.sha)
         else:  # without its text (just written by ingest, or its Article lost): read where parsed
             todo.append(s)
@@ -118,11 +121,12 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
                 errors.extend(getattr(result, "errors", [result]))
             else:
                 sha, fact, blob = facts[s.path] = result
+                table[sha] = tuple(fact)
                 parsed.append(s.path)
                 yield sha, blob
 
     store.save(kept, articles(), len(todo))
-    return facts, parsed, errors
+    return facts, parsed, errors, table
 
 
 def check_output_dir(config: Config) -> None:
@@ -280,6 +284,7 @@ class Content:
     """content/ as read: every file's Facts, the Articles parsed in this build, hashes."""
 
     facts: list  # Facts of every content file, in path order
+    cached_facts: dict  # the same as the build cache keeps them: content hash -> tuple
     parsed: list  # the content files parsed in this build (their Articles are in the store)
     source_sha: dict  # content file (as shown) -> hash
     stats: dict  # content/ file -> (stat, hash), for the next build
@@ -290,10 +295,10 @@ def read_content(config: Config, listing: dict, cache: dict, store, fresh: dict 
     """Every content file read (unless its stat is unchanged) and its Facts known: parsed
     when new or changed, else from the cache."""
     sources, stats, errors = read_sources(config, listing, cache.get("sources", {}), fresh)
-    by_path, parsed, parse_errors = load_facts(sources, config, store, cache.get("facts", {}), jobs)
+    by_path, parsed, parse_errors, cached_facts = load_facts(sources, config, store, cache.get("facts", {}), jobs)
     facts = [by_path[s.path][1] for s in sources if s.path in by_path]
     source_sha = {s.path: by_path[s.path][0] if s.path in by_path else s.sha for s in sources}
-    return Content(facts, parsed, source_sha, stats, errors + parse_errors)
+    return Content(facts, cached_facts, parsed, source_sha, stats, errors + parse_errors)
 
 
 @dataclass(frozen=True)
@@ -507,7 +512,7 @@ def save_cache(config: Config, cache_files, store, cache: dict, content: Content
         # two tables, not one value: the cache's delta then holds only the lists that changed
         # (a value that changes at all makes it rewrite its whole 10 MB base)
         "related_lists": memo.lists, "related": memo.related,
-        "facts": {sha[f.path]: tuple(f) for f in content.facts},
+        "facts": content.cached_facts,
         **index,
     })
 
