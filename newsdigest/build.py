@@ -503,7 +503,7 @@ def save_cache(config: Config, cache_files, store, cache: dict, content: Content
     dependency index (depends.index_data)."""
     from .collect import related_memo
     if not (content.parsed or todo or files != cache.get("files") or not cache or "related_lists" not in cache
-            or cache_files.notices or store.notices or plan.reads.units or plan.reads.reuse is None):
+            or cache_files.notices or store.notices or any(plan.reads.units.values()) or plan.reads.reuse is None):
         return
     sha, memo = content.source_sha, related_memo(site)
     store.heal({sha[f.path] for f in content.facts})  # saved before the render (load_facts)

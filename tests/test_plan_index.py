@@ -75,7 +75,9 @@ def spoil_lost(data):
 
 
 def spoil_units(data):
-    data["plan_units"] = {}
+    for name in data:
+        if name.startswith("plan_units:"):
+            data[name] = {}
 
 
 def spoil_salt(data):
@@ -145,9 +147,10 @@ def test_random_changes_with_the_index_spoiled_at_random_equal_cold_builds(tmp_p
         live[i] = dict(args, path=path.relative_to(root / "content").parts)
 
     def drop_one_unit(data):
-        units = dict(data["plan_units"])
+        name = rng.choice(sorted(n for n in data if n.startswith("plan_units:") and data[n]))
+        units = dict(data[name])
         units.pop(rng.choice(sorted(units)))
-        data["plan_units"] = units
+        data[name] = units
 
     for i in range(40):
         write(i, day_offset=i * 11, tags=rng.sample(TAGS, rng.randint(0, 3)))

@@ -45,15 +45,15 @@ class PlanReads:
     def __init__(self, reuse: Reuse | None):
         self.reuse = reuse
         self.kind = ""
-        self.unit: str | None = None  # the unit being planned; None outside units
+        self.record: tuple | None = None  # (cells, outputs, templates) of the unit being planned
         self.cells: set = set()  # what the unit being planned (or the kind, outside units) read
-        self.units: dict[str, tuple] = {}  # unit -> (cells, outputs, templates)
+        self.units: dict[str, dict] = {}  # kind -> unit key -> (cells, outputs, templates)
         self.kinds: dict[str, set] = {}  # kind -> cells read outside its units
-        self.kept: list[str] = []  # units of the last build kept as they are
+        self.kept: dict[str, list] = {}  # kind -> keys of its units kept as the last build left them
         self._kept_files: dict | None = None
 
     def begin_kind(self, kind: str) -> None:
-        self.kind, self.unit = kind, None
+        self.kind, self.record = kind, None
         self.cells = self.kinds[kind] = set()
 
     def each(self, keys):
@@ -63,31 +63,29 @@ class PlanReads:
         read anything outside its units that changed."""
         kind, kind_cells = self.kind, self.cells
         reuse = self.reuse if self.reuse is not None and self.reuse.kind_holds(kind) else None
-        last, changed, missing = (reuse.units, reuse.changed, reuse.missing) if reuse else ({}, set(), set())
+        last, changed, missing = (reuse.units.get(kind, {}), reuse.changed, reuse.missing) if reuse else ({}, (), ())
+        planned, kept = self.units.setdefault(kind, {}), self.kept.setdefault(kind, [])
         for key in keys:
-            unit = f"{kind}:{key}"
-            record = last.get(unit)  # (written out: this runs once per article)
+            record = last.get(key)  # (written out: this runs once per article)
             if (record is not None and changed.isdisjoint(record[0])
                     and (not missing or missing.isdisjoint(record[1]))):
-                self.kept.append(unit)
+                kept.append(key)
                 continue
-            self.unit, self.cells = unit, set()
-            self.units[unit] = (self.cells, [], [])
+            self.cells = set()
+            self.record = planned[key] = (self.cells, [], [])
             yield key
-        self.unit, self.cells = None, kind_cells
-
+        self.record, self.cells = None, kind_cells
 
     def planned(self, output: str, template: str) -> None:
-        if self.unit is not None:
-            _, outputs, templates = self.units[self.unit]
-            outputs.append(output)
-            templates.append(template)
+        if self.record is not None:
+            self.record[1].append(output)
+            self.record[2].append(template)
 
     def kept_files(self) -> dict[str, str]:
         """Output -> template of every file of the units kept from the last build."""
         if self._kept_files is None:
             units = self.reuse.units if self.reuse is not None else {}
-            records = [units[u] for u in self.kept]
+            records = [units[kind][key] for kind, keys in self.kept.items() for key in keys]
             self._kept_files = dict(zip(chain.from_iterable(r[1] for r in records),
                                         chain.from_iterable(r[2] for r in records)))
         return self._kept_files
@@ -176,7 +174,7 @@ def changed_cells(old: dict, new: dict) -> set[str]:
 class Reuse:
     """The last build's index, as this build may use it."""
 
-    units: dict  # unit -> (cells, outputs, templates) as the last build planned it
+    units: dict  # kind -> unit key -> (cells, outputs, templates) as the last build planned it
     kinds: dict  # kind of page -> cells it read outside its units
     changed: set  # cells whose signature changed since (changed_cells)
     missing: set  # outputs of the units that are not among the last build's usable files
@@ -192,28 +190,31 @@ def last_reuse(cache: dict, salt, tables: dict, files: dict) -> Reuse | None:
     index = cache.get("plan_index")
     if not files or not isinstance(index, dict) or index.get("salt") != salt:
         return None
-    units, kinds = cache.get("plan_units"), index.get("kinds")
+    kinds = index.get("kinds")
+    units = {kind: cache.get(f"plan_units:{kind}") for kind in kinds} if isinstance(kinds, dict) else {}
     old = {name: cache.get(f"signatures:{name}") for name in index.get("tables", ())}
-    if not isinstance(units, dict) or not isinstance(kinds, dict) or any(v is None for v in old.values()):
+    if not kinds or any(type(u) is not dict for u in units.values()) or any(v is None for v in old.values()):
         return None
-    missing = set(chain.from_iterable(record[1] for record in units.values())).difference(files)
-    return Reuse(units, kinds, changed_cells(old, tables), missing)
+    outputs = chain.from_iterable(record[1] for table in units.values() for record in table.values())
+    return Reuse(units, kinds, changed_cells(old, tables), set(outputs).difference(files))
 
 
 def index_data(salt, reads: PlanReads, reuse: Reuse | None, tables: dict, article_reads: dict) -> dict:
     """The index for the next build, as build-cache tables: the units kept as the last
     build recorded them, and each unit planned now with what it read (the entries its
     plan read, and the articles its pages' keys counted: `article_reads`, output -> ids)."""
-    units = {u: reuse.units[u] for u in reads.kept} if reuse is not None else {}
-    shared: dict = {}  # one tuple per list of templates: the cache file holds it once
-    for unit, (cells, outputs, templates) in reads.units.items():
-        for output in outputs:
-            cells.update(article_reads.get(output, ()))  # the articles its key counted: their ids
-        templates = tuple(templates)
-        units[unit] = (tuple(cells), tuple(outputs), shared.setdefault(templates, templates))
     data = {"plan_index": {"salt": salt, "tables": tuple(sorted(tables)),
-                           "kinds": {k: tuple(sorted(c)) for k, c in reads.kinds.items()}},
-            "plan_units": units}
+                           "kinds": {k: tuple(sorted(c)) for k, c in reads.kinds.items()}}}
+    shared: dict = {}  # one tuple per list of templates: the cache file holds it once
+    for kind in reads.kinds:
+        last = reuse.units.get(kind, {}) if reuse is not None else {}
+        units = {key: last[key] for key in reads.kept.get(kind, ())}  # a table per kind: ids as keys
+        for key, (cells, outputs, templates) in reads.units.get(kind, {}).items():
+            for output in outputs:
+                cells.update(article_reads.get(output, ()))  # the articles its key counted: their ids
+            templates = tuple(templates)
+            units[key] = (tuple(cells), tuple(outputs), shared.setdefault(templates, templates))
+        data[f"plan_units:{kind}"] = units
     for name, table in tables.items():
         data[f"signatures:{name}"] = table
     return data
