@@ -438,6 +438,39 @@ def test_a_record_found_valid_is_trusted_only_byte_for_byte(tmp_path, monkeypatc
     assert manifest.save_manifest(tmp_path, loaded, loaded, {}, digest2) == ""
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_a_record_with_a_few_changes_is_spliced_into_the_lines_it_had(tmp_path, seed):
+    """manifest_text lays out only the changed entries' lines into the old record's (the
+    same objects for unchanged entries, as merged_manifest gives them): its text is the
+    one laid out from scratch, for additions, removals and changes anywhere in the order,
+    names that JSON escapes included."""
+    import random
+
+    from newsdigest.ingest import manifest as record
+
+    def entry(n, slug=None):
+        return {"seed_sha": f"{n:040x}", "id": f"{n:016x}", "slug": slug or f"s-{n}", "content": f"2024/01/s-{n}.md",
+                "written_sha": ""}
+    rng = random.Random(seed)
+    names = [f"{n:03d}.txt" for n in range(0, 300, 3)] + ['quote".txt', "back\\slash.txt", "한국.txt", "é.txt"]
+    old = {name: entry(n) for n, name in enumerate(names)}
+    (tmp_path / ".ingest.json").write_text(record.manifest_text(old, {}, {}), encoding="utf-8")
+    loaded, lines, _, _ = record.load_manifest(tmp_path)
+    assert len(lines) == len(old)
+    new = dict(loaded)
+    for name in rng.sample(sorted(new), 5):
+        del new[name]
+    for name in rng.sample(sorted(new), 5):
+        new[name] = entry(999, slug=f"changed-{name[:3]}")
+    for name in rng.sample(sorted(new), 3):
+        new[name] = dict(new[name])  # equal, but another object: its line stays
+    for n in rng.sample(range(300), 6):
+        new.setdefault(f"{n:03d}.txt", entry(1000 + n))
+    new["0.txt"], new["zz\u00e9\"q.txt"] = entry(2000), entry(2001)
+    assert record._spliced_lines(new, loaded, lines) is not None
+    assert record.manifest_text(new, loaded, lines) == record.manifest_text(new, {}, {})
+
+
 def test_only_a_record_in_the_written_form_is_trusted_by_its_hash(tmp_path):
     """The SHA-1 load_manifest returns is what a later run trusts without checking each
     entry or line: a valid record whose lines are not where manifest_text puts them gets

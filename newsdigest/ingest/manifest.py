@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from datetime import datetime
 from pathlib import Path
 
@@ -136,10 +137,44 @@ def manifest_text(manifest: dict, old: dict, old_lines: dict) -> str:
     """One seed a line: readable in a diff. Lines of unchanged entries are reused (20,000
     json.dumps calls were a third of adding one seed to 10,000); an entry this run took
     over as it was is that very object, which spares comparing it."""
-    lines = [old_lines[name] if name in old_lines and ((was := old.get(name)) is entry or was == entry)
-             else f"{json.dumps(name)}: {json.dumps(entry, sort_keys=True)}"
-             for name, entry in sorted(manifest.items())]
+    lines = _spliced_lines(manifest, old, old_lines)
+    if lines is None:
+        lines = [old_lines[name] if name in old_lines and ((was := old.get(name)) is entry or was == entry)
+                 else _line(name, entry) for name, entry in sorted(manifest.items())]
     return _HEAD + ",\n".join(lines) + _TAIL
+
+
+SPLICE_LIMIT = 1000  # more changed entries than this: every line is laid out again
+
+
+def _spliced_lines(manifest: dict, old: dict, old_lines: dict) -> list | None:
+    """The old record's lines with those of the entries that changed put in, taken out or
+    replaced, when `old_lines` has every old entry's line (in name order, as load_manifest
+    gives them) and few changed: adding a seed to 50,000 then lays out one line, not
+    sorts and walks 50,000 (0.1 s). None otherwise."""
+    if not old_lines or len(old_lines) != len(old):
+        return None
+    changed = [name for name, entry in manifest.items() if old.get(name) is not entry]
+    removed = old.keys() - manifest.keys()
+    if len(changed) + len(removed) > SPLICE_LIMIT:
+        return None
+    names, lines = list(old_lines), list(old_lines.values())
+    for name in removed:
+        at = bisect_left(names, name)
+        del names[at], lines[at]
+    for name in changed:
+        entry, at = manifest[name], bisect_left(names, name)
+        if at < len(names) and names[at] == name:
+            if old[name] != entry:
+                lines[at] = _line(name, entry)
+        else:
+            names.insert(at, name)
+            lines.insert(at, _line(name, entry))
+    return lines
+
+
+def _line(name: str, entry: dict) -> str:
+    return f"{json.dumps(name)}: {json.dumps(entry, sort_keys=True)}"
 
 
 def records_by_file(manifest: dict) -> dict:

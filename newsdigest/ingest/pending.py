@@ -190,16 +190,14 @@ def settled_stat_cache(stats: dict, manifest: dict, read_ok: dict, done: list, v
     whose entry in `manifest` is still the one `vouched` for (recheck_done) keeps its
     stat cache entry: that entry was made from it."""
     done_names = set(done)
-    out = {}
-    for name, cached in stats.items():
-        entry = manifest.get(name)
-        if entry is not None and entry is vouched.get(name):
-            out[name] = cached
-            continue
+    out = dict(stats)
+    for name in [name for name in stats if (was := vouched.get(name)) is None or manifest.get(name) is not was]:
+        cached, entry = stats[name], manifest.get(name)
         if is_records_file(name):
             done_in = sorted(manifest[k]["content"] for k in read_ok[name] if k in manifest) \
                 if name in read_ok else cached[4] if name in done_names else None
         else:
             done_in = entry["content"] if entry and entry.get("seed_sha") == cached[3] else None
-        out[name] = cached if cached[4] == done_in else cached[:4] + [done_in]
+        if cached[4] != done_in:
+            out[name] = cached[:4] + [done_in]
     return out
