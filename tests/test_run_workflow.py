@@ -97,3 +97,30 @@ def test_a_killed_forked_ingest_is_one_error_line_and_nothing_is_built(tmp_path)
     assert err == "error: ingest stopped unexpectedly (run with --debug for the traceback)\n"
     assert out == ""
     assert not (project / "site").exists()
+
+
+def test_a_forked_ingest_that_left_its_outcome_cut_short_is_reported_not_unpickled():
+    """The forked ingest writes its outcome into an unnamed file the parent reads once the
+    child is gone: a child that exited 0 with its outcome cut short, or that was killed
+    after writing it all, counts as an ingest that stopped unexpectedly."""
+    import pickle
+
+    from newsdigest.workflow import IngestFailed, _child_outcome, _unnamed_file
+
+    def child(write: bytes, kill: bool) -> tuple:
+        with _unnamed_file() as outcome:
+            pid = os.fork()
+            if pid == 0:
+                outcome.write(write)
+                outcome.flush()
+                if kill:
+                    os.kill(os.getpid(), 9)
+                os._exit(0)
+            _, status = os.waitpid(pid, 0)
+            return _child_outcome(outcome, status)
+    whole = pickle.dumps(("done", {"written": list(range(1000))}), protocol=pickle.HIGHEST_PROTOCOL)
+    assert child(whole, kill=False) == ("done", {"written": list(range(1000))})
+    for write, kill in ((whole[:len(whole) // 2], False), (b"", False), (whole, True)):
+        kind, value = child(write, kill)
+        assert kind == "raised" and isinstance(value, IngestFailed)
+        assert value.summary == "ingest stopped unexpectedly"
