@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the checkers that tests/test_html_a11y.py runs on a built site, and nothing else:
 #   apt: default-jre-headless (only when no Java >= 17 is present; vnu.jar needs 17+),
-#        chromium, fonts-liberation
+#        chromium, fonts-liberation, strace (tests/test_writes_inside.py traces a real run)
 #   npm: tools/package-lock.json (vnu-jar, axe-core, playwright-core) into tools/node_modules,
 #        never downloading a browser of its own (Debian's /usr/bin/chromium is used)
 # Idempotent: when everything is there it only checks, in well under a second.
@@ -23,6 +23,7 @@ java_ok || missing+=(default-jre-headless)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 dpkg -s fonts-liberation >/dev/null 2>&1 || missing+=(fonts-liberation)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+command -v strace >/dev/null 2>&1 || missing+=(strace)
 
 if [ ${#missing[@]} -gt 0 ]; then
   can_install=1
