@@ -26,6 +26,7 @@ from .config import Config
 from .content import Article, read_sources, reread
 from .errors import DigestError, Rejected, shown
 from .files import exclusive_lock, scan_tree, sha1_hex
+from .incremental.depends import PlanReads, index_data, last_reuse, signatures
 from .incremental.keys import Fingerprints, layouts_digest
 from .incremental.stamp import input_stamp, read_stamp, stamp_holds, write_stamp
 from .incremental.store import (ArticleStore, BuildCache, article_blob, cache_signature, load_cache_marshal,
@@ -98,14 +99,17 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
 
     A file whose hash has Facts from the last build (`known`, by hash) and an Article in
     the store is not parsed and its Article not loaded: its Facts say all the build needs
-    until a page shows it. Returns ((hash, Facts) by path, paths of the files parsed, errors):
-    a file read by its parse worker may have changed since it was listed."""
+    until a page shows it. Returns ((hash, Facts) by path, paths of the files parsed, errors,
+    the Facts as the cache keeps them: hash -> tuple): a file read by its parse worker may
+    have changed since it was listed."""
     from .collect import Facts
-    facts, parsed, errors, todo, kept = {}, [], [], [], set()
+    facts, parsed, errors, todo, kept, table = {}, [], [], [], set(), {}
+    make = tuple.__new__  # Facts._make without its classmethod call (50,000 a build)
     for s in sources:
         hit = known.get(s.sha)
-        if hit is not None and store.has(s.sha) and (hit := Facts._make(hit)).path == s.path:
-            facts[s.path] = (s.sha, hit)
+        if hit is not None and store.has(s.sha) and (fact := make(Facts, hit)).path == s.path:
+            facts[s.path] = (s.sha, fact)
+            table[s.sha] = hit  # the object loaded: the cache's delta compares it by identity
             kept.add(s.sha)
         else:  # without its text (just written by ingest, or its Article lost): read where parsed
             todo.append(s)
@@ -117,11 +121,12 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
                 errors.extend(getattr(result, "errors", [result]))
             else:
                 sha, fact, blob = facts[s.path] = result
+                table[sha] = tuple(fact)
                 parsed.append(s.path)
                 yield sha, blob
 
     store.save(kept, articles(), len(todo))
-    return facts, parsed, errors
+    return facts, parsed, errors, table
 
 
 def check_output_dir(config: Config) -> None:
@@ -191,14 +196,17 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         lap("check")
         site, article_keys = collect_site(config, content, store, cache, now, drafts, future)
         lap("collect")
-        outputs = plan_site(site, config, now, layouts.static)
-        check_unique_outputs(outputs, config)
-        lap("plan")
-        keyed = key_outputs(outputs, (config.digest, layouts.digest), article_keys, kept_files(config, cache, last))
+        old_files = kept_files(config, cache, last)
+        plan = plan_outputs(config, site, article_keys, layouts, cache, old_files, now)
+        check_unique_outputs(plan.pages, config)
+        lap(f"plan {len(plan.pages)}")
+        keyed = key_outputs(plan.pages, (config.digest, layouts.digest), article_keys, old_files, plan.kept)
         lap("fingerprint pages")
-        files = write_outputs(config, env, outputs, keyed, cache, last, jobs, lap)
-        save_cache(config, cache_files, store, cache, content, site, files, keyed.todo)
-        fields = stamp_fields(stamp, content, site, outputs, now, drafts, future)
+        files, article_reads = write_outputs(config, env, plan, keyed, cache, last, jobs, lap)
+        index = index_data(plan.salt, plan.reads, plan.reads.reuse, plan.signatures,
+                           dict(keyed.article_reads, **article_reads))
+        save_cache(config, cache_files, store, cache, content, site, files, keyed.todo, index, plan)
+        fields = stamp_fields(stamp, content, site, plan, now, drafts, future)
         write_stamp(config, fields)
         done_writing(config.cache_dir)  # the cache and stamp now describe site/
         lap("save cache")
@@ -276,6 +284,7 @@ class Content:
     """content/ as read: every file's Facts, the Articles parsed in this build, hashes."""
 
     facts: list  # Facts of every content file, in path order
+    cached_facts: dict  # the same as the build cache keeps them: content hash -> tuple
     parsed: list  # the content files parsed in this build (their Articles are in the store)
     source_sha: dict  # content file (as shown) -> hash
     stats: dict  # content/ file -> (stat, hash), for the next build
@@ -286,10 +295,10 @@ def read_content(config: Config, listing: dict, cache: dict, store, fresh: dict 
     """Every content file read (unless its stat is unchanged) and its Facts known: parsed
     when new or changed, else from the cache."""
     sources, stats, errors = read_sources(config, listing, cache.get("sources", {}), fresh)
-    by_path, parsed, parse_errors = load_facts(sources, config, store, cache.get("facts", {}), jobs)
+    by_path, parsed, parse_errors, cached_facts = load_facts(sources, config, store, cache.get("facts", {}), jobs)
     facts = [by_path[s.path][1] for s in sources if s.path in by_path]
     source_sha = {s.path: by_path[s.path][0] if s.path in by_path else s.sha for s in sources}
-    return Content(facts, parsed, source_sha, stats, errors + parse_errors)
+    return Content(facts, cached_facts, parsed, source_sha, stats, errors + parse_errors)
 
 
 @dataclass(frozen=True)
@@ -358,42 +367,84 @@ def kept_files(config: Config, cache: dict, last: LastOutput) -> dict:
 
 
 @dataclass(frozen=True)
+class Plan:
+    """The files of this build: those planned, and those of the plan units the dependency
+    index kept from the last build without planning them (incremental/depends.py)."""
+
+    pages: list  # plan.Page of every file planned
+    kept: dict  # output -> template of the kept units' files
+    reads: PlanReads  # what each unit planned read, for the next build's index
+    salt: tuple  # what the index is valid for
+    signatures: dict  # the site tables' signatures (depends.signatures)
+
+    def count(self) -> int:
+        return len(self.pages) + len(self.kept)
+
+    def outputs(self) -> set:
+        return {p.output for p in self.pages} | self.kept.keys()
+
+
+def plan_outputs(config: Config, site, article_keys: dict, layouts: Layouts, cache: dict, old_files: dict,
+                 now: datetime) -> Plan:
+    """Every file of the site planned (plan.plan_site), but for the units whose reads the
+    last build's index shows unchanged. Should a planned file collide with a kept one,
+    everything is planned, so the problem reads as a cold build reports it."""
+    from .collect import site_tables
+    salt = (config.digest, layouts.digest, len(site.articles) > 0)  # the last: the site view's search link
+    tables = site_tables(site)
+    sigs = signatures(tables, article_keys)
+    reads = PlanReads(last_reuse(cache, salt, sigs, old_files))
+    pages = plan_site(site, config, now, layouts.static, reads, tables)
+    kept = reads.kept_files()
+    if kept and any(p.output in kept for p in pages):
+        reads = PlanReads(None)
+        pages, kept = plan_site(site, config, now, layouts.static, reads, tables), {}
+    return Plan(pages, kept, reads, salt, sigs)
+
+
+@dataclass(frozen=True)
 class Keyed:
     """The planned outputs sorted by their keys against the files the last build left."""
 
-    kept: dict  # path -> (key, hash, reads): files whose key is unchanged, kept as they are
+    kept: dict  # path -> (key, hash, reads): files whose key is unchanged (or not planned), kept as they are
     todo: list  # pages to render
     old: dict  # path -> (key, hash, reads) of the usable files the last build left (kept_files)
-    key: Callable  # (page, reads) -> its key
+    key: Callable  # (page, reads) -> (its key, ids of the articles it counted)
+    article_reads: dict  # path -> ids of the articles its key counted, for the kept files planned
 
 
-def key_outputs(outputs, salt, article_keys: dict, old_files: dict) -> Keyed:
+def key_outputs(pages, salt, article_keys: dict, old_files: dict, kept: dict = {}) -> Keyed:
     """Every planned output keyed by what it read when its file was made (its context, or
     the fields of it that its template read): a file whose key is unchanged is kept;
-    every other output is rendered (and keyed by what it reads this time)."""
-    key = partial(Fingerprints(article_keys).page_key, salt)
-    kept, todo = {}, []
-    for p in outputs:
+    every other output is rendered (and keyed by what it reads this time). `kept`: the
+    files of the units not planned, kept as the last build left them."""
+    key = partial(Fingerprints(article_keys).key_and_articles, salt)
+    files, todo, article_reads = {o: old_files[o] for o in kept}, [], {}
+    for p in pages:
         old = old_files.get(p.output)
-        if old and old[0] == key(p, old[2]):
-            kept[p.output] = old
-        else:
-            todo.append(p)
-    return Keyed(kept, todo, old_files, key)
+        if old:
+            page_key, ids = key(p, old[2])
+            if old[0] == page_key:
+                files[p.output] = old
+                article_reads[p.output] = ids
+                continue
+        todo.append(p)
+    return Keyed(files, todo, old_files, key, article_reads)
 
 
-def write_outputs(config: Config, env, outputs, keyed: Keyed, cache: dict, last: LastOutput, jobs: int,
-                  lap) -> dict:
+def write_outputs(config: Config, env, plan: Plan, keyed: Keyed, cache: dict, last: LastOutput, jobs: int,
+                  lap) -> tuple[dict, dict]:
     """Render what changed and write it: a small change set file by file into site/,
     anything larger (or a site/ without a usable record) as a new tree swapped in whole.
-    Returns output path -> (key, hash) of every file of the site."""
-    removed = set(cache.get("files", {}) if keyed.old else ()) - {p.output for p in outputs}
+    Returns (output path -> (key, hash, reads) of every file of the site, output path ->
+    ids of the articles its key counted, for the files rendered)."""
+    removed = set(cache.get("files", {}) if keyed.old else ()) - plan.outputs()
     changes = len(keyed.todo) + len(removed)
-    in_place = bool(keyed.old) and changes <= IN_PLACE_LIMIT * len(outputs)
+    in_place = bool(keyed.old) and changes <= IN_PLACE_LIMIT * plan.count()
     if changes or not in_place:
         begin_writing(config.cache_dir)
     stage = None if in_place else NewSite(config.output_dir)
-    files, changed, touched = dict(keyed.kept), {}, False
+    files, changed, touched, article_reads = dict(keyed.kept), {}, False, {}
     try:
         rendered = parallel_map(partial(_render_range, config, keyed.todo, env, stage.dir if stage else None),
                                 len(keyed.todo), jobs)
@@ -403,14 +454,15 @@ def write_outputs(config: Config, env, outputs, keyed: Keyed, cache: dict, last:
         shared: dict = {}  # one tuple per distinct set of reads: the cache file stores it once
         for p, (result, reads) in zip(keyed.todo, rendered):
             reads = shared.setdefault(reads, reads)
-            files[p.output] = (keyed.key(p, reads), result if stage else sha1_hex(result), reads)
+            page_key, article_reads[p.output] = keyed.key(p, reads)
+            files[p.output] = (page_key, result if stage else sha1_hex(result), reads)
             if not stage:
                 changed[p.output] = result
         if stage:
             for path in keyed.kept:
                 stage.keep(path)
             lap(f"render and write {changes}")
-            lap(search_lap(update_index(config, stage.dir, article_files(outputs, files))))  # swapped in with the tree
+            lap(search_lap(update_index(config, stage.dir, article_files(config, plan, files))))  # swapped in with the tree
             touched = True
             stage.commit()
         elif changed or removed:
@@ -427,9 +479,9 @@ def write_outputs(config: Config, env, outputs, keyed: Keyed, cache: dict, last:
         lap("swap in")
     else:
         lap(f"render and write {changes}")
-        lap(search_lap(update_index(config, config.output_dir, article_files(outputs, files))))
+        lap(search_lap(update_index(config, config.output_dir, article_files(config, plan, files))))
         record_output(config, files, changed, last)
-    return files
+    return files, article_reads
 
 
 def record_output(config: Config, files: dict, changed: dict | None, last: LastOutput) -> None:
@@ -445,11 +497,13 @@ def record_output(config: Config, files: dict, changed: dict | None, last: LastO
         save_cache_marshal(config, "output.marshal", outputs)
 
 
-def save_cache(config: Config, cache_files, store, cache: dict, content: Content, site, files: dict, todo) -> None:
-    """The build cache for the next build, when anything in it changed."""
+def save_cache(config: Config, cache_files, store, cache: dict, content: Content, site, files: dict, todo,
+               index: dict, plan: Plan) -> None:
+    """The build cache for the next build, when anything in it changed. `index`: the
+    dependency index (depends.index_data)."""
     from .collect import related_memo
     if not (content.parsed or todo or files != cache.get("files") or not cache or "related_lists" not in cache
-            or cache_files.notices or store.notices):
+            or cache_files.notices or store.notices or any(plan.reads.units.values()) or plan.reads.reuse is None):
         return
     sha, memo = content.source_sha, related_memo(site)
     store.heal({sha[f.path] for f in content.facts})  # saved before the render (load_facts)
@@ -458,11 +512,12 @@ def save_cache(config: Config, cache_files, store, cache: dict, content: Content
         # two tables, not one value: the cache's delta then holds only the lists that changed
         # (a value that changes at all makes it rewrite its whole 10 MB base)
         "related_lists": memo.lists, "related": memo.related,
-        "facts": {sha[f.path]: tuple(f) for f in content.facts},
+        "facts": content.cached_facts,
+        **index,
     })
 
 
-def stamp_fields(stamp: str, content: Content, site, outputs, now: datetime, drafts: bool, future: bool) -> dict:
+def stamp_fields(stamp: str, content: Content, site, plan: Plan, now: datetime, drafts: bool, future: bool) -> dict:
     """The stamp holds while "now" stays between the newest article shown and the next one
     due: a future-dated article appears when its time comes, without any input changing,
     and an article leaves the news sitemap two days after its date."""
@@ -473,7 +528,8 @@ def stamp_fields(stamp: str, content: Content, site, outputs, now: datetime, dra
     shown_dates = [site.facts[site.articles.ids[0]].stamp] if site.articles else []  # newest first
     return {
         "stamp": stamp, "articles": len(site.articles), "tags": len(site.tags),
-        "pages": sum(p.template.endswith(".html") for p in outputs),
+        "pages": sum(p.template.endswith(".html") for p in plan.pages)
+                 + sum(t.endswith(".html") for t in plan.kept.values()),
         "valid_from": max(shown_dates) if shown_dates and not future else -1e18,
         "valid_until": min((future_dates if not future else []) + [news_leaves or 1e18]),
     }
@@ -483,9 +539,14 @@ def search_lap(what: str) -> str:
     return f"search index ({what})"  # what update_index did: unchanged, re-indexed, delta of N pages
 
 
-def article_files(pages, files: dict) -> dict[str, str]:
-    """Article page -> hash of its bytes: what the search index is made from."""
-    return {p.output: files[p.output][1] for p in pages if p.template == "article.html"}
+def article_files(config: Config, plan: Plan, files: dict) -> dict[str, str]:
+    """Article page -> hash of its bytes: what the search index is made from (nothing
+    without `search: true`)."""
+    if not config.search:
+        return {}
+    pages = {p.output: p.template for p in plan.pages}
+    pages.update(plan.kept)
+    return {path: files[path][1] for path, template in pages.items() if template == "article.html"}
 
 
 def check_unique_outputs(outputs, config: Config) -> None:

@@ -130,6 +130,34 @@ def collect_facts(facts: dict, load, related_count: int = 5, last: RelatedMemo |
     return Site(Articles(order, load), days, months, tags, related, facts, reporters)
 
 
+def site_tables(site: Site) -> dict[str, dict]:
+    """The Site as the tables a plan entry reads entry by entry (plan.py, through
+    incremental.depends.PlanSite), each in the site's order: article id -> Facts, ->
+    (newer id, older id) and -> related ids; day URL -> Day and -> (newer, older) day URLs;
+    month URL -> Month and its neighbours; tag slug -> TagGroup; reporter slug -> ReporterGroup."""
+    ids = site.articles.ids
+    last = len(ids) - 1
+    facts = site.facts
+    return {
+        "articles": {i: facts[i] for i in ids},
+        "neighbours": {i: (ids[n - 1] if n else None, ids[n + 1] if n < last else None) for n, i in enumerate(ids)},
+        "related": site.related,
+        "days": {d.url: d for d in site.days},
+        "day_neighbours": _neighbour_urls(site.days),
+        "months": {m.url: m for m in site.months},
+        "month_neighbours": _neighbour_urls(site.months),
+        "tags": {g.tag.slug: g for g in site.tags},
+        "reporters": {g.reporter.slug: g for g in site.reporters},
+    }
+
+
+def _neighbour_urls(items) -> dict:
+    """URL -> (newer URL, older URL) beside it in a newest-first sequence."""
+    last = len(items) - 1
+    return {x.url: (items[n - 1].url if n else None, items[n + 1].url if n < last else None)
+            for n, x in enumerate(items)}
+
+
 def reporter_url(name: str) -> str:
     """A reporter's page: slugged like a tag, so names that differ only in case or
     punctuation share one page."""

@@ -166,11 +166,6 @@ class Site:
         """The article before position i of `articles` (the next newer one), or None."""
         return self.articles[i - 1] if i > 0 else None
 
-    def ref(self, i: int) -> ArticleRef | None:
-        """Position i of `articles` as an ArticleRef (not loaded), or None past either end."""
-        ids = self.articles.ids
-        return ArticleRef(ids[i], self.articles.load) if 0 <= i < len(ids) else None
-
 
 @dataclass(frozen=True)
 class NavLink:

@@ -1,7 +1,10 @@
 """The page plan: every file of the site, what makes it (a template or a writer) and the
 context it reads. One plan entry (a function below) per kind of page; a new kind of page
 is a plan entry here plus its template in layouts/. The build keys every planned file by
-its context (incremental/keys.py), so a new kind needs no cache code.
+its context (incremental/keys.py), so a new kind needs no cache code. A plan entry reads
+the Site through `site` (incremental.depends.PlanSite: `site.entry(table, key)` or a
+whole table such as `site.days`) and may plan its pages in units (`for key in
+out.units(table)`): an incremental build then plans only the units whose reads changed.
 
 Every HTML page gets exactly two things besides its own variables:
   site  -- SiteView: title, description, language, base_url, base_path, feed URLs, nav
@@ -38,9 +41,11 @@ from datetime import datetime
 from typing import NamedTuple
 
 from .archives import month_archives
+from .collect import site_tables
 from .config import Config
 from .dates import longdate, monthname
 from .feeds import archive_path, sitemap_groups
+from .incremental.depends import PlanReads, PlanSite
 from .model import Articles, NavLink, PageInfo, Site, SiteView
 from .news_sitemap import PATH as NEWS_PATH, news_articles
 
@@ -67,14 +72,24 @@ def site_view(config: Config, searchable: bool = True) -> SiteView:
 
 
 class _Pages:
-    """Collects the HTML pages of one plan, each with `site` and its `page` info."""
+    """Collects the HTML pages of one plan, each with `site` and its `page` info, and
+    what each unit of the plan read (see units)."""
 
-    def __init__(self, config: Config, view: SiteView):
+    def __init__(self, config: Config, view: SiteView, tables: dict, reads: PlanReads):
         self.config, self.view, self.pages = config, view, []
+        self.tables, self.reads = tables, reads
+
+    def units(self, table: str):
+        """The keys of a site table (collect.site_tables), in the site's order, each one
+        unit of this kind of page: the pages added while the loop is at a key are that
+        unit's. A unit that read nothing changed since the last build is skipped, its files
+        kept (incremental/depends.py)."""
+        return self.reads.each(self.tables[table])
 
     def add(self, output, template, title, url, description="", feed=None, **context):
         info = PageInfo(title, url, self.config.base_url + url, description or self.config.description, feed)
         self.pages.append(Page(output, template, dict(site=self.view, page=info, **context)))
+        self.reads.planned(output, template)
 
 
 def front_page(site: Site, config: Config, out: _Pages) -> None:
@@ -90,16 +105,14 @@ def front_page(site: Site, config: Config, out: _Pages) -> None:
             days=tuple(shown), older=older, archive_url="archive/")
 
 
-def article_pages(site: Site, config: Config, out: _Pages) -> None:
+def article_pages(site: PlanSite, config: Config, out: _Pages) -> None:
     """One page per article, planned from its Facts: no article is loaded to plan it."""
-    day_of = {d.url: d for d in site.days}
-    load = site.articles.load
-    refs = [site.ref(n) for n in range(len(site.articles))] + [None]  # refs[-1]: past the oldest
-    for n, i in enumerate(site.articles.ids):
-        facts = site.facts[i]
+    for i in out.units("articles"):
+        facts = site.entry("articles", i)
+        newer, older = site.entry("neighbours", i)
         out.add(facts.url + "index.html", "article.html", facts.title, facts.url, description=facts.summary,
-                article=refs[n], previous=refs[n + 1], next=refs[n - 1] if n else None,
-                related=Articles(site.related[i], load), day=day_of[facts.day])
+                article=site.ref(i), previous=site.ref(older), next=site.ref(newer),
+                related=site.articles_of(site.entry("related", i)), day=site.entry("days", facts.day))
 
 
 def tag_index(site: Site, config: Config, out: _Pages) -> None:
@@ -126,36 +139,34 @@ def _paged(out: _Pages, url: str, title: str, items: Articles, template: str, fe
                 older_url=f"{url}page/{n - 1}/" if n > 1 else None)
 
 
-def tag_pages(site: Site, config: Config, out: _Pages) -> None:
-    for group in site.tags:
+def tag_pages(site: PlanSite, config: Config, out: _Pages) -> None:
+    for slug in out.units("tags"):
+        group = site.entry("tags", slug)
         tag = group.tag
         feed = f"{tag.url}feed.xml"
         _paged(out, tag.url, f"Tag: {tag.name}", group.articles, "tag.html", feed=feed, tag=tag, feed_url=feed)
 
 
-def reporter_pages(site: Site, config: Config, out: _Pages) -> None:
+def reporter_pages(site: PlanSite, config: Config, out: _Pages) -> None:
     """A page per reporter (paged like a tag's), reached from the bylines of article pages."""
-    for group in site.reporters:
+    for slug in out.units("reporters"):
+        group = site.entry("reporters", slug)
         r = group.reporter
         _paged(out, r.url, f"Reporter: {r.name}", group.articles, "reporter.html", reporter=r)
 
 
-def _neighbours(items, i: int) -> tuple:
-    """(newer, older) URLs beside position i of a newest-first sequence."""
-    return (items[i - 1].url if i > 0 else None, items[i + 1].url if i + 1 < len(items) else None)
-
-
-def day_pages(site: Site, config: Config, out: _Pages) -> None:
-    month_of = {(m.year, m.month): m for m in site.months}
-    for i, d in enumerate(site.days):
-        newer, older = _neighbours(site.days, i)
+def day_pages(site: PlanSite, config: Config, out: _Pages) -> None:
+    for url in out.units("days"):
+        d = site.entry("days", url)
+        newer, older = site.entry("day_neighbours", url)
         out.add(f"{d.url}index.html", "archive.html", longdate(d.date), d.url, kind="day",
-                day=d, month=month_of[(d.date.year, d.date.month)], months=(), newer_url=newer, older_url=older)
+                day=d, month=site.entry("months", url[:8]), months=(), newer_url=newer, older_url=older)
 
 
-def month_pages(site: Site, config: Config, out: _Pages) -> None:
-    for i, m in enumerate(site.months):
-        newer, older = _neighbours(site.months, i)
+def month_pages(site: PlanSite, config: Config, out: _Pages) -> None:
+    for url in out.units("months"):
+        m = site.entry("months", url)
+        newer, older = site.entry("month_neighbours", url)
         out.add(f"{m.url}index.html", "archive.html", monthname(m), m.url, kind="month",
                 day=None, month=m, months=(), newer_url=newer, older_url=older)
 
@@ -180,11 +191,17 @@ PAGE_KINDS = (front_page, article_pages, tag_index, tag_pages, reporter_pages, d
               archive_page, search_page, not_found_page)
 
 
-def plan_pages(site: Site, config: Config) -> list[Page]:
-    """Every HTML page of the site with its context."""
-    out = _Pages(config, site_view(config, searchable=len(site.articles) > 0))
+def plan_pages(site: Site, config: Config, reads: PlanReads | None = None, tables: dict | None = None) -> list[Page]:
+    """Every HTML page of the site with its context; with `reads` (which may hold the last
+    build's index), only the units it does not keep, each noted with what it read.
+    `tables`: collect.site_tables(site), when the caller has them."""
+    reads = reads or PlanReads(None)
+    tables = tables or site_tables(site)
+    out = _Pages(config, site_view(config, searchable=len(site.articles) > 0), tables, reads)
+    view = PlanSite(site, tables, reads)
     for kind in PAGE_KINDS:
-        kind(site, config, out)
+        reads.begin_kind(kind.__name__)
+        kind(view, config, out)
     return out.pages
 
 
@@ -216,9 +233,10 @@ def news_files(site: Site, now: datetime) -> list[Page]:
     return [Page(NEWS_PATH, "news_sitemap", dict(articles=news))] if news else []
 
 
-def sitemap_files(pages: list[Page], site: Site, news: list[Page]) -> list[Page]:
-    """sitemap.xml, an index of one sitemap per month (feeds.sitemap_groups) of `pages`."""
-    html_urls = sorted(p.output[: -len("index.html")] for p in pages if p.output.endswith("index.html"))
+def sitemap_files(pages, site: Site, news: list[Page]) -> list[Page]:
+    """sitemap.xml, an index of one sitemap per month (feeds.sitemap_groups) of `pages`
+    (their output paths)."""
+    html_urls = sorted(p[: -len("index.html")] for p in pages if p.endswith("index.html"))
     lastmod = {f.url: f.day[:10].replace("/", "-") for f in site.facts.values()}  # url: YYYY-MM-DD
     groups = sitemap_groups(html_urls, lastmod)
     files = [Page("sitemap.xml", "sitemap_index", dict(paths=tuple(groups) + tuple(p.output for p in news)))]
@@ -237,10 +255,13 @@ def small_files(config: Config, news: list[Page], static: dict[str, bytes]) -> l
     return files
 
 
-def plan_site(site: Site, config: Config, now: datetime, static: dict[str, bytes]) -> list[Page]:
+def plan_site(site: Site, config: Config, now: datetime, static: dict[str, bytes],
+              reads: PlanReads | None = None, tables: dict | None = None) -> list[Page]:
     """Every file of the site: the HTML pages, then the feeds, archives, sitemaps and
-    small files."""
-    pages = plan_pages(site, config)
+    small files. With `reads`, the HTML pages of the units it keeps from the last build
+    are not planned (see plan_pages); the sitemaps list them all the same."""
+    pages = plan_pages(site, config, reads, tables)
     news = news_files(site, now)
+    html = [p.output for p in pages] + (list(reads.kept_files()) if reads else [])
     return (pages + feed_files(site, config) + archive_files(site, config) + news
-            + sitemap_files(pages, site, news) + small_files(config, news, static))
+            + sitemap_files(html, site, news) + small_files(config, news, static))

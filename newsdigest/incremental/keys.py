@@ -29,14 +29,22 @@ class Fingerprints:
         self.article_keys = article_keys
         self.memo: dict[int, tuple] = {}
         self.plans: dict[tuple, dict] = {}  # reads -> {context name: rests}, shared by pages that read alike
-        self.projections: dict[tuple, tuple] = {}  # (id(value), rests) -> (projection, value)
+        self.projections: dict[tuple, tuple] = {}  # (id(value), rests) -> (projection, value, article ids)
+        self.seen: list = []  # ids of the articles the key being computed counts (see key_and_articles)
 
     def page_key(self, salt, page, reads: tuple | None = None) -> str:
         """The key of a planned output. `reads`: the paths its template read in the
         context when it was last rendered (see Recorder); a frozen value or a tuple of
         them then counts by those paths only. None: the whole context counts."""
+        return self.key_and_articles(salt, page, reads)[0]
+
+    def key_and_articles(self, salt, page, reads: tuple | None = None) -> tuple[str, list]:
+        """The key of a planned output (page_key) and the ids of the articles whose
+        content hash it counted: what the dependency index records the key read of the
+        articles (incremental/depends.py)."""
+        self.seen = seen = []
         if reads is None:
-            return digest((salt, page.template, self.of(page.context)))
+            return digest((salt, page.template, self.of(page.context))), seen
         by_name = self.plans.get(reads)
         if by_name is None:
             by_name = self.plans[reads] = _split_reads(reads)
@@ -51,15 +59,17 @@ class Fingerprints:
                 summary += (name, value)
             elif kind is ArticleRef:
                 summary += (name, keys[value.id])
+                seen.append(value.id)
             elif kind is Articles:
                 summary += (name, tuple([keys[i] for i in value.ids]))
+                seen += value.ids
             elif kind is PageInfo:
                 summary += (name, tuple(value.__dict__.values()))
             elif kind is tuple or narrowable(value):
                 summary += (name, project(value, by_name.get(name, ())))
             else:
                 summary += (name, self.of(value))
-        return digest(tuple(summary))
+        return digest(tuple(summary)), seen
 
     def project(self, value, rests: tuple):
         """What a template read of `value`, by the rest of each path it read: `.field...`
@@ -70,8 +80,11 @@ class Fingerprints:
         key = (id(value), rests)
         hit = self.projections.get(key)
         if hit is None:
+            start = len(self.seen)
             # value kept alive so that ids stay unique while the memo lives
-            hit = self.projections[key] = (digest(self._project(value, rests)), value)
+            hit = self.projections[key] = (digest(self._project(value, rests)), value, self.seen[start:])
+        else:
+            self.seen += hit[2]
         return hit[0]
 
     def _project(self, value, rests: tuple):
@@ -88,9 +101,11 @@ class Fingerprints:
         if kind is str or kind is int or kind is bool or value is None or kind is float:
             return value
         if kind is ArticleRef or kind is Article:
+            self.seen.append(value.id)
             return self.article_keys[value.id]
         if kind is Articles:  # ids in hand: no article is loaded to fingerprint a list of them
             keys = self.article_keys
+            self.seen += value.ids
             return tuple([keys[i] for i in value.ids])
         if kind is dict:
             return tuple([(k, self.of(v)) for k, v in sorted(value.items())])
@@ -105,9 +120,12 @@ class Fingerprints:
         if hasattr(kind, "__dataclass_fields__"):
             hit = self.memo.get(id(value))
             if hit is None:
+                start = len(self.seen)
                 summary = (kind.__name__,) + tuple([self.of(getattr(value, f)) for f in kind.__dataclass_fields__])
                 # value kept alive so that ids stay unique while the memo lives
-                hit = self.memo[id(value)] = (digest(summary), value)
+                hit = self.memo[id(value)] = (digest(summary), value, self.seen[start:])
+            else:
+                self.seen += hit[2]
             return hit[0]
         raise TypeError(f"cannot fingerprint {kind.__name__}")
 
