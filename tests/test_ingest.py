@@ -390,6 +390,25 @@ def test_after_a_seed_and_its_content_are_deleted_a_rerun_reads_nothing(ingested
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
+def test_a_run_that_only_lost_a_seed_leaves_the_stat_cache_and_a_seed_put_back_is_still_done(ingested):
+    """The stat cache is not written again for seeds that went: their entries are never
+    matched, unless the very file comes back (same size, mtime and inode), which is then
+    still known as done."""
+    add_seed(ingested, "second.txt", arirang("A second story for the stat cache"))
+    ok(run_cli(ingested, "ingest"))
+    stat_cache = ingested / ".cache" / "ingest-seeds.marshal"
+    before = stat_cache.stat()
+    away = ingested / "second.txt.away"
+    os.rename(ingested / "seeds" / "second.txt", away)
+    assert "0 new or changed, 1 unchanged" in ok(run_cli(ingested, "ingest")).stdout
+    after = stat_cache.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    os.rename(away, ingested / "seeds" / "second.txt")
+    content = snapshot(ingested)
+    assert "0 new or changed, 2 unchanged" in ok(run_cli(ingested, "ingest")).stdout
+    assert snapshot(ingested) == content
+
+
 def test_manifest_lines_are_reused_only_where_they_say_the_same(tmp_path):
     from newsdigest.ingest.manifest import load_manifest, manifest_text
 

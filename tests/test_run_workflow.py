@@ -97,3 +97,26 @@ def test_a_killed_forked_ingest_is_one_error_line_and_nothing_is_built(tmp_path)
     assert err == "error: ingest stopped unexpectedly (run with --debug for the traceback)\n"
     assert out == ""
     assert not (project / "site").exists()
+
+
+def test_a_forked_ingest_that_left_its_outcome_cut_short_is_reported_not_unpickled():
+    """The parent takes the forked ingest's outcome once the child is gone: a child that
+    exited 0 with its outcome cut short, or that was killed after sending it all, counts
+    as an ingest that stopped unexpectedly."""
+    import pickle
+
+    from newsdigest.workflow import IngestFailed, _child_outcome
+
+    def status_of(kill: bool) -> int:
+        pid = os.fork()
+        if pid == 0:
+            if kill:
+                os.kill(os.getpid(), 9)
+            os._exit(0)
+        return os.waitpid(pid, 0)[1]
+    whole = pickle.dumps(("done", {"written": list(range(1000))}), protocol=pickle.HIGHEST_PROTOCOL)
+    assert _child_outcome(whole, status_of(kill=False)) == ("done", {"written": list(range(1000))})
+    for data, kill in ((whole[:len(whole) // 2], False), (b"", False), (whole, True)):
+        kind, value = _child_outcome(data, status_of(kill))
+        assert kind == "raised" and isinstance(value, IngestFailed)
+        assert value.summary == "ingest stopped unexpectedly"

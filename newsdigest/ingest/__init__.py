@@ -91,7 +91,10 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     else:
         # A records file's articles each count, as when they were written.
         report.unchanged = sum(1 if isinstance(known[name][4], str) else len(known[name][4]) for name in done)
-    if known != stat_cache or record_digest != cached.get("record", ""):
+    # A run that only lost seeds keeps the file as it is (9 MB at 50,000 seeds): the entries
+    # of seeds no longer there are never matched, and go when the file is next written.
+    if record_digest != cached.get("record", "") \
+            or any(stat_cache.get(name) is not entry for name, entry in known.items()):
         save_cache(config, STAT_CACHE, {"record": record_digest, "seeds": known})
     if not report.errors:
         # The content files of present seeds: one deleted while its seed stays is written
