@@ -34,7 +34,7 @@ from .incremental.store import (ArticleStore, BuildCache, article_blob, cache_si
 from .model import ArticleRef
 from .output import (NewSite, begin_writing, done_writing, output_stats, outside_reason, put, update_site,
                      was_interrupted)
-from .parallel import parallel_iter, parallel_map
+from .parallel import parallel_iter
 from .plan import plan_site
 from .search import search_bundles_present, update_index
 
@@ -83,15 +83,18 @@ def _parse_range(config: Config, sources, start: int, stop: int) -> list:
 
 def _render_range(config: Config, pages, env, stage, start: int, stop: int) -> list:
     """Render planned files; with a staging folder, write them there and return only their
-    hashes (a cold build's 170 MB of pages then never sits in one process)."""
+    hashes (a cold build's 170 MB of pages then never sits in one process). Pages that
+    read alike share one tuple of reads, which the range's pickle then holds once (a
+    tuple of a dozen strings per page, 55 MB at 60,000 pages in the build process)."""
     from .render import render_output
-    out = []
+    out, alike = [], {}
     for p in pages[start:stop]:
         try:
             data, reads = render_output(env, p, config)
         except DigestError as e:
             out.append(e)
             continue
+        reads = alike.setdefault(reads, reads)
         if stage is None:
             out.append((data, reads))
         else:
@@ -124,11 +127,14 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
     def articles():
         results = chain.from_iterable(parallel_iter(partial(_parse_range, config, todo), len(todo), jobs,
                                                     most_per_range=ARTICLES_PER_RANGE))
-        for s, result in zip(todo, results):
+        # strict: past the last file, the map is asked once more, so it frees its last
+        # range's buffers and its workers at once, not when this generator is dropped
+        for s, result in zip(todo, results, strict=True):
             if isinstance(result, DigestError):
                 errors.extend(getattr(result, "errors", [result]))
             else:
-                sha, fact, blob = facts[s.path] = result
+                sha, fact, blob = result
+                facts[s.path] = (sha, fact)  # not the blob: it is only written to the store
                 table[sha] = tuple(fact)
                 parsed.append(s.path)
                 yield sha, blob
@@ -204,21 +210,13 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         lap("check")
         site, article_keys = collect_site(config, content, store, cache, now, drafts, future)
         lap("collect")
-        old_files = kept_files(config, cache, last)
-        plan = plan_outputs(config, site, article_keys, layouts, cache, old_files, now)
-        check_unique_outputs(plan.pages, config)
-        lap(f"plan {len(plan.pages)}")
-        keyed = key_outputs(plan.pages, (config.digest, layouts.digest), article_keys, old_files, plan.kept)
-        lap("fingerprint pages")
-        files, article_reads = write_outputs(config, env, plan, keyed, cache, last, jobs, lap)
-        index = index_data(plan.salt, plan.reads, plan.reads.reuse, plan.signatures,
-                           dict(keyed.article_reads, **article_reads))
-        save_cache(config, cache_files, store, cache, content, site, files, keyed.todo, index, plan)
-        fields = stamp_fields(stamp, content, site, plan, now, drafts, future)
+        made = make_files(config, env, site, article_keys, layouts, cache, last, now, jobs, lap)
+        save_cache(config, cache_files, store, cache, content, site, made)
+        fields = stamp_fields(stamp, content, site, made.html_pages, now, drafts, future)
         write_stamp(config, fields)
         done_writing(config.cache_dir)  # the cache and stamp now describe site/
         lap("save cache")
-    return BuildReport(fields["articles"], fields["tags"], fields["pages"], len(keyed.todo),
+    return BuildReport(fields["articles"], fields["tags"], fields["pages"], made.rendered,
                        time.perf_counter() - lap.times[0][1], config.output_dir, lap.stages(),
                        tuple(last.notices + cache_files.notices + store.notices))
 
@@ -411,6 +409,36 @@ def plan_outputs(config: Config, site, article_keys: dict, layouts: Layouts, cac
 
 
 @dataclass(frozen=True)
+class Made:
+    """What making the files of the site leaves for the cache and the stamp. The plan is
+    gone by then: at 50,000 articles its 60,900 contexts were 100 MB still held while
+    the build cache was laid out."""
+
+    files: dict  # output path -> (key, hash, reads) of every file of the site
+    index: dict  # the dependency index for the next build (depends.index_data)
+    rendered: int  # files rendered
+    html_pages: int  # HTML pages of the site, planned or kept
+    replanned: bool  # any unit was planned, or the last build's index was not used
+
+
+def make_files(config: Config, env, site, article_keys: dict, layouts: Layouts, cache: dict, last: LastOutput,
+               now: datetime, jobs: int, lap) -> Made:
+    """Plan every file, key it, render and write the files whose key changed."""
+    old_files = kept_files(config, cache, last)
+    plan = plan_outputs(config, site, article_keys, layouts, cache, old_files, now)
+    check_unique_outputs(plan.pages, config)
+    lap(f"plan {len(plan.pages)}")
+    keyed = key_outputs(plan.pages, (config.digest, layouts.digest), article_keys, old_files, plan.kept)
+    lap("fingerprint pages")
+    files, article_reads = write_outputs(config, env, plan, keyed, cache, last, jobs, lap)
+    index = index_data(plan.salt, plan.reads, plan.reads.reuse, plan.signatures,
+                       dict(keyed.article_reads, **article_reads))
+    html_pages = (sum(p.template.endswith(".html") for p in plan.pages)
+                  + sum(t.endswith(".html") for t in plan.kept.values()))
+    return Made(files, index, len(keyed.todo), html_pages, any(plan.reads.units.values()) or plan.reads.reuse is None)
+
+
+@dataclass(frozen=True)
 class Keyed:
     """The planned outputs sorted by their keys against the files the last build left."""
 
@@ -454,18 +482,22 @@ def write_outputs(config: Config, env, plan: Plan, keyed: Keyed, cache: dict, la
     stage = None if in_place else NewSite(config.output_dir)
     files, changed, touched, article_reads = dict(keyed.kept), {}, False, {}
     try:
-        rendered = parallel_map(partial(_render_range, config, keyed.todo, env, stage.dir if stage else None),
-                                len(keyed.todo), jobs)
-        errors = [r for r in rendered if isinstance(r, DigestError)]
-        if errors:
-            raise Rejected(errors)
-        shared: dict = {}  # one tuple per distinct set of reads: the cache file stores it once
-        for p, (result, reads) in zip(keyed.todo, rendered):
+        # Taken range by range as the workers finish them: the results are never all in this process.
+        rendered = chain.from_iterable(parallel_iter(
+            partial(_render_range, config, keyed.todo, env, stage.dir if stage else None), len(keyed.todo), jobs))
+        errors, shared = [], {}  # shared: one tuple per distinct set of reads: the cache file stores it once
+        for p, rendering in zip(keyed.todo, rendered, strict=True):
+            if isinstance(rendering, DigestError):
+                errors.append(rendering)
+                continue
+            result, reads = rendering
             reads = shared.setdefault(reads, reads)
             page_key, article_reads[p.output] = keyed.key(p, reads)
             files[p.output] = (page_key, result if stage else sha1_hex(result), reads)
             if not stage:
                 changed[p.output] = result
+        if errors:
+            raise Rejected(errors)
         if stage:
             for path in keyed.kept:
                 stage.keep(path)
@@ -505,13 +537,12 @@ def record_output(config: Config, files: dict, changed: dict | None, last: LastO
         save_cache_marshal(config, "output.marshal", outputs)
 
 
-def save_cache(config: Config, cache_files, store, cache: dict, content: Content, site, files: dict, todo,
-               index: dict, plan: Plan) -> None:
-    """The build cache for the next build, when anything in it changed. `index`: the
-    dependency index (depends.index_data)."""
+def save_cache(config: Config, cache_files, store, cache: dict, content: Content, site, made: Made) -> None:
+    """The build cache for the next build, when anything in it changed."""
     from .collect import related_memo
-    if not (content.parsed or todo or files != cache.get("files") or not cache or "related_lists" not in cache
-            or cache_files.notices or store.notices or any(plan.reads.units.values()) or plan.reads.reuse is None):
+    files = made.files
+    if not (content.parsed or made.rendered or files != cache.get("files") or not cache or "related_lists" not in cache
+            or cache_files.notices or store.notices or made.replanned):
         return
     sha, memo = content.source_sha, related_memo(site)
     store.heal({sha[f.path] for f in content.facts})  # saved before the render (load_facts)
@@ -521,11 +552,11 @@ def save_cache(config: Config, cache_files, store, cache: dict, content: Content
         # (a value that changes at all makes it rewrite its whole 10 MB base)
         "related_lists": memo.lists, "related": memo.related,
         "facts": content.cached_facts,
-        **index,
+        **made.index,
     })
 
 
-def stamp_fields(stamp: str, content: Content, site, plan: Plan, now: datetime, drafts: bool, future: bool) -> dict:
+def stamp_fields(stamp: str, content: Content, site, html_pages: int, now: datetime, drafts: bool, future: bool) -> dict:
     """The stamp holds while "now" stays between the newest article shown and the next one
     due: a future-dated article appears when its time comes, without any input changing,
     and an article leaves the news sitemap two days after its date."""
@@ -536,8 +567,7 @@ def stamp_fields(stamp: str, content: Content, site, plan: Plan, now: datetime, 
     shown_dates = [site.facts[site.articles.ids[0]].stamp] if site.articles else []  # newest first
     return {
         "stamp": stamp, "articles": len(site.articles), "tags": len(site.tags),
-        "pages": sum(p.template.endswith(".html") for p in plan.pages)
-                 + sum(t.endswith(".html") for t in plan.kept.values()),
+        "pages": html_pages,
         "valid_from": max(shown_dates) if shown_dates and not future else -1e18,
         "valid_until": min((future_dates if not future else []) + [news_leaves or 1e18]),
     }

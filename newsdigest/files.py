@@ -231,7 +231,19 @@ def seal(name: str, payload: bytes) -> bytes:
     """A cache file's bytes that check themselves: a truncated, flipped, or swapped file
     (the hash covers its name) fails `unseal`, so no loader ever sees bytes this program
     did not write for that file."""
-    return SEAL + hashlib.sha256(name.encode() + b"\0" + payload).digest() + payload
+    return b"".join(sealed(name, payload))
+
+
+def sealed(name: str, payload: bytes) -> tuple[bytes, bytes]:
+    """`seal`'s bytes in two parts, the seal and the payload itself, for write_atomic: a
+    50 MB cache file is then not copied whole once more to be written."""
+    return SEAL + _seal_hash(name, payload), payload
+
+
+def _seal_hash(name: str, payload) -> bytes:
+    h = hashlib.sha256(name.encode() + b"\0")
+    h.update(payload)  # not hashed as one concatenation: that would copy the payload
+    return h.digest()
 
 
 def unseal(name: str, blob: bytes) -> bytes | None:
@@ -240,7 +252,7 @@ def unseal(name: str, blob: bytes) -> bytes | None:
     if len(blob) < head or not blob.startswith(SEAL):
         return None
     payload = memoryview(blob)[head:]
-    if hashlib.sha256(name.encode() + b"\0" + payload).digest() != blob[len(SEAL):head]:
+    if _seal_hash(name, payload) != blob[len(SEAL):head]:
         return None
     return payload
 
@@ -273,7 +285,7 @@ def discarded(path) -> str:
 
 
 def save_marshal(path, data: dict, version) -> None:
-    write_atomic(path, seal(os.path.basename(path), marshal.dumps({"version": (version, sys.version), "data": data})))
+    write_atomic(path, sealed(os.path.basename(path), marshal.dumps({"version": (version, sys.version), "data": data})))
 
 
 def sha1_hex(data: bytes) -> str:

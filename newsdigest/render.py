@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import traceback
+import weakref
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -101,7 +102,7 @@ def make_env(config: Config, bytecode_dir: Path | None = None) -> jinja2.Environ
     return env
 
 
-ENTRIES_KEPT = 10_000  # list items _entries_once keeps: each keeps its article alive
+ENTRIES_KEPT = 10_000  # list items _entries_once keeps
 
 
 def _entries_once(env: jinja2.Environment):
@@ -109,17 +110,18 @@ def _entries_once(env: jinja2.Environment):
     article and arguments in a build: the pages of each of an article's tags list it alike,
     and the macro was a sixth of a cold build's rendering. Its HTML depends only on the
     article and the arguments (the macro reads no page variable). At most ENTRIES_KEPT,
-    the oldest dropped first: the render loads articles from the store as it goes, and
-    keeping every one here would keep them all in memory."""
-    rendered: dict = {}  # (id of the article, level, show_date) -> (the article, its HTML)
+    the oldest dropped first. An entry does not keep its article alive: a render worker
+    keeps the articles the store keeps (store.LOADED_LIMIT), not as many again here (at
+    50,000 articles, 100 MB more in the worker rendering the tag pages)."""
+    rendered: dict = {}  # (id of the article, level, show_date) -> (weak reference to the article, its HTML)
 
     def entry(a, level=3, show_date=False) -> Markup:
         key = (id(a), level, show_date)  # an Article is frozen; hashing its fields costs a third of a render
         hit = rendered.get(key)
-        if hit is None or hit[0] is not a:  # kept alive here, so its id is not another article's
+        if hit is None or hit[0]() is not a:  # an id is another article's only once this one is gone
             if hit is None and len(rendered) >= ENTRIES_KEPT:
                 del rendered[next(iter(rendered))]
-            hit = rendered[key] = (a, env.get_template("_macros.html").module.entry(a, level, show_date))
+            hit = rendered[key] = (weakref.ref(a), env.get_template("_macros.html").module.entry(a, level, show_date))
         return hit[1]
 
     return entry

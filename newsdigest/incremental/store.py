@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..errors import shown
-from ..files import discarded, load_marshal, save_marshal, seal, sha1_hex, unseal, write_atomic
+from ..files import discarded, load_marshal, save_marshal, seal, sealed, sha1_hex, unseal, write_atomic
 from ..model import Article
 
 CACHE_VERSION = 16  # 7: Article.source_url; 8: output.marshal; 9: feeds link their archives and hub; 10: keys by context, Facts with title; 11: reporters; 12: page keys hash marshal format 2; 13: article store index last; 14: the store's delta holds pickles; 15: related memo as two tables; 16: the plan's dependency index
@@ -50,8 +50,8 @@ def _load_pickle(config: Config, name: str, notices: list) -> dict:
 
 
 def _save_pickle(config: Config, name: str, data: dict) -> None:
-    write_cache_file(config, name, seal(name, pickle.dumps(dict(data, version=CACHE_VERSION),
-                                                             protocol=pickle.HIGHEST_PROTOCOL)))
+    write_cache_file(config, name, sealed(name, pickle.dumps(dict(data, version=CACHE_VERSION),
+                                                               protocol=pickle.HIGHEST_PROTOCOL)))
 
 
 def load_cache_marshal(config: Config, name: str, notices: list | None = None) -> dict:
