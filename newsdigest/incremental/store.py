@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..errors import shown
-from ..files import discarded, load_marshal, save_marshal, seal, sha1_hex, unseal, write_atomic
+from ..files import discarded, load_marshal, save_marshal, seal, sha1_hex, uncollected, unseal, write_atomic
 from ..model import Article
 
 CACHE_VERSION = 16  # 7: Article.source_url; 8: output.marshal; 9: feeds link their archives and hub; 10: keys by context, Facts with title; 11: reporters; 12: page keys hash marshal format 2; 13: article store index last; 14: the store's delta holds pickles; 15: related memo as two tables; 16: the plan's dependency index
@@ -198,7 +198,7 @@ class ArticleStore:
                 if 0 < size <= total - 16 else None
             if index_bytes is None:
                 raise ValueError
-            data = marshal.loads(index_bytes)
+            data = uncollected(marshal.loads, index_bytes)
             if not isinstance(data, dict) or data.get("version") != (CACHE_VERSION, sys.version):
                 raise ValueError
             # A cut or padded file: the pickles the index lists fill exactly the space before it.
