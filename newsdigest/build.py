@@ -329,8 +329,9 @@ def check_inputs(config: Config, env, content: Content, cache: dict) -> Layouts:
     # A collision needs an article that is new or whose id, URL or tags changed: the last
     # build, whose facts are cached, had none.
     known = cache.get("facts", {})
-    old = {f.path: f for f in map(Facts._make, known.values())} if content.parsed and known else {}
-    new = {f.path: f for f in content.facts} if content.parsed else {}
+    parsed = set(content.parsed)  # (a Facts tuple's field 1 is its path: no 50,000 Facts made here)
+    old = {t[1]: Facts._make(t) for t in known.values() if t[1] in parsed} if parsed else {}
+    new = {f.path: f for f in content.facts if f.path in parsed}
     if not known or any(placement(old.get(path)) != placement(new[path]) for path in content.parsed):
         errors += check_collisions(content.facts, config)
     if errors:
@@ -367,7 +368,11 @@ def kept_files(config: Config, cache: dict, last: LastOutput) -> dict:
     if last.interrupted or not (config.output_dir / "index.html").is_file():
         return {}
     # site/ itself is not listed (12,000 stats): output.marshal records what the last build wrote.
-    damaged = {rel for rel in files if rel not in last.present or last.present[rel] != last.recorded.get(rel)}
+    present, recorded = last.present, last.recorded
+    if present == recorded:  # the usual case, compared in C: only files never recorded can be missing
+        damaged = files.keys() - present.keys()
+    else:
+        damaged = {rel for rel in files if rel not in present or present[rel] != recorded.get(rel)}
     if damaged:
         last.notices.append(f"{shown(config.output_dir)}/: {len(damaged)} file(s) missing or changed since the "
                             "last build; writing them again")
