@@ -69,7 +69,7 @@ def _parse_range(config: Config, sources, start: int, stop: int) -> list:
     store: the parent only writes it."""
     from .collect import article_facts
     from .content import parse_article
-    out = []
+    out, alike = [], {}
     for s in sources[start:stop]:
         try:
             source = reread(s, config) if s.text is None else s
@@ -77,7 +77,7 @@ def _parse_range(config: Config, sources, start: int, stop: int) -> list:
         except DigestError as e:
             out.append(e)
             continue
-        out.append((source.sha, article_facts(article), article_blob(article)))
+        out.append((source.sha, article_facts(article, alike), article_blob(article)))
     return out
 
 

@@ -51,6 +51,7 @@ class PlanReads:
         self.kinds: dict[str, set] = {}  # kind -> cells read outside its units
         self.kept: dict[str, list] = {}  # kind -> keys of its units kept as the last build left them
         self._kept_files: dict | None = None
+        self._templates: dict = {}  # one tuple per list of templates
 
     def begin_kind(self, kind: str) -> None:
         self.kind, self.record = kind, None
@@ -74,7 +75,15 @@ class PlanReads:
             self.cells = set()
             self.record = planned[key] = (self.cells, [], [])
             yield key
+            planned[key] = self._settled(self.record)
         self.record, self.cells = None, kind_cells
+
+    def _settled(self, record: tuple) -> tuple:
+        """A unit's record once it is planned, as tuples: a set and two lists per unit were
+        35 MB at 50,000 articles, held through the render (and by every render worker)."""
+        cells, outputs, templates = record
+        templates = tuple(templates)
+        return tuple(cells), tuple(outputs), self._templates.setdefault(templates, templates)
 
     def planned(self, output: str, template: str) -> None:
         if self.record is not None:
@@ -210,8 +219,8 @@ def index_data(salt, reads: PlanReads, reuse: Reuse | None, tables: dict, articl
         last = reuse.units.get(kind, {}) if reuse is not None else {}
         units = {key: last[key] for key in reads.kept.get(kind, ())}  # a table per kind: ids as keys
         for key, (cells, outputs, templates) in reads.units.get(kind, {}).items():
-            for output in outputs:
-                cells.update(article_reads.get(output, ()))  # the articles its key counted: their ids
+            # and the articles its pages' keys counted: their ids
+            cells = {*cells, *chain.from_iterable([article_reads.get(output, ()) for output in outputs])}
             templates = tuple(templates)
             units[key] = (tuple(cells), tuple(outputs), shared.setdefault(templates, templates))
         data[f"plan_units:{kind}"] = units
