@@ -77,9 +77,11 @@ def _parse_range(config: Config, sources, start: int, stop: int) -> list:
     return out
 
 
-def _render_range(config: Config, pages, env, stage, start: int, stop: int) -> list:
-    """Render planned files; with a staging folder, write them there and return only their
-    hashes (a cold build's 170 MB of pages then never sits in one process)."""
+def _render_range(config: Config, pages, env, stage, key, start: int, stop: int) -> list:
+    """Render planned files, each with (its key, the ids of the articles the key counted)
+    by what it read (`key`: Keyed.key); with a staging folder, write them there and
+    return only their hashes (a cold build's 170 MB of pages then never sits in one
+    process). The worker that renders a page keys it: the keys are made in parallel."""
     from .render import render_output
     out = []
     for p in pages[start:stop]:
@@ -89,10 +91,10 @@ def _render_range(config: Config, pages, env, stage, start: int, stop: int) -> l
             out.append(e)
             continue
         if stage is None:
-            out.append((data, reads))
+            out.append((data, reads, key(p, reads)))
         else:
             put(stage, p.output, data)
-            out.append((sha1_hex(data), reads))
+            out.append((sha1_hex(data), reads, key(p, reads)))
     return out
 
 
@@ -459,15 +461,15 @@ def write_outputs(config: Config, env, plan: Plan, keyed: Keyed, cache: dict, la
     stage = None if in_place else NewSite(config.output_dir)
     files, changed, touched, article_reads = dict(keyed.kept), {}, False, {}
     try:
-        rendered = parallel_map(partial(_render_range, config, keyed.todo, env, stage.dir if stage else None),
-                                len(keyed.todo), jobs)
+        rendered = parallel_map(partial(_render_range, config, keyed.todo, env, stage.dir if stage else None,
+                                        keyed.key), len(keyed.todo), jobs)
         errors = [r for r in rendered if isinstance(r, DigestError)]
         if errors:
             raise Rejected(errors)
         shared: dict = {}  # one tuple per distinct set of reads: the cache file stores it once
-        for p, (result, reads) in zip(keyed.todo, rendered):
+        for p, (result, reads, (page_key, ids)) in zip(keyed.todo, rendered):
             reads = shared.setdefault(reads, reads)
-            page_key, article_reads[p.output] = keyed.key(p, reads)
+            article_reads[p.output] = ids
             files[p.output] = (page_key, result if stage else sha1_hex(result), reads)
             if not stage:
                 changed[p.output] = result
