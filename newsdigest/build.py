@@ -311,8 +311,10 @@ def read_content(config: Config, listing: dict, cache: dict, store, fresh: dict 
     sources, stats, errors = read_sources(config, listing, cache.get("sources", {}), fresh)
     by_path, parsed, parse_errors, cached_facts = load_facts(sources, config, store, cache.get("facts", {}), jobs,
                                                              handover)
-    facts = [by_path[s.path][1] for s in sources if s.path in by_path]
-    source_sha = {s.path: by_path[s.path][0] if s.path in by_path else s.sha for s in sources}
+    paths = [s.path for s in sources]
+    found = list(map(by_path.get, paths))  # (hash, Facts), None for a file that failed to parse
+    facts = [f[1] for f in found if f is not None]
+    source_sha = dict(zip(paths, [f[0] if f is not None else s.sha for f, s in zip(found, sources)]))
     return Content(facts, cached_facts, parsed, source_sha, stats, errors + parse_errors)
 
 
@@ -336,8 +338,9 @@ def check_inputs(config: Config, env, content: Content, cache: dict) -> Layouts:
     # A collision needs an article that is new or whose id, URL or tags changed: the last
     # build, whose facts are cached, had none.
     known = cache.get("facts", {})
-    old = {f.path: f for f in map(Facts._make, known.values())} if content.parsed and known else {}
-    new = {f.path: f for f in content.facts} if content.parsed else {}
+    parsed = set(content.parsed)  # (a Facts tuple's field 1 is its path: no 50,000 Facts made here)
+    old = {t[1]: Facts._make(t) for t in known.values() if t[1] in parsed} if parsed else {}
+    new = {f.path: f for f in content.facts if f.path in parsed}
     if not known or any(placement(old.get(path)) != placement(new[path]) for path in content.parsed):
         errors += check_collisions(content.facts, config)
     if errors:
@@ -374,7 +377,11 @@ def kept_files(config: Config, cache: dict, last: LastOutput) -> dict:
     if last.interrupted or not (config.output_dir / "index.html").is_file():
         return {}
     # site/ itself is not listed (12,000 stats): output.marshal records what the last build wrote.
-    damaged = {rel for rel in files if rel not in last.present or last.present[rel] != last.recorded.get(rel)}
+    present, recorded = last.present, last.recorded
+    if present == recorded:  # the usual case, compared in C: only files never recorded can be missing
+        damaged = files.keys() - present.keys()
+    else:
+        damaged = {rel for rel in files if rel not in present or present[rel] != recorded.get(rel)}
     if damaged:
         last.notices.append(f"{shown(config.output_dir)}/: {len(damaged)} file(s) missing or changed since the "
                             "last build; writing them again")

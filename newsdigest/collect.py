@@ -136,11 +136,10 @@ def site_tables(site: Site) -> dict[str, dict]:
     (newer id, older id) and -> related ids; day URL -> Day and -> (newer, older) day URLs;
     month URL -> Month and its neighbours; tag slug -> TagGroup; reporter slug -> ReporterGroup."""
     ids = site.articles.ids
-    last = len(ids) - 1
     facts = site.facts
     return {
         "articles": {i: facts[i] for i in ids},
-        "neighbours": {i: (ids[n - 1] if n else None, ids[n + 1] if n < last else None) for n, i in enumerate(ids)},
+        "neighbours": _neighbours(ids),
         "related": site.related,
         "days": {d.url: d for d in site.days},
         "day_neighbours": _neighbour_urls(site.days),
@@ -151,11 +150,14 @@ def site_tables(site: Site) -> dict[str, dict]:
     }
 
 
+def _neighbours(keys: tuple) -> dict:
+    """Key -> (the key before it, the key after it; None at either end)."""
+    return dict(zip(keys, zip((None, *keys[:-1]), (*keys[1:], None))))
+
+
 def _neighbour_urls(items) -> dict:
     """URL -> (newer URL, older URL) beside it in a newest-first sequence."""
-    last = len(items) - 1
-    return {x.url: (items[n - 1].url if n else None, items[n + 1].url if n < last else None)
-            for n, x in enumerate(items)}
+    return _neighbours(tuple([x.url for x in items]))
 
 
 def reporter_url(name: str) -> str:
@@ -193,7 +195,8 @@ class RelatedMemo(NamedTuple):
 
 def tag_lists(by_tag: dict, facts: dict) -> dict:
     """Tag slug -> (ids, stamps), newest first: what related_articles reads of each tag."""
-    return {slug: (tuple(ids), tuple([facts[i].stamp for i in ids])) for slug, ids in by_tag.items()}
+    stamp = {i: f.stamp for i, f in facts.items()}  # one attribute read per article, not per tag it has
+    return {slug: (tuple(ids), tuple(map(stamp.__getitem__, ids))) for slug, ids in by_tag.items()}
 
 
 def related_memo(site: Site) -> RelatedMemo:

@@ -17,6 +17,7 @@ new sub-path at the next good build; host and port stay as started.
 from __future__ import annotations
 
 import asyncio
+import gc
 import html
 import json
 import mimetypes
@@ -133,6 +134,9 @@ def rebuild(options: Options) -> Outcome:
         if options.debug:
             traceback.print_exc()
         outcome.errors.append(DigestError("build", f"{type(e).__name__}: {e} (run with --debug for the traceback)"))
+    # A build keeps what it loads out of the collector (files.uncollected); a server lives
+    # on, so what was frozen goes back to it (any cycle frozen with it is collected then).
+    gc.unfreeze()
     outcome.seconds = time.perf_counter() - started
     return outcome
 

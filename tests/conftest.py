@@ -1,5 +1,6 @@
 """Shared fixtures: a fresh project folder and a way to run the real CLI on it."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -22,6 +23,17 @@ def copy_sample(dest: Path) -> Path:
     shutil.copytree(REPO / "layouts", dest / "layouts")
     shutil.copytree(REPO / "seeds", dest / "seeds")
     return dest
+
+
+def write_records(project: Path, count: int) -> None:
+    """seeds/wire.jsonl: a records file of `count` dated stories, enough for every stage's
+    forked workers (ingest's file workers, the build's parse and render workers)."""
+    lines = [json.dumps({"headline": f"Trade delegation {n} arrives for talks", "date": 1573776000000 + n * 60_000,
+                         "link": f"https://news.example.org/article/{n}",
+                         "story_text": f"Seoul, November 15 -- Trade delegation {n} arrived here on Friday.\n"
+                                       f"It will meet officials of the ministry before the summit."})
+             for n in range(count)]
+    (project / "seeds" / "wire.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 @pytest.fixture

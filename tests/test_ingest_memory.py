@@ -4,26 +4,15 @@ its content file is written, not held until the last one is, so that the files m
 meanwhile take the seeds' place instead of adding to them. A real ingest, in one process
 and with forked workers making the files; weak references tell which parsed seeds are
 still alive as each file is created and when the files are flushed."""
-import json
 import weakref
 
 import pytest
 
 import newsdigest.ingest
-from conftest import SOURCE_DATE_EPOCH, copy_sample
+from conftest import SOURCE_DATE_EPOCH, copy_sample, write_records
 from newsdigest.config import load_config
 from newsdigest.ingest import ingest, write
 from newsdigest.parallel import PARALLEL_MIN
-
-
-def records_seeds(project, count):
-    """A records file of `count` dated stories, enough for forked workers to make the files."""
-    lines = [json.dumps({"headline": f"Delegation {n} arrives in Pyongyang", "date": 1573776000000 + n * 60_000,
-                         "link": f"http://news.example.kp/article/{n}",
-                         "story_text": f"Pyongyang, November 15 (KCNA) -- Delegation {n} arrived here by air.\n"
-                                       f"It was met at the airport by officials. -0-"})
-             for n in range(count)]
-    (project / "seeds" / "kcna.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def watch_parsed_seeds(monkeypatch):
@@ -60,7 +49,7 @@ def test_each_parsed_seed_is_freed_once_its_file_is_written(tmp_path, monkeypatc
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
     project = copy_sample(tmp_path / "project")
     if jobs > 1:
-        records_seeds(project, PARALLEL_MIN + 50)  # the files are made by forked workers
+        write_records(project, PARALLEL_MIN + 50)  # the files are made by forked workers
     at_create, at_flush, refs = watch_parsed_seeds(monkeypatch)
     report = ingest(load_config(project / "config.yaml"), jobs=jobs)
     assert not report.errors

@@ -11,7 +11,6 @@ semaphores multiprocessing creates and unlinks at once (/dev/shm/sem.*). A tempo
 in /tmp (tempfile) fails this test: on a full or read-only /tmp the run would fail for a
 reason outside the project, and a user's /tmp is not newsdigest's to write.
 """
-import json
 import os
 import re
 import shutil
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SOURCE_DATE_EPOCH, copy_sample
+from conftest import REPO, SOURCE_DATE_EPOCH, copy_sample, write_records
 from newsdigest.parallel import PARALLEL_MIN
 
 WRITING_CALLS = ("open", "openat", "creat", "mkdir", "mkdirat", "rename", "renameat", "renameat2", "unlink",
@@ -73,19 +72,9 @@ def outside(paths: set[str], project: Path) -> list[str]:
                   and not re.fullmatch(r"/dev/shm/sem\.[\w.-]+", p))
 
 
-def add_records(project: Path, count: int) -> None:
-    """A records file of `count` dated stories: enough for every stage's forked workers."""
-    lines = [json.dumps({"headline": f"Trade delegation {n} arrives for talks", "date": 1573776000000 + n * 60_000,
-                         "link": f"https://news.example.org/article/{n}",
-                         "story_text": f"Seoul, November 15 -- Trade delegation {n} arrived here on Friday.\n"
-                                       f"It will meet officials of the ministry before the summit."})
-             for n in range(count)]
-    (project / "seeds" / "wire.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
 def test_a_run_writes_only_inside_the_projects_folders(tmp_path):
     project = copy_sample(tmp_path / "project").resolve()
-    add_records(project, PARALLEL_MIN + 50)
+    write_records(project, PARALLEL_MIN + 50)
     cold = traced_run(project, tmp_path / "cold", "--jobs", "2")
     assert cold.returncode == 0, cold.stderr
     paths = written_paths(tmp_path / "cold", project)

@@ -12,12 +12,13 @@ import sys
 import time
 import weakref
 from collections.abc import Iterable
-from itertools import chain
+from itertools import chain, compress, repeat
+from operator import ne
 from pathlib import Path
 
 from ..config import Config
 from ..errors import shown
-from ..files import discarded, load_marshal, save_marshal, seal, sha1_hex, unseal, write_atomic
+from ..files import discarded, load_marshal, save_marshal, seal, sha1_hex, uncollected, unseal, write_atomic
 from ..model import Article
 
 CACHE_VERSION = 16  # 7: Article.source_url; 8: output.marshal; 9: feeds link their archives and hub; 10: keys by context, Facts with title; 11: reporters; 12: page keys hash marshal format 2; 13: article store index last; 14: the store's delta holds pickles; 15: related memo as two tables; 16: the plan's dependency index
@@ -110,9 +111,13 @@ class BuildCache:
             for key, value in data.items():
                 old = self.base.get(key)
                 if type(value) is dict and type(old) is dict:
-                    # `is` first: most entries are the very objects loaded (a third of the time)
-                    changed = {k: v for k, v in value.items() if old.get(k, _MISSING) is not v and old.get(k) != v}
-                    removed = list(old.keys() - value.keys())
+                    # In C loops (a table of 50,000 entries in Python's: 0.05 s): the keys
+                    # whose value differs from the base's (most are the very objects loaded).
+                    changed = {k: value[k] for k in
+                               compress(value, map(ne, value.values(), map(old.get, value, repeat(_MISSING))))}
+                    # Keys removed, unless the sizes say none was (a set difference: 0.01 s a table)
+                    added = sum(k not in old for k in changed)
+                    removed = list(old.keys() - value.keys()) if len(old) + added != len(value) else []
                     if changed or removed:
                         update[key] = (changed, removed)
                         size += len(changed) + len(removed)
@@ -198,7 +203,7 @@ class ArticleStore:
                 if 0 < size <= total - 16 else None
             if index_bytes is None:
                 raise ValueError
-            data = marshal.loads(index_bytes)
+            data = uncollected(marshal.loads, index_bytes)
             if not isinstance(data, dict) or data.get("version") != (CACHE_VERSION, sys.version):
                 raise ValueError
             # A cut or padded file: the pickles the index lists fill exactly the space before it.

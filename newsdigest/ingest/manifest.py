@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..content import is_id, is_slug
 from ..errors import brief, printable, shown
-from ..files import sha1_hex, write_atomic
+from ..files import sha1_hex, uncollected, write_atomic
 from .parse import is_records_file
 
 MANIFEST = ".ingest.json"
@@ -106,7 +106,7 @@ def load_manifest(content_dir: Path, trusted: str | None = None) -> tuple[dict, 
     try:
         raw = path.read_bytes()
         text = raw.decode("utf-8")
-        data = json.loads(text)
+        data = uncollected(json.loads, text)
         if not (isinstance(data, dict) and isinstance(data.get("seeds"), dict)):
             raise ValueError
     except FileNotFoundError:
