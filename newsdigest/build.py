@@ -385,7 +385,7 @@ def kept_files(config: Config, cache: dict, last: LastOutput) -> dict:
     if damaged:
         last.notices.append(f"{shown(config.output_dir)}/: {len(damaged)} file(s) missing or changed since the "
                             "last build; writing them again")
-    return {rel: v for rel, v in files.items() if rel not in damaged}
+    return {rel: v for rel, v in files.items() if rel not in damaged} if damaged else files
 
 
 @dataclass(frozen=True)
@@ -441,7 +441,7 @@ def key_outputs(pages, salt, article_keys: dict, old_files: dict, kept: dict = {
     every other output is rendered (and keyed by what it reads this time). `kept`: the
     files of the units not planned, kept as the last build left them."""
     key = partial(Fingerprints(article_keys).key_and_articles, salt)
-    files, todo, article_reads = {o: old_files[o] for o in kept}, [], {}
+    files, todo, article_reads = dict(zip(kept, map(old_files.__getitem__, kept))), [], {}
     for p in pages:
         old = old_files.get(p.output)
         if old:

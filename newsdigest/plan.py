@@ -38,6 +38,7 @@ files) are planned the same way, each with a writer from render.WRITERS for a te
 from __future__ import annotations
 
 from datetime import datetime
+from operator import attrgetter
 from typing import NamedTuple
 
 from .archives import month_archives
@@ -237,12 +238,17 @@ def sitemap_files(pages, site: Site, news: list[Page]) -> list[Page]:
     """sitemap.xml, an index of one sitemap per month (feeds.sitemap_groups) of `pages`
     (their output paths)."""
     html_urls = sorted(p[: -len("index.html")] for p in pages if p.endswith("index.html"))
-    lastmod = {f.url: f.day[:10].replace("/", "-") for f in site.facts.values()}  # url: YYYY-MM-DD
+    facts = site.facts.values()
+    iso = {day: day[:10].replace("/", "-") for day in set(map(_DAY, facts))}  # YYYY/MM/DD/ -> YYYY-MM-DD
+    lastmod = dict(zip(map(_URL, facts), map(iso.__getitem__, map(_DAY, facts))))  # url: its article's date
     groups = sitemap_groups(html_urls, lastmod)
     files = [Page("sitemap.xml", "sitemap_index", dict(paths=tuple(groups) + tuple(p.output for p in news)))]
     for path, urls in groups.items():
         files.append(Page(path, "sitemap", dict(urls=tuple(urls), lastmod={u: lastmod[u] for u in urls if u in lastmod})))
     return files
+
+
+_DAY, _URL = attrgetter("day"), attrgetter("url")
 
 
 def small_files(config: Config, news: list[Page], static: dict[str, bytes]) -> list[Page]:

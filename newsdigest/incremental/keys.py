@@ -108,8 +108,12 @@ class Fingerprints:
             self.seen += value.ids
             return tuple([keys[i] for i in value.ids])
         if kind is dict:
+            if _ATOMS.issuperset(map(type, value.values())):  # each (k, v) is its own summary (a sitemap's dates)
+                return tuple(sorted(value.items()))
             return tuple([(k, self.of(v)) for k, v in sorted(value.items())])
         if kind is tuple or kind is list:
+            if _ATOMS.issuperset(map(type, value)):  # its own summary, checked in C (a sitemap's 1,000 URLs)
+                return tuple(value)
             return tuple([self.of(v) for v in value])
         if kind is PageInfo:  # one per page, all strings: summarised inline, not memoised
             return tuple(value.__dict__.values())
@@ -128,6 +132,9 @@ class Fingerprints:
                 self.seen += hit[2]
             return hit[0]
         raise TypeError(f"cannot fingerprint {kind.__name__}")
+
+
+_ATOMS = frozenset((str, int, bool, float, type(None)))  # values that `of` returns as they are
 
 
 def digest(summary) -> str:
