@@ -12,8 +12,7 @@ import sys
 import time
 import weakref
 from collections.abc import Iterable
-from itertools import chain, compress, repeat
-from operator import ne
+from itertools import chain
 from pathlib import Path
 
 from ..config import Config
@@ -111,10 +110,8 @@ class BuildCache:
             for key, value in data.items():
                 old = self.base.get(key)
                 if type(value) is dict and type(old) is dict:
-                    # In C loops (a table of 50,000 entries in Python's: 0.05 s): the keys
-                    # whose value differs from the base's (most are the very objects loaded).
-                    changed = {k: value[k] for k in
-                               compress(value, map(ne, value.values(), map(old.get, value, repeat(_MISSING))))}
+                    # `is` first: most entries are the very objects loaded (a third of the time)
+                    changed = {k: v for k, v in value.items() if old.get(k, _MISSING) is not v and old.get(k) != v}
                     # Keys removed, unless the sizes say none was (a set difference: 0.01 s a table)
                     added = sum(k not in old for k in changed)
                     removed = list(old.keys() - value.keys()) if len(old) + added != len(value) else []
