@@ -36,17 +36,11 @@ class Facts(NamedTuple):
     reporters: tuple  # names, as the byline gives them
 
 
-def article_facts(a: Article, alike: dict | None = None) -> Facts:
-    """`alike`: the values of the Facts made before (a dict the caller keeps): a day, a tag
-    or a reporter's name that articles share is then one object, which a pickle of their
-    Facts holds once (at 50,000 articles, 25 MB less in the build process)."""
+def article_facts(a: Article) -> Facts:
     d = a.date
-    day, tags, reporters = f"{d.year:04d}/{d.month:02d}/{d.day:02d}/", [(t.slug, t.name) for t in a.tags], a.reporters
-    if alike is not None:
-        day, tags, reporters = (alike.setdefault(day, day), [alike.setdefault(t, t) for t in tags],
-                                [alike.setdefault(r, r) for r in reporters])
-    return Facts(a.id, a.path, a.slug, a.draft, d.timestamp(), a.url, day, tuple(tags), a.title, a.summary,
-                 tuple(reporters))
+    return Facts(a.id, a.path, a.slug, a.draft, d.timestamp(), a.url,
+                 f"{d.year:04d}/{d.month:02d}/{d.day:02d}/", tuple([(t.slug, t.name) for t in a.tags]),
+                 a.title, a.summary, tuple(a.reporters))
 
 
 
