@@ -111,8 +111,8 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int, handover=
     again. Returns ((hash, Facts) by path, paths of the files parsed, errors, the Facts as
     the cache keeps them: hash -> tuple): a file read by its parse worker may have changed
     since it was listed."""
-    from .collect import Facts
-    facts, parsed, errors, todo, kept, table, handed = {}, [], [], [], set(), {}, []
+    from .collect import Facts, shared_facts
+    facts, parsed, errors, todo, kept, table, handed, alike = {}, [], [], [], set(), {}, [], {}
     make = tuple.__new__  # Facts._make without its classmethod call (50,000 a build)
     for s in sources:
         hit = known.get(s.sha)
@@ -134,7 +134,8 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int, handover=
                 todo.append(s)
                 continue
             fact, blob = entry
-            facts[s.path], table[s.sha] = (s.sha, make(Facts, fact)), fact
+            fact = shared_facts(make(Facts, fact), alike)
+            facts[s.path], table[s.sha] = (s.sha, fact), tuple(fact)
             parsed.append(s.path)
             yield s.sha, blob
         results = chain.from_iterable(parallel_iter(partial(_parse_range, config, todo), len(todo), jobs,
@@ -146,6 +147,7 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int, handover=
                 errors.extend(getattr(result, "errors", [result]))
             else:
                 sha, fact, blob = result
+                fact = shared_facts(fact, alike)
                 facts[s.path] = (sha, fact)  # not the blob: it is only written to the store
                 table[sha] = tuple(fact)
                 parsed.append(s.path)

@@ -44,6 +44,16 @@ def article_facts(a: Article) -> Facts:
 
 
 
+def shared_facts(facts: Facts, alike: dict) -> Facts:
+    """`facts` with its day, tags and reporter names as the objects `alike` (a dict the
+    caller keeps for all the Facts it makes) saw first: unpickled one by one, these
+    repeated values were 25 MB of copies at 50,000 articles in the build process, and so
+    in each render worker it forks."""
+    return facts._replace(day=alike.setdefault(facts.day, facts.day),
+                          tags=tuple([alike.setdefault(t, t) for t in facts.tags]),
+                          reporters=tuple([alike.setdefault(r, r) for r in facts.reporters]))
+
+
 def select_facts(facts, now: datetime, drafts: bool, future: bool):
     """The Facts a build shows: no drafts unless `drafts`, none dated after `now` unless
     `future` (timestamps order as dates do)."""
