@@ -29,8 +29,8 @@ from .files import exclusive_lock, scan_tree, sha1_hex
 from .incremental.depends import PlanReads, index_data, last_reuse, signatures
 from .incremental.keys import Fingerprints, layouts_digest
 from .incremental.stamp import input_stamp, read_stamp, stamp_holds, write_stamp
-from .incremental.store import (ArticleStore, BuildCache, article_blob, cache_signature, load_cache_marshal,
-                                save_cache_marshal)
+from .incremental.handover import stored_article
+from .incremental.store import ArticleStore, BuildCache, cache_signature, load_cache_marshal, save_cache_marshal
 from .model import ArticleRef
 from .output import (NewSite, begin_writing, done_writing, output_stats, outside_reason, put, update_site,
                      was_interrupted)
@@ -67,23 +67,21 @@ def _parse_range(config: Config, sources, start: int, stop: int) -> list:
     DigestError of each. A source listed without its text is read here (see reread), so
     the texts are never all in one process; and the worker pickles the Article for the
     store: the parent only writes it."""
-    from .collect import article_facts
-    from .content import parse_article
     out = []
     for s in sources[start:stop]:
         try:
             source = reread(s, config) if s.text is None else s
-            article = parse_article(source, config)
+            out.append((source.sha, *stored_article(source, config)))
         except DigestError as e:
             out.append(e)
-            continue
-        out.append((source.sha, article_facts(article), article_blob(article)))
     return out
 
 
-def _render_range(config: Config, pages, env, stage, start: int, stop: int) -> list:
-    """Render planned files; with a staging folder, write them there and return only their
-    hashes (a cold build's 170 MB of pages then never sits in one process)."""
+def _render_range(config: Config, pages, env, stage, key, start: int, stop: int) -> list:
+    """Render planned files, each with (its key, the ids of the articles the key counted)
+    by what it read (`key`: Keyed.key); with a staging folder, write them there and
+    return only their hashes (a cold build's 170 MB of pages then never sits in one
+    process). The worker that renders a page keys it: the keys are made in parallel."""
     from .render import render_output
     out = []
     for p in pages[start:stop]:
@@ -93,24 +91,25 @@ def _render_range(config: Config, pages, env, stage, start: int, stop: int) -> l
             out.append(e)
             continue
         if stage is None:
-            out.append((data, reads))
+            out.append((data, reads, key(p, reads)))
         else:
             put(stage, p.output, data)
-            out.append((sha1_hex(data), reads))
+            out.append((sha1_hex(data), reads, key(p, reads)))
     return out
 
 
-def load_facts(sources, config: Config, store, known: dict, jobs: int):
+def load_facts(sources, config: Config, store, known: dict, jobs: int, handover=None):
     """Facts of every content file, by source path; the Articles parsed to get them go
     into the store as they come (see ArticleStore), so no process holds them all.
 
     A file whose hash has Facts from the last build (`known`, by hash) and an Article in
     the store is not parsed and its Article not loaded: its Facts say all the build needs
-    until a page shows it. Returns ((hash, Facts) by path, paths of the files parsed, errors,
-    the Facts as the cache keeps them: hash -> tuple): a file read by its parse worker may
-    have changed since it was listed."""
+    until a page shows it. One that ingest parsed in this run (`handover`) is not parsed
+    again. Returns ((hash, Facts) by path, paths of the files parsed, errors, the Facts as
+    the cache keeps them: hash -> tuple): a file read by its parse worker may have changed
+    since it was listed."""
     from .collect import Facts
-    facts, parsed, errors, todo, kept, table = {}, [], [], [], set(), {}
+    facts, parsed, errors, todo, kept, table, handed = {}, [], [], [], set(), {}, []
     make = tuple.__new__  # Facts._make without its classmethod call (50,000 a build)
     for s in sources:
         hit = known.get(s.sha)
@@ -118,10 +117,16 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
             facts[s.path] = (s.sha, fact)
             table[s.sha] = hit  # the object loaded: the cache's delta compares it by identity
             kept.add(s.sha)
+        elif s.handed and handover and (entry := handover.take(s.handed)):
+            handed.append((s, entry))
         else:  # without its text (just written by ingest, or its Article lost): read where parsed
             todo.append(s)
 
     def articles():
+        for s, (fact, blob) in handed:
+            facts[s.path], table[s.sha] = (s.sha, make(Facts, fact)), fact
+            parsed.append(s.path)
+            yield s.sha, blob
         results = chain.from_iterable(parallel_iter(partial(_parse_range, config, todo), len(todo), jobs,
                                                     most_per_range=ARTICLES_PER_RANGE))
         for s, result in zip(todo, results):
@@ -133,7 +138,7 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
                 parsed.append(s.path)
                 yield sha, blob
 
-    store.save(kept, articles(), len(todo))
+    store.save(kept, articles(), len(handed) + len(todo))
     return facts, parsed, errors, table
 
 
@@ -175,14 +180,14 @@ class Laps:
 
 def build(config: Config, drafts: bool = False, future: bool = False, now: datetime | None = None,
           jobs: int = 1, fresh=None, listing: dict | None = None,
-          preloaded: tuple | None = None) -> BuildReport:
+          preloaded: tuple | None = None, handover=None) -> BuildReport:
     """content/ -> site/. Raises Rejected listing every problem; then site/ is untouched.
 
     One build of an output folder at a time: a second one waits for the lock in the cache
     folder. `fresh` and `listing` come from an ingest just run: the files it wrote (with
     their hash and front matter, see WrittenFiles) and content/'s listing with stats (see
-    IngestReport). `preloaded` is what
-    `preload` returned, done while that ingest ran."""
+    IngestReport); `handover` holds what that ingest parsed of them (incremental.handover).
+    `preloaded` is what `preload` returned, done while that ingest ran."""
     lap = Laps(time.perf_counter())
     check_output_dir(config)
     now = now or datetime.now(config.timezone)
@@ -198,7 +203,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         cache_files, store, env = preloaded[:3] if preloaded else load_caches(config)
         cache = usable_cache(cache_files.data, config)
         lap("load cache")
-        content = read_content(config, inputs.content, cache, store, fresh, jobs)
+        content = read_content(config, inputs.content, cache, store, fresh, jobs, handover)
         lap("read content")
         layouts = check_inputs(config, env, content, cache)
         lap("check")
@@ -299,11 +304,13 @@ class Content:
     errors: list
 
 
-def read_content(config: Config, listing: dict, cache: dict, store, fresh: dict | None, jobs: int) -> Content:
+def read_content(config: Config, listing: dict, cache: dict, store, fresh: dict | None, jobs: int,
+                 handover=None) -> Content:
     """Every content file read (unless its stat is unchanged) and its Facts known: parsed
-    when new or changed, else from the cache."""
+    when new or changed (or by the ingest just run), else from the cache."""
     sources, stats, errors = read_sources(config, listing, cache.get("sources", {}), fresh)
-    by_path, parsed, parse_errors, cached_facts = load_facts(sources, config, store, cache.get("facts", {}), jobs)
+    by_path, parsed, parse_errors, cached_facts = load_facts(sources, config, store, cache.get("facts", {}), jobs,
+                                                             handover)
     paths = [s.path for s in sources]
     found = list(map(by_path.get, paths))  # (hash, Facts), None for a file that failed to parse
     facts = [f[1] for f in found if f is not None]
@@ -461,15 +468,15 @@ def write_outputs(config: Config, env, plan: Plan, keyed: Keyed, cache: dict, la
     stage = None if in_place else NewSite(config.output_dir)
     files, changed, touched, article_reads = dict(keyed.kept), {}, False, {}
     try:
-        rendered = parallel_map(partial(_render_range, config, keyed.todo, env, stage.dir if stage else None),
-                                len(keyed.todo), jobs)
+        rendered = parallel_map(partial(_render_range, config, keyed.todo, env, stage.dir if stage else None,
+                                        keyed.key), len(keyed.todo), jobs)
         errors = [r for r in rendered if isinstance(r, DigestError)]
         if errors:
             raise Rejected(errors)
         shared: dict = {}  # one tuple per distinct set of reads: the cache file stores it once
-        for p, (result, reads) in zip(keyed.todo, rendered):
+        for p, (result, reads, (page_key, ids)) in zip(keyed.todo, rendered):
             reads = shared.setdefault(reads, reads)
-            page_key, article_reads[p.output] = keyed.key(p, reads)
+            article_reads[p.output] = ids
             files[p.output] = (page_key, result if stage else sha1_hex(result), reads)
             if not stage:
                 changed[p.output] = result

@@ -131,6 +131,8 @@ class BuildCache:
 _MISSING = object()
 
 
+WRITE_BATCH = 1 << 20  # bytes of pickles the store writes at once when it makes a new base
+
 LOADED_LIMIT = 10_000  # articles a process keeps unpickled: a bound, since every render worker loads its own
 
 
@@ -277,17 +279,22 @@ class ArticleStore:
                       len(repaired))
 
     def _base_parts(self, base_id: str, parsed: Iterable[tuple[str, bytes]], kept: list):
-        """The bytes of a new base file, piece by piece: each pickle as it comes (the parsed
-        ones, then the kept ones read from the old base or delta), then the index of them all."""
+        """The bytes of a new base file, piece by piece: the pickles as they come (the parsed
+        ones, then the kept ones read from the old base or delta), a megabyte or so at a
+        time (not a write per 6 KB pickle), then the index of them all."""
         yield self.MAGIC
-        index, offset = {}, 0
+        index, offset, batch, batched = {}, 0, [], 0
         kept_blobs = ((sha, self.delta.get(sha) or self._raw(sha)) for sha in kept)
         for sha, blob in chain(parsed, kept_blobs):
             if blob is None or sha in index:
                 continue  # damaged and not parsed in this build: left out, parsed again when needed
             index[sha] = (offset, len(blob), hashlib.sha1(blob).digest())
             offset += len(blob)
-            yield blob
+            batch.append(blob)
+            if offset - batched >= WRITE_BATCH:
+                yield b"".join(batch)
+                batch, batched = [], offset
+        yield b"".join(batch)
         head = seal("articles.pickle", marshal.dumps({"id": base_id, "config": self.config.digest, "index": index,
                                                       "version": (CACHE_VERSION, sys.version)}))
         yield head + len(head).to_bytes(8, "little")
