@@ -254,3 +254,18 @@ def test_clock_is_strftime_hours_and_minutes():
         d = datetime(2019, 3, 1 + n // 1440, (n // 60) % 24, n % 60, 59, tzinfo=zones[n % 3])
         assert clock(d) == d.strftime("%H:%M")
     assert clock(datetime(1, 1, 1, 0, 5)) == "00:05"
+
+
+def test_shared_facts_are_equal_with_their_repeated_values_held_once():
+    """collect.shared_facts: the same Facts, the day, tag pairs and reporter names that
+    articles share being one object each (Facts unpickled one by one had a copy each)."""
+    import pickle
+    from newsdigest.collect import shared_facts
+    one = article_facts(replace(article(1, datetime(2024, 1, 5, 10), ("Economy", "Courts")), reporters=("Kim",)))
+    two = article_facts(replace(article(2, datetime(2024, 1, 5, 11), ("Courts",)), reporters=("Kim",)))
+    one, two = pickle.loads(pickle.dumps(one)), pickle.loads(pickle.dumps(two))
+    assert one.day == two.day and one.day is not two.day
+    alike: dict = {}
+    a, b = shared_facts(one, alike), shared_facts(two, alike)
+    assert (a, b) == (one, two)
+    assert a.day is b.day and a.tags[1] is b.tags[0] and a.reporters[0] is b.reporters[0]

@@ -30,3 +30,19 @@ def test_entry_is_the_macro_html_for_each_article_and_arguments():
         assert entry(first, *args) == macro(first, *args)
     assert "Markets fall" in entry(edited, 2, True) and "Markets rally" not in entry(edited, 2, True)
     assert entry(first, 2, True) != entry(first, 2) != entry(first)
+
+
+def test_a_list_item_kept_does_not_keep_its_article_alive():
+    """The cache of list items keeps their HTML, not their articles: a render worker holds
+    only the articles the store keeps (at 50,000, 10,000 more were kept alive here)."""
+    import gc
+    import weakref
+    env = make_env(load_config(ROOT / "config.yaml"))
+    entry = env.globals["entry"]
+    shown = article("Markets rally")
+    html = entry(shown, 2, True)
+    gone = weakref.ref(shown)
+    del shown
+    gc.collect()
+    assert gone() is None
+    assert entry(article("Markets rally"), 2, True) == html  # loaded again: the same item
