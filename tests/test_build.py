@@ -411,3 +411,23 @@ def test_build_passes_its_own_pages_check(built):
                           capture_output=True, text=True, timeout=120)
     assert (proc.returncode, proc.stderr) == (0, ""), proc.stdout
     assert proc.stdout.startswith("check ok: 33 pages, 10 feeds")  # with the 5 reporter pages
+
+
+@pytest.mark.parametrize("clash", ["none", "url", "id", "tag name"])
+def test_the_quick_pass_of_check_collisions_lets_no_collision_through(clash, tmp_path):
+    """check_collisions' quick pass (no URL or id twice, one name per tag slug, in C
+    loops) lets no collision through: each kind is reported on the article that repeats it."""
+    from newsdigest.collect import Facts, check_collisions
+    from newsdigest.config import load_config
+
+    config = load_config(make_project(tmp_path / "p") / "config.yaml")
+
+    def facts(n, url=None, aid=None, tags=(("economy", "Economy"),)):
+        return Facts(aid or f"{n:016x}", f"content/{n}.md", f"a{n}", False, 1.7e9 + n, url or f"2024/01/01/a{n}/",
+                     "2024/01/01/", tags, f"Title {n}", "Summary.", ())
+
+    many = [facts(n) for n in range(50)]
+    other = {"none": facts(50), "url": facts(50, url="2024/01/01/a7/"), "id": facts(50, aid=f"{7:016x}"),
+             "tag name": facts(50, tags=(("economy", "ECONOMY"),))}[clash]
+    errors = check_collisions(many + [other], config)
+    assert [e.path for e in errors] == ([] if clash == "none" else ["content/50.md"])
