@@ -29,8 +29,8 @@ from .files import exclusive_lock, scan_tree, sha1_hex
 from .incremental.depends import PlanReads, index_data, last_reuse, signatures
 from .incremental.keys import Fingerprints, layouts_digest
 from .incremental.stamp import input_stamp, read_stamp, stamp_holds, write_stamp
-from .incremental.handover import stored_article
-from .incremental.store import ArticleStore, BuildCache, cache_signature, load_cache_marshal, save_cache_marshal
+from .incremental.store import (ArticleStore, BuildCache, article_blob, cache_signature, load_cache_marshal,
+                                save_cache_marshal)
 from .model import ArticleRef
 from .output import (NewSite, begin_writing, done_writing, output_stats, outside_reason, put, update_site,
                      was_interrupted)
@@ -67,13 +67,17 @@ def _parse_range(config: Config, sources, start: int, stop: int) -> list:
     DigestError of each. A source listed without its text is read here (see reread), so
     the texts are never all in one process; and the worker pickles the Article for the
     store: the parent only writes it."""
+    from .collect import article_facts
+    from .content import parse_article
     out = []
     for s in sources[start:stop]:
         try:
             source = reread(s, config) if s.text is None else s
-            out.append((source.sha, *stored_article(source, config)))
+            article = parse_article(source, config)
         except DigestError as e:
             out.append(e)
+            continue
+        out.append((source.sha, article_facts(article), article_blob(article)))
     return out
 
 
@@ -101,18 +105,17 @@ def _render_range(config: Config, pages, env, stage, key, start: int, stop: int)
     return out
 
 
-def load_facts(sources, config: Config, store, known: dict, jobs: int, handover=None):
+def load_facts(sources, config: Config, store, known: dict, jobs: int):
     """Facts of every content file, by source path; the Articles parsed to get them go
     into the store as they come (see ArticleStore), so no process holds them all.
 
     A file whose hash has Facts from the last build (`known`, by hash) and an Article in
     the store is not parsed and its Article not loaded: its Facts say all the build needs
-    until a page shows it. One that ingest parsed in this run (`handover`) is not parsed
-    again. Returns ((hash, Facts) by path, paths of the files parsed, errors, the Facts as
-    the cache keeps them: hash -> tuple): a file read by its parse worker may have changed
-    since it was listed."""
+    until a page shows it. Returns ((hash, Facts) by path, paths of the files parsed, errors,
+    the Facts as the cache keeps them: hash -> tuple): a file read by its parse worker may
+    have changed since it was listed."""
     from .collect import Facts, shared_facts
-    facts, parsed, errors, todo, kept, table, handed, alike = {}, [], [], [], set(), {}, [], {}
+    facts, parsed, errors, todo, kept, table, alike = {}, [], [], [], set(), {}, {}
     make = tuple.__new__  # Facts._make without its classmethod call (50,000 a build)
     for s in sources:
         hit = known.get(s.sha)
@@ -120,24 +123,10 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int, handover=
             facts[s.path] = (s.sha, fact)
             table[s.sha] = hit  # the object loaded: the cache's delta compares it by identity
             kept.add(s.sha)
-        elif s.handed and handover:
-            handed.append(s)
         else:  # without its text (just written by ingest, or its Article lost): read where parsed
             todo.append(s)
 
     def articles():
-        # Each stored Article taken from the hand-over as the store writes it: taken all
-        # first, the 300 MB of them at 50,000 articles were in this process at once.
-        for s in handed:
-            entry = handover.take(s.handed)
-            if entry is None:  # not there whole: parsed like the others
-                todo.append(s)
-                continue
-            fact, blob = entry
-            fact = shared_facts(make(Facts, fact), alike)
-            facts[s.path], table[s.sha] = (s.sha, fact), tuple(fact)
-            parsed.append(s.path)
-            yield s.sha, blob
         results = chain.from_iterable(parallel_iter(partial(_parse_range, config, todo), len(todo), jobs,
                                                     most_per_range=ARTICLES_PER_RANGE))
         # strict: past the last file, the map is asked once more, so it frees its last
@@ -153,7 +142,7 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int, handover=
                 parsed.append(s.path)
                 yield sha, blob
 
-    store.save(kept, articles(), len(handed) + len(todo))
+    store.save(kept, articles(), len(todo))
     return facts, parsed, errors, table
 
 
@@ -195,14 +184,13 @@ class Laps:
 
 def build(config: Config, drafts: bool = False, future: bool = False, now: datetime | None = None,
           jobs: int = 1, fresh=None, listing: dict | None = None,
-          preloaded: tuple | None = None, handover=None) -> BuildReport:
+          preloaded: tuple | None = None) -> BuildReport:
     """content/ -> site/. Raises Rejected listing every problem; then site/ is untouched.
 
     One build of an output folder at a time: a second one waits for the lock in the cache
     folder. `fresh` and `listing` come from an ingest just run: the files it wrote (with
     their hash and front matter, see WrittenFiles) and content/'s listing with stats (see
-    IngestReport); `handover` holds what that ingest parsed of them (incremental.handover).
-    `preloaded` is what `preload` returned, done while that ingest ran."""
+    IngestReport). `preloaded` is what `preload` returned, done while that ingest ran."""
     lap = Laps(time.perf_counter())
     check_output_dir(config)
     now = now or datetime.now(config.timezone)
@@ -218,7 +206,7 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
         cache_files, store, env = preloaded[:3] if preloaded else load_caches(config)
         cache = usable_cache(cache_files.data, config)
         lap("load cache")
-        content = read_content(config, inputs.content, cache, store, fresh, jobs, handover)
+        content = read_content(config, inputs.content, cache, store, fresh, jobs)
         lap("read content")
         layouts = check_inputs(config, env, content, cache)
         lap("check")
@@ -311,13 +299,11 @@ class Content:
     errors: list
 
 
-def read_content(config: Config, listing: dict, cache: dict, store, fresh: dict | None, jobs: int,
-                 handover=None) -> Content:
+def read_content(config: Config, listing: dict, cache: dict, store, fresh: dict | None, jobs: int) -> Content:
     """Every content file read (unless its stat is unchanged) and its Facts known: parsed
-    when new or changed (or by the ingest just run), else from the cache."""
+    when new or changed, else from the cache."""
     sources, stats, errors = read_sources(config, listing, cache.get("sources", {}), fresh)
-    by_path, parsed, parse_errors, cached_facts = load_facts(sources, config, store, cache.get("facts", {}), jobs,
-                                                             handover)
+    by_path, parsed, parse_errors, cached_facts = load_facts(sources, config, store, cache.get("facts", {}), jobs)
     paths = [s.path for s in sources]
     found = list(map(by_path.get, paths))  # (hash, Facts), None for a file that failed to parse
     facts = [f[1] for f in found if f is not None]

@@ -21,7 +21,7 @@ import yaml
 from . import plainyaml
 from .config import Config
 from .errors import DigestError, brief
-from .files import file_stat, sha1_hex
+from .files import sha1_hex
 from .markup import MarkdownTooSlow, html_to_text, plain_ascii_lines
 from .model import Article, Tag
 from .paragraphs import render_body
@@ -251,15 +251,13 @@ class Source(NamedTuple):
     `meta`, when given, is the front matter ingest emitted into `text` moments ago: a YAML
     emitter's output loads back to the same mapping, so parsing it again is skipped.
     `text` is None when the file is unchanged since the last build (its Article is cached)
-    or ingest just wrote it (`meta` given): `reread` reads it where it is parsed, unless
-    ingest parsed it too (`handed`: its entry in the run's incremental.handover).
+    or ingest just wrote it (`meta` given): `reread` reads it where it is parsed.
     (A named tuple: a build makes one per content file.)"""
 
     path: str  # relative to the project, for messages
     text: str | None
     sha: str
     meta: dict | None = None
-    handed: tuple | None = None
 
 
 class FrontMatterErrors(DigestError):
@@ -327,8 +325,7 @@ def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None 
     """Content files as Sources. A file whose stat matches `known` keeps its hash and is
     not read: its Article comes from the cache; one that ingest wrote in this run (`fresh`,
     a WrittenFiles) comes with its hash and front matter, its text read by the process
-    that parses it, and with its hand-over entry when ingest parsed it and its stat is
-    still the one ingest listed. Returns (sources, stat cache, errors)."""
+    that parses it. Returns (sources, stat cache, errors)."""
     sources, errors, stats = [], [], {}
     fresh = fresh or {}
     # Relative to the project (config.yaml's folder), wherever the build runs from: messages
@@ -345,10 +342,8 @@ def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None 
             continue
         path = os.path.join(root, rel)
         if path in fresh:  # its text is read where it is parsed (see reread)
-            digest, meta, handed = fresh.handed_over(path)
-            if handed and file_stat(path) != signature:  # changed since ingest wrote it: parsed again
-                handed = None
-            sources.append(Source(shown, None, digest, meta, handed))
+            digest, meta = fresh.handed_over(path)
+            sources.append(Source(shown, None, digest, meta))
             stats[rel] = (signature, digest)
             continue
         if signature[0] > config.max_content_kb * 1024:  # like seeds: no input is too big to refuse

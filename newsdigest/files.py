@@ -72,15 +72,6 @@ def scan_tree(root: Path, suffix: str = "") -> dict[str, tuple]:
     return out
 
 
-def file_stat(path) -> tuple | None:
-    """(size, mtime_ns, inode) of a file, as scan_tree lists it; None when it is gone."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
-
-
 def write_all(fd: int, data) -> None:
     """Write every byte: os.write may write fewer than asked (a full disk, a signal), and
     ignoring its count is how a cut file gets renamed into place."""

@@ -61,24 +61,23 @@ class IngestFailed(Exception):
         self.summary, self.detail = summary, detail
 
 
-def ingest_content(config: Config, options: Options, handover=None) -> Ingested:
+def ingest_content(config: Config, options: Options) -> Ingested:
     """seeds/ -> content/, one ingest of a content folder at a time."""
     from .ingest import ingest
     started = time.perf_counter()
     with exclusive_lock(config.cache_dir, "ingest.lock", f"ingest into {shown(config.content_dir)}/"):
-        report = ingest(config, jobs=options.jobs, handover=handover)
+        report = ingest(config, jobs=options.jobs)
     return Ingested(report, time.perf_counter() - started)
 
 
-def build_site(config: Config, options: Options, ingested: Ingested | None = None, preloaded=None,
-               handover=None):
+def build_site(config: Config, options: Options, ingested: Ingested | None = None, preloaded=None):
     """content/ -> site/ (build.build: raises Rejected listing every problem)."""
     from .build import build
     fresh = listing = None
     if ingested is not None:
         fresh, listing = ingested.report.fresh, ingested.report.listing
     return build(config, drafts=options.drafts, future=options.future, now=options.now, jobs=options.jobs,
-                 fresh=fresh, listing=listing, preloaded=preloaded, handover=handover)
+                 fresh=fresh, listing=listing, preloaded=preloaded)
 
 
 def run(config: Config, options: Options, on_ingested: Callable[[Ingested], None], fork: bool = True):
@@ -89,25 +88,16 @@ def run(config: Config, options: Options, on_ingested: Callable[[Ingested], None
     With `fork` on two cores or more, ingest runs in a forked child while this process
     loads what the build needs whatever content/ holds (the caches and Jinja2, see
     build.preload). Not on macOS, where forking a process that may have touched system
-    frameworks is unsafe (Python's own multiprocessing spawns there).
-
-    With two cores or more, ingest's workers also parse the files they make, for the
-    build (incremental.handover): one parse, in workers that are running anyway."""
-    from .incremental.handover import Handover
-    handover = Handover.open(config) if options.jobs >= 2 else None
-    try:
-        if fork and options.jobs >= 2 and hasattr(os, "fork") and sys.platform != "darwin":
-            ingested, preloaded = _ingest_beside_preload(config, options, handover)
-        else:
-            ingested, preloaded = ingest_content(config, options, handover), None
-        on_ingested(ingested)
-        return ingested, build_site(config, options, ingested, preloaded, handover)
-    finally:
-        if handover:
-            handover.close()
+    frameworks is unsafe (Python's own multiprocessing spawns there)."""
+    if fork and options.jobs >= 2 and hasattr(os, "fork") and sys.platform != "darwin":
+        ingested, preloaded = _ingest_beside_preload(config, options)
+    else:
+        ingested, preloaded = ingest_content(config, options), None
+    on_ingested(ingested)
+    return ingested, build_site(config, options, ingested, preloaded)
 
 
-def _ingest_beside_preload(config: Config, options: Options, handover):
+def _ingest_beside_preload(config: Config, options: Options):
     """(Ingested, preloaded): ingest in a forked child, preload here. The child pickles
     its Ingested (or what it raised) into a pipe that a thread of this process drains
     while the preload runs. (Read after the preload, the child's 5 MB at 50,000 articles
@@ -118,7 +108,7 @@ def _ingest_beside_preload(config: Config, options: Options, handover):
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        _ingest_in_child(config, options, os.fdopen(write_end, "wb"), handover)  # does not return
+        _ingest_in_child(config, options, os.fdopen(write_end, "wb"))  # does not return
     os.close(write_end)
     received = []
     with os.fdopen(read_end, "rb") as pipe:
@@ -156,13 +146,13 @@ def _child_outcome(data: bytes, status: int) -> tuple:
         return stopped
 
 
-def _ingest_in_child(config: Config, options: Options, outcome, handover) -> None:
+def _ingest_in_child(config: Config, options: Options, outcome) -> None:
     """Ingest, write the outcome, and leave without running anything else of the parent's
     (exit status 0 only when the outcome is all written)."""
     code = 0
     try:
         try:
-            result = ("done", ingest_content(config, options, handover))
+            result = ("done", ingest_content(config, options))
         except (DigestError, Rejected) as e:
             result = ("raised", e)
         except BaseException as e:  # noqa: BLE001 - reported by the parent, like cli.main does

@@ -15,9 +15,6 @@ The interface the build uses:
   depends.PlanReads(depends.last_reuse(...)) / PlanSite / index_data(...)
       -- the plan's dependency index: what each unit of the plan read, so that a build
          plans only the units whose reads changed (plan.py's `out.units`).
-  handover.Handover.open(config) / stored_article(source, config)
-      -- what ingest's workers parsed of the files they wrote, for the build that follows
-         in the same run (it parses only the files changed since).
 A cache file that is unreadable, fails its seal or was written by another version is
 discarded with a notice, and the build runs cold.
 """

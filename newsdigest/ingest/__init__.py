@@ -50,9 +50,8 @@ class IngestReport:
     errors: list[DigestError] = field(default_factory=list)
 
 
-def ingest(config: Config, jobs: int = 1, handover=None) -> IngestReport:
-    """Read every seed, then write the content files that need it; with a `handover`
-    (incremental.handover.Handover), each file written is parsed for the build there too."""
+def ingest(config: Config, jobs: int = 1) -> IngestReport:
+    """Read every seed, then write the content files that need it."""
     report = IngestReport()
     content_dir, root = config.content_dir, config.path.parent
     report.listing = scan_tree(content_dir, ".md")
@@ -88,7 +87,7 @@ def ingest(config: Config, jobs: int = 1, handover=None) -> IngestReport:
     recovered, record_digest = [], cached.get("record", "")
     if pending:
         known, recovered, record_digest = _ingest_pending(config, jobs, seeds, known, done, pending, report,
-                                                          record_digest, handover)
+                                                          record_digest)
     else:
         # A records file's articles each count, as when they were written.
         report.unchanged = sum(1 if isinstance(known[name][4], str) else len(known[name][4]) for name in done)
@@ -119,7 +118,7 @@ def _content_file_maker(config: Config, plans: list):
 
 
 def _ingest_pending(config: Config, jobs: int, seeds: dict, known: dict, done: list, pending: list,
-                    report: IngestReport, settled_against: str, handover=None) -> tuple[dict, list, str]:
+                    report: IngestReport, settled_against: str) -> tuple[dict, list, str]:
     """Parse, place and write the pending seeds into `report`: (the stat cache to keep,
     the notices of cut files written again, the SHA-1 of the ingest record as found
     valid, see load_manifest). `settled_against`: the SHA-1 of the record the stat
@@ -154,7 +153,7 @@ def _ingest_pending(config: Config, jobs: int, seeds: dict, known: dict, done: l
     # Relative to the project, like `seeds/x.txt` in the same messages, wherever we run from.
     content_prefix = Path(os.path.relpath(content_dir, root)).as_posix() + "/"
     written = write_articles(plans, _content_file_maker(config, plans), record_of, existing, content_dir,
-                             content_prefix, jobs, handover)
+                             content_prefix, jobs)
     report.written, report.fresh, report.kept_edits = written.written, written.fresh, written.kept_edits
     report.unchanged = len(unchanged) + written.same
     for rel, stat in written.listed.items():

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..content import split_front_matter
 from ..errors import DigestError, printable
-from ..files import file_stat, flush_files
+from ..files import flush_files
 from ..parallel import parallel_iter
 from .parse import Parsed, sha, shown_seed
 from .safereplace import create_new, replace_unless_edited
@@ -48,22 +48,20 @@ class WrittenFiles(Mapping):
     and by the build through its render, and so by every render worker it forked. A text
     is read from its file when asked (and the build's parse workers read their share
     themselves); a file changed since ingest wrote it reads with its own hash and no
-    front matter. With a hand-over (incremental.handover), each file's entry there too:
-    its Facts and stored Article, parsed by the worker that made it."""
+    front matter."""
 
     def __init__(self):
-        self.written: dict[str, tuple] = {}  # path -> (hash, front matter, hand-over entry or None)
+        self.written: dict[str, tuple[str, dict]] = {}  # path -> (hash, front matter)
 
-    def add(self, path: str, sha: str, meta: dict, parsed: tuple | None = None) -> None:
-        self.written[path] = (sha, meta, parsed)
+    def add(self, path: str, sha: str, meta: dict) -> None:
+        self.written[path] = (sha, meta)
 
-    def handed_over(self, path: str) -> tuple[str, dict, tuple | None]:
-        """(hash, front matter, hand-over entry) of a file as ingest wrote it: what the
-        build takes, unread."""
+    def handed_over(self, path: str) -> tuple[str, dict]:
+        """(hash, front matter) of a file as ingest wrote it: what the build takes, unread."""
         return self.written[path]
 
     def __getitem__(self, path: str) -> tuple[str, str, dict | None]:
-        written_sha, meta, _ = self.written[path]
+        written_sha, meta = self.written[path]
         with open(path, "rb") as f:
             raw = f.read()
         now = sha(raw)
@@ -97,17 +95,14 @@ class Written:
 
 
 def write_articles(plans: list, make_file: Callable[[Parsed, str], tuple[dict, str]], record_of: dict,
-                   existing, content_dir: Path, content_prefix: str, jobs: int, handover=None) -> Written:
+                   existing, content_dir: Path, content_prefix: str, jobs: int) -> Written:
     """Each planned (article, slug)'s content file, made by `make_file` (parse.content_file
     with its tag matcher bound) and written unless it already holds those bytes or an
     editor's; then the written ones are flushed to disk. Each entry of `plans` is set to
     None once its file is written: its parsed seed (paragraphs and all) is freed then, and
     the memory of the files made meanwhile takes its place instead of adding to it (the
-    ingest process of 50,000 seeds grew by 190-270 MB while writing). With a `handover`
-    (incremental.handover.Handover), the worker that makes a file also parses it as the
-    build would, and each file written has its Facts and stored Article put there."""
-    parse = partial(_parse_made, handover.config, record_of, content_prefix) if handover else None
-    made_files = chain.from_iterable(parallel_iter(partial(_make_range, plans, make_file, parse), len(plans), jobs,
+    ingest process of 50,000 seeds grew by 190-270 MB while writing)."""
+    made_files = chain.from_iterable(parallel_iter(partial(_make_range, plans, make_file), len(plans), jobs,
                                                    most_per_range=FILES_PER_RANGE))
     out = Written()
     for i, made in enumerate(made_files):
@@ -120,8 +115,7 @@ def write_articles(plans: list, make_file: Callable[[Parsed, str], tuple[dict, s
         elif outcome:
             out.listed[rel] = stat
             out.written.append(content_prefix + rel)
-            parsed = handover.add(*made[2]) if parse and made[2] else None
-            out.fresh.add(target, record["written_sha"], made[0], parsed)
+            out.fresh.add(target, record["written_sha"], made[0])
             if outcome == "again":
                 out.recovered.append(printable(f"{content_prefix}{rel}: empty or cut short (an ingest stopped by a "
                                                f"crash or power cut); written again from {shown_seed(p.seed_name)}"))
@@ -134,42 +128,15 @@ def write_articles(plans: list, make_file: Callable[[Parsed, str], tuple[dict, s
     return out
 
 
-def _make_range(plans: list, make_file, parse, start: int, stop: int) -> list:
-    """(front matter, text) of each planned file, and with `parse` what it returns too."""
-    if parse is None:
-        return [make_file(p, slug) for p, slug in plans[start:stop]]
-    out = []
-    for p, slug in plans[start:stop]:
-        made = make_file(p, slug)
-        out.append((*made, parse(p, slug, made)))
-    return out
+def _make_range(plans: list, make_file, start: int, stop: int) -> list:
+    return [make_file(p, slug) for p, slug in plans[start:stop]]
 
 
-def _parse_made(config, record_of: dict, content_prefix: str, p: Parsed, slug: str, made: tuple) -> tuple | None:
-    """(stored Article, pickled Facts) of a file just made, parsed as the build parses
-    it (handover.stored_article, with the front matter emitted into it); None when the
-    build would reject it: the build then parses it and reports the problem."""
-    from ..content import Source
-    from ..incremental.handover import facts_bytes, stored_article
-    shown = content_prefix + content_rel(p, slug, record_of.get(p.seed_name))
-    try:
-        facts, blob = stored_article(Source(shown, made[1], "", made[0]), config)
-    except DigestError:
-        return None
-    return blob, facts_bytes(facts)
-
-
-def content_rel(p: Parsed, slug: str, entry: dict | None) -> str:
-    """The content file of a planned article, relative to content/: its record's, else by
-    date and slug."""
-    return entry["content"] if entry else f"{p.year_month[0]}/{p.year_month[1]}/{slug}.md"
-
-
-def _write_planned(p: Parsed, slug: str, made: tuple, entry: dict | None, existing, content_dir: Path):
+def _write_planned(p: Parsed, slug: str, made: tuple[dict, str], entry: dict | None, existing, content_dir: Path):
     """(content path, record entry, _write_one's outcome, the file's stat unless it was
     already right) of one planned article whose (front matter, text) is `made`."""
     data = made[1].encode("utf-8")
-    rel = content_rel(p, slug, entry)
+    rel = entry["content"] if entry else f"{p.year_month[0]}/{p.year_month[1]}/{slug}.md"
     target = os.path.join(content_dir, rel)
     record = {"seed_sha": p.seed_sha, "id": p.id, "slug": slug, "content": rel, "written_sha": sha(data)}
     if p.first_seen:
@@ -180,7 +147,7 @@ def _write_planned(p: Parsed, slug: str, made: tuple, entry: dict | None, existi
     if not outcome:
         # An adopted file (its record lost) may hold edits: treat it as edited from now on.
         record["written_sha"] = entry.get("written_sha") if entry else ""
-    return rel, record, outcome, file_stat(target)  # None: removed by someone else since
+    return rel, record, outcome, _stat(target)
 
 
 def _write_one(target: str, data: bytes, current: bytes | None, entry: dict | None):
@@ -232,3 +199,10 @@ def read_or_none(path: str) -> bytes | None:
     except OSError:
         return None
 
+
+def _stat(path: str):
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:  # removed by someone else since: the build lists it again
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
