@@ -304,10 +304,9 @@ def read_content(config: Config, listing: dict, cache: dict, store, fresh: dict 
     when new or changed, else from the cache."""
     sources, stats, errors = read_sources(config, listing, cache.get("sources", {}), fresh)
     by_path, parsed, parse_errors, cached_facts = load_facts(sources, config, store, cache.get("facts", {}), jobs)
-    paths = [s.path for s in sources]
-    found = list(map(by_path.get, paths))  # (hash, Facts), None for a file that failed to parse
+    found = [by_path.get(s.path) for s in sources]  # (hash, Facts), None for a file that failed to parse
     facts = [f[1] for f in found if f is not None]
-    source_sha = dict(zip(paths, [f[0] if f is not None else s.sha for f, s in zip(found, sources)]))
+    source_sha = {s.path: f[0] if f is not None else s.sha for s, f in zip(sources, found)}
     return Content(facts, cached_facts, parsed, source_sha, stats, errors + parse_errors)
 
 

@@ -214,15 +214,15 @@ def index_data(salt, reads: PlanReads, reuse: Reuse | None, tables: dict, articl
     plan read, and the articles its pages' keys counted: `article_reads`, output -> ids)."""
     data = {"plan_index": {"salt": salt, "tables": tuple(sorted(tables)),
                            "kinds": {k: tuple(sorted(c)) for k, c in reads.kinds.items()}}}
-    shared: dict = {}  # one tuple per list of templates: the cache file holds it once
     for kind in reads.kinds:
         last = reuse.units.get(kind, {}) if reuse is not None else {}
         units = {key: last[key] for key in reads.kept.get(kind, ())}  # a table per kind: ids as keys
+        # Each planned unit's record is settled (PlanReads._settled): its outputs and its
+        # shared templates are tuples already; its cells gain the ids of the articles its
+        # pages' keys counted.
         for key, (cells, outputs, templates) in reads.units.get(kind, {}).items():
-            # and the articles its pages' keys counted: their ids
             cells = {*cells, *chain.from_iterable([article_reads.get(output, ()) for output in outputs])}
-            templates = tuple(templates)
-            units[key] = (tuple(cells), tuple(outputs), shared.setdefault(templates, templates))
+            units[key] = (tuple(cells), outputs, templates)
         data[f"plan_units:{kind}"] = units
     for name, table in tables.items():
         data[f"signatures:{name}"] = table
