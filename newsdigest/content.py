@@ -12,6 +12,8 @@ import os
 import re
 import unicodedata
 from datetime import datetime, timezone
+from itertools import compress, repeat
+from operator import eq, itemgetter, not_
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -326,25 +328,27 @@ def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None 
     not read: its Article comes from the cache; one that ingest wrote in this run (`fresh`,
     a WrittenFiles) comes with its hash and front matter, its text read by the process
     that parses it. Returns (sources, stat cache, errors)."""
-    sources, errors, stats = [], [], {}
+    errors = []
     fresh = fresh or {}
     # Relative to the project (config.yaml's folder), wherever the build runs from: messages
     # read `content/...` and the cache stays valid from any working directory.
     prefix = Path(os.path.relpath(config.content_dir, config.path.parent)).as_posix()
     root = str(config.content_dir)
-    for rel in sorted(listing):
-        shown = f"{prefix}/{rel}"
+    rels = sorted(listing)
+    # Every file as its cached stat and hash say, compared in C loops (50,000 a build);
+    # then only the files whose stat differs (or that the cache lacks) are looked at.
+    entries = list(map(known.get, rels, repeat(_NOT_KNOWN)))
+    same = list(map(eq, map(itemgetter(0), entries), map(listing.__getitem__, rels)))
+    sources = list(map(tuple.__new__, repeat(Source), zip([f"{prefix}/{rel}" for rel in rels], repeat(None),
+                                                           map(itemgetter(1), entries), repeat(None))))
+    for i in compress(range(len(rels)), map(not_, same)):
+        rel, shown = rels[i], sources[i].path
         signature = listing[rel]
-        hit = known.get(rel)
-        if hit and hit[0] == signature:
-            sources.append(Source(shown, None, hit[1]))
-            stats[rel] = hit
-            continue
+        entries[i] = sources[i] = None  # unless read below
         path = os.path.join(root, rel)
         if path in fresh:  # its text is read where it is parsed (see reread)
             digest, meta = fresh.handed_over(path)
-            sources.append(Source(shown, None, digest, meta))
-            stats[rel] = (signature, digest)
+            sources[i], entries[i] = Source(shown, None, digest, meta), (signature, digest)
             continue
         if signature[0] > config.max_content_kb * 1024:  # like seeds: no input is too big to refuse
             errors.append(DigestError(shown, f"file is too large ({signature[0] / 1024:,.0f} KB; the limit is "
@@ -355,9 +359,16 @@ def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None 
         except DigestError as e:
             errors.append(e)
             continue
-        sources.append(source)
-        stats[rel] = (signature, source.sha)
+        sources[i], entries[i] = source, (signature, source.sha)
+    if errors:
+        sources = [s for s in sources if s is not None]
+        stats = {rel: e for rel, e in zip(rels, entries) if e is not None}
+    else:
+        stats = dict(zip(rels, entries))
     return sources, stats, errors
+
+
+_NOT_KNOWN = (None, None)  # (stat, hash) of a file the cache does not know: no stat equals it
 
 
 def read_source(path: str, shown: str) -> Source:
