@@ -127,7 +127,7 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
     # cache's delta compares them by identity.
     facts = dict(zip(compress(paths, ok), zip(kept_shas, map(tuple.__new__, repeat(Facts), kept_hits))))
     table, kept = dict(zip(kept_shas, kept_hits)), set(kept_shas)
-    # The others, without their text (just written by ingest, or their Article lost): read where parsed
+    # The others, listed without their text (new, changed, or their Article lost): read where parsed
     todo = list(compress(sources, map(not_, ok)))
 
     def articles():

@@ -1,9 +1,9 @@
 """Content files: Markdown with YAML front matter, the editable source of truth.
 
 `front_matter_text` writes them (always through a YAML emitter: plainyaml's for the usual
-shape, PyYAML's for the rest); `read_sources` reads content/ into `Source`s (text and hash)
-and `parse_article` turns one into the frozen `Article` (model.py) that later stages and
-templates see.
+shape, PyYAML's for the rest); `read_sources` lists content/ as `Source`s (each file's
+hash; its text is read where it is parsed) and `parse_article` turns one into the frozen
+`Article` (model.py) that later stages and templates see.
 """
 from __future__ import annotations
 
@@ -252,8 +252,9 @@ class Source(NamedTuple):
 
     `meta`, when given, is the front matter ingest emitted into `text` moments ago: a YAML
     emitter's output loads back to the same mapping, so parsing it again is skipped.
-    `text` is None when the file is unchanged since the last build (its Article is cached)
-    or ingest just wrote it (`meta` given): `reread` reads it where it is parsed.
+    `text` is None when the file is unchanged since the last build (its Article is cached),
+    ingest just wrote it (`meta` given) or read_sources hashed it: `reread` reads it where
+    it is parsed.
     (A named tuple: a build makes one per content file.)"""
 
     path: str  # relative to the project, for messages
@@ -359,7 +360,9 @@ def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None 
         except DigestError as e:
             errors.append(e)
             continue
-        sources[i], entries[i] = source, (signature, source.sha)
+        # Hashed and checked here, parsed by a worker that reads it again (see reread): a
+        # build of a content/ without a cache (a fresh clone) never holds every text at once.
+        sources[i], entries[i] = source._replace(text=None), (signature, source.sha)
     if errors:
         sources = [s for s in sources if s is not None]
         stats = {rel: e for rel, e in zip(rels, entries) if e is not None}

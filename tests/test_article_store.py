@@ -5,9 +5,9 @@ fork to share into each render worker)."""
 import pytest
 
 from newsdigest.config import load_config
-from newsdigest.content import Source, parse_article
+from newsdigest.content import Source, parse_article, read_sources
 from newsdigest.errors import Rejected
-from newsdigest.files import sha1_hex
+from newsdigest.files import scan_tree, sha1_hex
 from newsdigest.incremental.store import LOADED_LIMIT, ArticleStore
 
 from test_incremental import assert_same_as_cold, make_project, run
@@ -53,3 +53,28 @@ def test_loading_more_articles_than_a_process_keeps_gives_the_same_site(tmp_path
     run(few, jobs=2)
     monkeypatch.undo()
     assert_same_as_cold(few, tmp_path)
+
+
+def test_a_content_folder_without_a_cache_is_listed_by_hash_and_parsed_where_it_is_read(tmp_path):
+    """A fresh clone: content/ committed, no .cache/. The build process reads each file to
+    hash it and check it is UTF-8, then lets the text go; the parse worker reads it again.
+    (Kept, the texts filled the build process and every parse worker forked from it: at
+    50,000 articles 536 and 359 MB, against 398 and 84 MB without them.)"""
+    project = make_project(tmp_path / "project", count=COUNT)
+    (project / "content/not-utf8.md").write_bytes(b"---\ntitle: caf\xe9\n---\nBody.\n")
+    config = load_config(project / "config.yaml")
+    sources, stats, errors = read_sources(config, scan_tree(config.content_dir, ".md"), {})
+    assert [e.message for e in errors] == ["not UTF-8 text (byte 14); save the file as UTF-8"]
+    assert errors[0].path == "content/not-utf8.md"
+    assert len(sources) == len(stats) == COUNT
+    assert all(s.text is None and s.meta is None for s in sources)
+    for s in sources:
+        assert s.sha == sha1_hex((project / s.path).read_bytes()) == stats[s.path.removeprefix("content/")][1]
+
+    (project / "content/not-utf8.md").unlink()
+    run(project, jobs=2)
+    store = ArticleStore(config)
+    for s in sources[::40]:
+        raw = (project / s.path).read_bytes()
+        assert store.get(s.sha) == parse_article(Source(s.path, raw.decode("utf-8"), s.sha), config)
+    assert_same_as_cold(project, tmp_path)
