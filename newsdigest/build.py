@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from itertools import chain, compress, repeat
-from operator import and_, eq, itemgetter, not_
+from itertools import chain
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -116,19 +115,16 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
     the Facts as the cache keeps them: hash -> tuple): a file read by its parse worker may
     have changed since it was listed."""
     from .collect import Facts, shared_facts
-    parsed, errors, alike = [], [], {}
-    # A file is kept when the cache has Facts for its hash at its path and the store has its
-    # Article: found in C loops (50,000 a build). (A Facts tuple's field 1 is its path.)
-    shas, paths = [s.sha for s in sources], [s.path for s in sources]
-    hits = list(map(known.get, shas, repeat(_NO_FACTS)))
-    ok = list(map(and_, map(eq, map(itemgetter(1), hits), paths), store.holds(shas)))
-    kept_shas, kept_hits = list(compress(shas, ok)), list(compress(hits, ok))
-    # Facts._make without its classmethod call; the table keeps the objects loaded: the
-    # cache's delta compares them by identity.
-    facts = dict(zip(compress(paths, ok), zip(kept_shas, map(tuple.__new__, repeat(Facts), kept_hits))))
-    table, kept = dict(zip(kept_shas, kept_hits)), set(kept_shas)
-    # The others, listed without their text (new, changed, or their Article lost): read where parsed
-    todo = list(compress(sources, map(not_, ok)))
+    facts, parsed, errors, todo, kept, table, alike = {}, [], [], [], set(), {}, {}
+    make = tuple.__new__  # Facts._make without its classmethod call (50,000 a build)
+    for s in sources:
+        hit = known.get(s.sha)
+        if hit is not None and store.has(s.sha) and (fact := make(Facts, hit)).path == s.path:
+            facts[s.path] = (s.sha, fact)
+            table[s.sha] = hit  # the object loaded: the cache's delta compares it by identity
+            kept.add(s.sha)
+        else:  # listed without its text (new, changed, or its Article lost): read where parsed
+            todo.append(s)
 
     def articles():
         results = chain.from_iterable(parallel_iter(partial(_parse_range, config, todo), len(todo), jobs,
@@ -148,9 +144,6 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
 
     store.save(kept, articles(), len(todo))
     return facts, parsed, errors, table
-
-
-_NO_FACTS = (None, None)  # for a hash the cache has no Facts for: its "path" is no file's
 
 
 def check_output_dir(config: Config) -> None:

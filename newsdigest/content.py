@@ -12,8 +12,6 @@ import os
 import re
 import unicodedata
 from datetime import datetime, timezone
-from itertools import compress, repeat
-from operator import eq, itemgetter, not_
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -329,27 +327,25 @@ def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None 
     not read: its Article comes from the cache; one that ingest wrote in this run (`fresh`,
     a WrittenFiles) comes with its hash and front matter, its text read by the process
     that parses it. Returns (sources, stat cache, errors)."""
-    errors = []
+    sources, errors, stats = [], [], {}
     fresh = fresh or {}
     # Relative to the project (config.yaml's folder), wherever the build runs from: messages
     # read `content/...` and the cache stays valid from any working directory.
     prefix = Path(os.path.relpath(config.content_dir, config.path.parent)).as_posix()
     root = str(config.content_dir)
-    rels = sorted(listing)
-    # Every file as its cached stat and hash say, compared in C loops (50,000 a build);
-    # then only the files whose stat differs (or that the cache lacks) are looked at.
-    entries = list(map(known.get, rels, repeat(_NOT_KNOWN)))
-    same = list(map(eq, map(itemgetter(0), entries), map(listing.__getitem__, rels)))
-    sources = list(map(tuple.__new__, repeat(Source), zip([f"{prefix}/{rel}" for rel in rels], repeat(None),
-                                                           map(itemgetter(1), entries), repeat(None))))
-    for i in compress(range(len(rels)), map(not_, same)):
-        rel, shown = rels[i], sources[i].path
+    for rel in sorted(listing):
+        shown = f"{prefix}/{rel}"
         signature = listing[rel]
-        entries[i] = sources[i] = None  # unless read below
+        hit = known.get(rel)
+        if hit and hit[0] == signature:
+            sources.append(Source(shown, None, hit[1]))
+            stats[rel] = hit
+            continue
         path = os.path.join(root, rel)
         if path in fresh:  # its text is read where it is parsed (see reread)
             digest, meta = fresh.handed_over(path)
-            sources[i], entries[i] = Source(shown, None, digest, meta), (signature, digest)
+            sources.append(Source(shown, None, digest, meta))
+            stats[rel] = (signature, digest)
             continue
         if signature[0] > config.max_content_kb * 1024:  # like seeds: no input is too big to refuse
             errors.append(DigestError(shown, f"file is too large ({signature[0] / 1024:,.0f} KB; the limit is "
@@ -362,16 +358,9 @@ def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None 
             continue
         # Hashed and checked here, parsed by a worker that reads it again (see reread): a
         # build of a content/ without a cache (a fresh clone) never holds every text at once.
-        sources[i], entries[i] = source._replace(text=None), (signature, source.sha)
-    if errors:
-        sources = [s for s in sources if s is not None]
-        stats = {rel: e for rel, e in zip(rels, entries) if e is not None}
-    else:
-        stats = dict(zip(rels, entries))
+        sources.append(source._replace(text=None))
+        stats[rel] = (signature, source.sha)
     return sources, stats, errors
-
-
-_NOT_KNOWN = (None, None)  # (stat, hash) of a file the cache does not know: no stat equals it
 
 
 def read_source(path: str, shown: str) -> Source:

@@ -6,7 +6,7 @@ The interface the build uses:
   store.BuildCache(config).data / .save(data)
       -- plain data of the last good build (content file stats, Facts by file hash, each
          output's key), as a marshal base and a small delta.
-  store.ArticleStore(config).get(sha) / .holds(shas) / .save(kept, parsed, count) / .heal(current)
+  store.ArticleStore(config).get(sha) / .has(sha) / .save(kept, parsed, count) / .heal(current)
       -- parsed Articles by content-file hash, each pickle sealed and loaded on demand;
          saved as the content is parsed, before the render, which reads it.
   keys.Fingerprints(article_keys).page_key(salt, page) / .key_and_articles(salt, page, reads)

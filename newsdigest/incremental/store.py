@@ -13,7 +13,6 @@ import time
 import weakref
 from collections.abc import Iterable
 from itertools import chain
-from operator import or_
 from pathlib import Path
 
 from ..config import Config
@@ -216,10 +215,8 @@ class ArticleStore:
         self.file, self.blob = f, 8  # kept open: a later build may replace the file
         return data
 
-    def holds(self, shas: list) -> list:
-        """Whether the store has an article for each hash (in its delta or its base), in C
-        loops: a build asks for every article's."""
-        return list(map(or_, map(self.delta.__contains__, shas), map(self.index.__contains__, shas)))
+    def has(self, sha: str) -> bool:
+        return sha in self.delta or sha in self.index
 
     def get(self, sha: str) -> Article | None:
         article = self.loaded.get(sha) or self.alive.get(sha) or self.repaired.get(sha)
