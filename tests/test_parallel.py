@@ -47,7 +47,7 @@ def _range_of_each(start, stop):
 
 
 def test_most_per_range_sends_large_results_in_smaller_ranges():
-    count = 1000
+    count = 4000
     default = [bounds for part in parallel_iter(_range_of_each, count, jobs=2) for bounds in {*part}]
     capped = [bounds for part in parallel_iter(_range_of_each, count, jobs=2, most_per_range=90) for bounds in {*part}]
     assert max(stop - start for start, stop in default) == 125  # count / (jobs * CHUNKS_PER_JOB)

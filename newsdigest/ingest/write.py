@@ -35,8 +35,8 @@ from .safereplace import create_new, replace_unless_edited
 
 
 # Files a worker makes at once. A range's texts are held whole by its worker and by this
-# process while they cross the pipe: 8 ranges of 6,250 files (jobs * CHUNKS_PER_JOB at
-# 50,000 seeds) were ~100 MB more in each worker and each swing of this process.
+# process while they cross the pipe: 8 ranges of 6,250 files (50,000 seeds shared out in 4
+# ranges a worker) were ~100 MB more in each worker and each swing of this process.
 FILES_PER_RANGE = 1000
 
 
