@@ -409,6 +409,54 @@ def test_a_run_that_only_lost_a_seed_leaves_the_stat_cache_and_a_seed_put_back_i
     assert snapshot(ingested) == content
 
 
+def test_a_new_seed_is_read_once_where_it_is_parsed_and_cached_with_the_hash_of_what_was_parsed(tmp_path, monkeypatch):
+    """A seed the record has never seen has no hash to compare with: ingest does not read
+    it first to hash it, the process that parses it does (in one process here, jobs=1, so
+    every read shows). Its stat cache entry then has the hash of the bytes parsed; a seed
+    that fails to parse gets no entry, and the next run reads it and reports it again."""
+    import hashlib
+    import pathlib
+
+    from newsdigest.ingest import ingest
+    from newsdigest.ingest.pending import STAT_CACHE, load_cache
+
+    project = tmp_path / "project"
+    (project / "seeds").mkdir(parents=True)
+    shutil.copy(REPO / "config.yaml", project)
+    shutil.copytree(REPO / "layouts", project / "layouts")
+    add_seed(project, "first.txt", arirang("A first story read once"))
+    add_seed(project, "second.txt", arirang("A second story read once", date="2019-11-19 09:00:00"))
+    add_seed(project, "body-only.txt", "The minister said on Monday that talks would go on.\nMore text follows.\n")
+    reads = []
+    original = pathlib.Path.read_bytes
+
+    def counted(path):
+        reads.append(path.name)
+        return original(path)
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes", counted)
+    config = load_config(project / "config.yaml")
+    report = ingest(config, jobs=1)
+    assert [e.path for e in report.errors] == ["seeds/body-only.txt"]
+    assert sorted(name for name in reads if name.endswith(".txt")) == ["body-only.txt", "first.txt", "second.txt"]
+
+    seeds = load_cache(config, STAT_CACHE)["seeds"]
+    assert sorted(seeds) == ["first.txt", "second.txt"]
+    for name in ("first.txt", "second.txt"):
+        path = project / "seeds" / name
+        st = path.stat()
+        size, mtime, inode, digest, content = seeds[name]
+        assert (size, mtime, inode) == (st.st_size, st.st_mtime_ns, st.st_ino)
+        assert digest == hashlib.sha1(original(path)).hexdigest()
+        assert (project / "content" / content).is_file()
+
+    reads.clear()
+    again = ingest(config, jobs=1)
+    assert [(e.path, e.message) for e in again.errors] == [(e.path, e.message) for e in report.errors]
+    assert again.written == [] and again.unchanged == 2
+    assert [name for name in reads if name.endswith(".txt")] == ["body-only.txt"]
+
+
 def test_manifest_lines_are_reused_only_where_they_say_the_same(tmp_path):
     from newsdigest.ingest.manifest import load_manifest, manifest_text
 

@@ -28,8 +28,8 @@ from ..errors import DigestError, shown
 from ..files import scan_tree
 from .manifest import MANIFEST, load_manifest, merged_manifest, records_by_file, save_manifest
 from .parse import content_file, parse_pending, prior_from
-from .pending import (STAMP, STAT_CACHE, load_cache, read_pending, recheck_done, save_cache, scan_seeds,
-                      seeds_stamp, settled_stat_cache, sort_by_stat)
+from .pending import (STAMP, STAT_CACHE, hashed_where_parsed, load_cache, read_pending, recheck_done, save_cache,
+                      scan_seeds, seeds_stamp, settled_stat_cache, sort_by_stat)
 from .placing import assign_slugs, match_records, one_per_article
 from .write import WrittenFiles, write_articles
 
@@ -136,6 +136,7 @@ def _ingest_pending(config: Config, jobs: int, seeds: dict, known: dict, done: l
     unchanged.update(to_parse.unchanged)
     known = {**known, **to_parse.stats}
     parsing = parse_pending(config, to_parse.items, jobs, prior_from(manifest, records_of, existing))
+    known.update(hashed_where_parsed(to_parse.unhashed, parsing.parsed))
     del to_parse  # the seeds' bytes: 40 MB at 10,000 seeds, no longer needed
     report.errors += parsing.errors
     report.notices += parsing.notices

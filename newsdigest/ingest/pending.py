@@ -133,17 +133,19 @@ def recheck_done(done: list, seeds: dict, manifest: dict, records_of: dict, know
 class ToParse:
     """The pending seeds read: (path, bytes or None, part) to parse, the entries of seeds
     whose hash the record already has with their file in place, the stat cache entries
-    of the seeds read, and the files that could not be read."""
+    of the seeds read, the stats of the new seeds left unread (hashed where they are
+    parsed, see hashed_where_parsed), and the files that could not be read."""
 
     items: list
     unchanged: dict
     stats: dict
+    unhashed: dict
     errors: list
 
 
 def read_pending(pending: list, manifest: dict, known: dict, existing, jobs: int, seeds_dir: Path,
                  root: Path) -> ToParse:
-    items, unchanged, stats, errors = [], {}, {}, []
+    items, unchanged, stats, unhashed, errors = [], {}, {}, {}, []
     for name, st in pending:
         path = os.path.join(seeds_dir, name)
         try:
@@ -154,15 +156,19 @@ def read_pending(pending: list, manifest: dict, known: dict, existing, jobs: int
                 stats[name] = [*st, sha(raw), None]
                 items += _records_parts(Path(path), raw, jobs)
                 continue
-            raw = None
-            cached = known.get(name)
+            cached, entry = known.get(name), manifest.get(name)
             if cached:
                 seed_sha = cached[3]
+            elif entry is None:
+                # A new seed: no hash to compare with, so the worker that parses it reads it
+                # (a cold ingest of 10,000 seeds read and hashed them all here first, 0.2 s
+                # in this one process).
+                unhashed[name] = st
+                items.append((Path(path), None, None))
+                continue
             else:
-                raw = Path(path).read_bytes()
-                seed_sha = sha(raw)
+                seed_sha = sha(Path(path).read_bytes())
                 stats[name] = [*st, seed_sha, None]
-            entry = manifest.get(name)
             if entry and entry.get("seed_sha") == seed_sha and entry["content"] in existing:
                 unchanged[name] = entry
                 continue
@@ -171,7 +177,14 @@ def read_pending(pending: list, manifest: dict, known: dict, existing, jobs: int
             items.append((Path(path), None, None))
         except OSError as e:
             errors.append(DigestError(shown(path, start=root), f"cannot read: {e.strerror}"))
-    return ToParse(items, unchanged, stats, errors)
+    return ToParse(items, unchanged, stats, unhashed, errors)
+
+
+def hashed_where_parsed(unhashed: dict, parsed: list) -> dict:
+    """Stat cache entries of the new seeds read_pending left unread, with the hash their
+    parse worker read (Parsed.seed_sha: of the very bytes it parsed). A seed that did not
+    parse gets none, and is read again next time."""
+    return {p.seed_name: [*unhashed[p.seed_name], p.seed_sha, None] for p in parsed if p.seed_name in unhashed}
 
 
 def _records_parts(path: Path, raw: bytes, jobs: int) -> list:
