@@ -115,16 +115,18 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
     the Facts as the cache keeps them: hash -> tuple): a file read by its parse worker may
     have changed since it was listed."""
     from .collect import Facts, shared_facts
-    facts, parsed, errors, todo, kept, table, alike = {}, [], [], [], set(), {}, {}
-    make = tuple.__new__  # Facts._make without its classmethod call (50,000 a build)
+    facts, parsed, errors, todo, table, alike = {}, [], [], [], {}, {}
+    # (written out, with names bound: this runs once per content file, 50,000 a build)
+    make, get, has, path_field = tuple.__new__, known.get, store.has, Facts._fields.index("path")
     for s in sources:
-        hit = known.get(s.sha)
-        if hit is not None and store.has(s.sha) and (fact := make(Facts, hit)).path == s.path:
-            facts[s.path] = (s.sha, fact)
-            table[s.sha] = hit  # the object loaded: the cache's delta compares it by identity
-            kept.add(s.sha)
+        path, sha = s.path, s.sha
+        hit = get(sha)
+        if hit is not None and hit[path_field] == path and has(sha):
+            facts[path] = (sha, make(Facts, hit))  # Facts._make without its classmethod call
+            table[sha] = hit  # the object loaded: the cache's delta compares it by identity
         else:  # listed without its text (new, changed, or its Article lost): read where parsed
             todo.append(s)
+    kept = set(table)  # the articles kept from the store, before the parsed ones join the table
 
     def articles():
         results = chain.from_iterable(parallel_iter(partial(_parse_range, config, todo), len(todo), jobs,
@@ -540,7 +542,11 @@ def record_output(config: Config, files: dict, changed: dict | None, last: LastO
     if changed is None:
         outputs = output_stats(out, files)
     else:
-        outputs = {rel: last.present[rel] for rel in files if rel in last.present and rel not in changed}
+        # The files kept, as they were found (a copy and set operations, in C: 5 ms for the
+        # 60,900 files of 50,000 articles, where a loop was 13-19 ms), then the ones written.
+        outputs = dict(last.present)
+        for rel in chain(last.present.keys() - files.keys(), changed):
+            outputs.pop(rel, None)
         outputs.update(output_stats(out, changed))
     if outputs != last.recorded:
         save_cache_marshal(config, "output.marshal", outputs)

@@ -384,6 +384,21 @@ def test_build_cache_delta_reloads_exactly_what_was_saved(tmp_path):
     assert 1 <= rewrites < len(inodes) - 10  # both kinds of save happened, deltas more often
 
 
+@pytest.mark.parametrize("old, new, changed", [
+    ({"a": (1, 2)}, {"a": (1, 2)}, {}),                      # an equal value, another object
+    ({"a": (1, 2)}, {"a": (1, 3)}, {"a": (1, 3)}),           # a changed value
+    ({}, {"a": None}, {"a": None}),                          # a new key holding None
+    ({"a": None}, {"a": None, "b": 0}, {"b": 0}),            # None kept, a new key added
+    ({"a": 0}, {"a": False}, {}),                            # equal by value across types
+    ({"a": (1,), "b": (2,)}, {"b": (2,)}, {}),               # a removed key is not a change
+])
+def test_cache_delta_entries_are_the_ones_that_differ(old, new, changed):
+    from newsdigest.incremental.store import changed_entries
+    assert changed_entries(new, old) == changed
+    shared = {"k": old.get("a", ("x",))}  # the very object loaded
+    assert changed_entries(dict(shared), shared) == {}
+
+
 def test_adding_an_article_writes_a_cache_delta_not_a_new_base(project, tmp_path):
     """An added article changes its tags' related lists: kept as tables in the build
     cache, they go to its small delta. (Kept as one value, any change to them rewrote the
