@@ -234,3 +234,31 @@ def test_normalise_lines_fast_path_changes_nothing(text):
     assert normalise_lines(text) == _normalised_by_the_searches(text)
     assert normalise_lines(text.encode("ascii", "ignore").decode()) == \
         _normalised_by_the_searches(text.encode("ascii", "ignore").decode())
+
+
+def test_the_seeds_folder_lists_its_files_by_name_with_their_stats(tmp_path):
+    """Files and links to files, in name order, each with (size, mtime, inode) of what it
+    names; no dot-files, folders or broken links; no folder: nothing; a file where the
+    folder should be: an error for the caller to report."""
+    import os
+
+    from newsdigest.ingest.pending import scan_seeds
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "b.txt").write_text("bb")
+    (seeds / "a.json").write_text("a")
+    (seeds / ".hidden.txt").write_text("x")
+    (seeds / "folder.txt").mkdir()
+    (tmp_path / "outside.txt").write_text("ccc")
+    (seeds / "c-link.txt").symlink_to(tmp_path / "outside.txt")
+    (seeds / "d-broken.txt").symlink_to(tmp_path / "gone.txt")
+    listed = scan_seeds(seeds)
+    assert list(listed) == ["a.json", "b.txt", "c-link.txt"]
+    for name, stat in listed.items():
+        st = os.stat(seeds / name)
+        assert stat == (st.st_size, st.st_mtime_ns, st.st_ino)
+    assert listed["c-link.txt"][0] == 3  # the stat of the file linked to
+    assert scan_seeds(tmp_path / "none") == {}
+    with pytest.raises(OSError):
+        scan_seeds(seeds / "b.txt")
