@@ -1,4 +1,6 @@
 """plainyaml's emitter and parser must give exactly what PyYAML gives, or decline."""
+import re
+
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -79,3 +81,18 @@ def test_examples_read_alike_or_declined():
     for meta in ({"title": "yes"}, {"title": "1:20"}, {"title": " padded"}, {"title": "'q'"}, {"title": ""},
                  {"title": "a: b"}, {"title": "a #b"}, {"title": "- a"}, {"title": "#1"}):
         assert plainyaml.emit(meta) == yaml_text(meta), meta
+
+
+def test_character_classes_written_as_exclusions_admit_the_printable_ones_exactly():
+    """_ONE_LINE and _PLAIN's first character are written as the characters they exclude
+    (quicker to compile); on every code point they agree with the classes as libyaml's
+    printable set reads."""
+    one_line = re.compile("[ -~\u00a1-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
+    first = re.compile("[A-Za-z0-9\u00c0-\u2027\u202a-\ud7ff]")
+    ours_one, ours_first = re.compile(plainyaml._ONE_LINE[:-1]), re.compile(plainyaml._FIRST_PLAIN)
+    assert plainyaml._ONE_LINE.endswith("]*")
+    differ = [hex(c) for c in range(0x110000)
+              if bool(one_line.fullmatch(chr(c))) != bool(ours_one.fullmatch(chr(c)))
+              or bool(first.fullmatch(chr(c))) != bool(ours_first.fullmatch(chr(c)))]
+    assert differ == []
+    assert plainyaml.is_plain("Seoul") and not plainyaml.is_plain("-x") and not plainyaml.is_plain("a\u2028b")
