@@ -112,8 +112,8 @@ def run_build(config, options: Options) -> int:
 
 def run_all(config, options: Options) -> int:
     """Ingest, then build (workflow.run)."""
-    ingested, built = run(config, options, on_ingested=lambda ingested: show_ingest(config, ingested, options))
-    show_build(built, options)
+    ingested, _ = run(config, options, on_ingested=lambda ingested: show_ingest(config, ingested, options),
+                      on_built=lambda built: show_build(built, options))
     return ingest_status(ingested)
 
 

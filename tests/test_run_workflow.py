@@ -120,3 +120,51 @@ def test_a_forked_ingest_that_left_its_outcome_cut_short_is_reported_not_unpickl
         kind, value = _child_outcome(data, status_of(kill))
         assert kind == "raised" and isinstance(value, IngestFailed)
         assert value.summary == "ingest stopped unexpectedly"
+
+
+def _child_that(*steps):
+    """A stand-in for the forked ingest's body (forked for real by IngestChild): it sends
+    each message of `steps` down the pipe as the real one does, and ends as the last
+    step says: "exit" (status 0) or "kill" (SIGKILL)."""
+    from newsdigest import workflow
+
+    def child(config, options, outcome):
+        for step in steps[:-1]:
+            workflow._send(outcome, step)
+        if steps[-1] == "kill":
+            os.kill(os.getpid(), 9)
+        os._exit(0)
+    return child
+
+
+@pytest.mark.parametrize("steps, ingested, settled", [
+    ((("done", "report"), ("settled", None), "exit"), "report", None),
+    ((("done", "report"), "kill"), "report", "ingest stopped unexpectedly"),  # killed writing its record
+    ((("done", "report"), "exit"), "report", "ingest stopped unexpectedly"),  # ended without a word on it
+    ((("done", "report"), ("raised", "DigestError"), "exit"), "report", "content/.ingest.json: cannot write"),
+    ((("raised", "DigestError"), "exit"), "content/.ingest.json: cannot write", "content/.ingest.json: cannot write"),
+    (("kill",), "ingest stopped unexpectedly", "ingest stopped unexpectedly"),  # killed before its files were written
+    ((("settled", None), "exit"), "ingest stopped unexpectedly", None),  # no report first
+])
+def test_the_forked_ingest_hands_its_report_over_before_its_record_is_written(monkeypatch, tmp_path, steps,
+                                                                               ingested, settled):
+    """The child's report, sent once the content files are written, is taken as soon as
+    it comes; how writing the record ended (written, raised, killed, or not said) counts
+    only once the child is gone, and is raised by `settled`."""
+    from newsdigest import workflow
+    from newsdigest.errors import DigestError
+    problem = DigestError("content/.ingest.json", "cannot write")
+    steps = tuple(("raised", problem) if step == ("raised", "DigestError") else step for step in steps)
+    monkeypatch.setattr(workflow, "_ingest_in_child", _child_that(*steps))
+    child = workflow.IngestChild(None, Options(config=tmp_path / "config.yaml", jobs=2))
+
+    def outcome(call):
+        try:
+            return call()
+        except DigestError as e:
+            return f"{e.path}: {e.message}"
+        except workflow.IngestFailed as e:
+            return e.summary
+    assert outcome(child.ingested) == ingested
+    assert outcome(child.settled) == settled
+    child.settled(quiet=True)  # once more, quietly: the child is reaped once

@@ -153,3 +153,41 @@ def test_serve_survives_a_folder_1200_levels_deep_and_reports_it(tmp_path):
         assert "RecursionError" not in server.stderr()
     finally:
         server.stop()
+
+
+NEW_SEED = ("sample wire (newsdigest sample)\n\nPort of Busan opens a new container berth for larger ships\n"
+            "Updated: 2019-11-18 11:05:00 KST\n\n"
+            "The port of Busan opened a new container berth on Thursday for ships carrying more than 20,000 boxes.\n"
+            "Port officials said the berth adds a tenth to the port's capacity.\nKim Ji-won, Sample Wire.\nReporter :\n")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])  # in this process, and in the forked child beside the preload
+def test_an_ingest_record_that_cannot_be_written_is_reported_after_the_build_of_what_was_written(owned_sample, jobs):
+    """The build starts once ingest's content files are written, not after ingest's own
+    record: when content/.ingest.json cannot be written (content/ read-only, its month
+    folder not), the new article is built all the same, then the record's problem is one
+    line and the exit status 1; the record is as it was."""
+    (owned_sample / "seeds" / "051_busan.txt").write_text(NEW_SEED, encoding="utf-8")
+    os.chown(owned_sample / "seeds" / "051_busan.txt", NOBODY, NOBODY)
+    record = (owned_sample / "content" / ".ingest.json").read_bytes()
+    os.chmod(owned_sample / "content", 0o555)
+    try:
+        result = run(owned_sample, "--jobs", jobs)
+    finally:
+        os.chmod(owned_sample / "content", 0o755)
+    assert result.returncode == 1, result.stdout
+    assert result.stdout.splitlines() == [
+        "ingested 1 new or changed, 15 unchanged, 0 hand edits kept, 0 rejected -> content/",
+        result.stdout.splitlines()[1]]
+    assert result.stdout.splitlines()[1].startswith("built 16 articles, ")
+    assert result.stderr == "content/.ingest.json: cannot write: Permission denied\n"
+    page = owned_sample / "site/2019/11/18/port-of-busan-opens-a-new-container-berth-for-larger-ships/index.html"
+    assert "Port of Busan opens a new container berth" in page.read_text(encoding="utf-8")
+    assert (owned_sample / "content" / ".ingest.json").read_bytes() == record
+    # Once content/ can be written again, the next run writes the record and finds the
+    # content file by its seed: no second copy.
+    again = run(owned_sample)
+    assert again.returncode == 0, again.stderr
+    assert "ingested 0 new or changed, 16 unchanged" in again.stdout
+    assert b"051_busan.txt" in (owned_sample / "content" / ".ingest.json").read_bytes()
+    assert len(list((owned_sample / "content").rglob("*port-of-busan*.md"))) == 1

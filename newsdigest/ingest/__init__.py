@@ -14,11 +14,14 @@ The package owns everything between a raw scraped file and its content file:
 
 `ingest()` is the entry point: it reads everything it needs, then writes, and returns
 an IngestReport (the files written, the hand edits kept, notices and problems, and what
-the build that follows in the same run may reuse).
+the build that follows in the same run may reuse). `ingest_files()` is the same in two
+steps: the report once the content files are written, then the writing of ingest's own
+record, which the build does not wait for.
 """
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -51,7 +54,21 @@ class IngestReport:
 
 
 def ingest(config: Config, jobs: int = 1) -> IngestReport:
-    """Read every seed, then write the content files that need it."""
+    """Read every seed, then write the content files that need it, then ingest's record."""
+    report, settle = ingest_files(config, jobs)
+    settle()
+    return report
+
+
+def _settled() -> None:
+    """The record of a run that wrote nothing: nothing to settle."""
+
+
+def ingest_files(config: Config, jobs: int = 1) -> tuple[IngestReport, Callable[[], None]]:
+    """`ingest` up to the content files written: the report, final by then, and `settle`,
+    which writes ingest's own record of the run (content/.ingest.json, the stat cache and
+    the run stamp; it may raise DigestError). The build needs only the report: `python
+    build.py` hands it over before settling (workflow.run)."""
     report = IngestReport()
     content_dir, root = config.content_dir, config.path.parent
     report.listing = scan_tree(content_dir, ".md")
@@ -61,7 +78,7 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     except OSError as e:  # an unreadable seeds/ is a problem, not an empty one
         report.errors.append(DigestError(shown(config.seeds_dir, start=root), f"cannot read the seeds folder: "
                                                                           f"{e.strerror}"))
-        return report
+        return report, _settled
     # Nothing to do when every seed has the size, mtime and inode of the last clean run and
     # every content file that run accounted for is still there.
     stamp = seeds_stamp(config, seeds)
@@ -70,7 +87,7 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
             and (content_dir / MANIFEST).exists():
         report.unchanged = last.get("unchanged", 0)
         report.notices.extend(last.get("notices", ()))
-        return report
+        return report, _settled
 
     # A seed whose size, mtime and inode match the last run keeps its hash unread, and if
     # that run ingested it and its content file is still there, it needs nothing more
@@ -84,27 +101,31 @@ def ingest(config: Config, jobs: int = 1) -> IngestReport:
     report.errors += errors
     if not (content_dir / MANIFEST).exists():
         pending, done = list(seeds.items()), []  # the record is gone: rebuild it from every seed
-    recovered, record_digest = [], cached.get("record", "")
+    recovered, record = [], lambda: (known, cached.get("record", ""))
     if pending:
-        known, recovered, record_digest = _ingest_pending(config, jobs, seeds, known, done, pending, report,
-                                                          record_digest)
+        recovered, record = _ingest_pending(config, jobs, seeds, known, done, pending, report,
+                                            cached.get("record", ""))
     else:
         # A records file's articles each count, as when they were written.
         report.unchanged = sum(1 if isinstance(known[name][4], str) else len(known[name][4]) for name in done)
-    # A run that only lost seeds keeps the file as it is (9 MB at 50,000 seeds): the entries
-    # of seeds no longer there are never matched, and go when the file is next written.
-    if record_digest != cached.get("record", "") \
-            or any(stat_cache.get(name) is not entry for name, entry in known.items()):
-        save_cache(config, STAT_CACHE, {"record": record_digest, "seeds": known})
-    if not report.errors:
-        # The content files of present seeds: one deleted while its seed stays is written
-        # again. (A deleted seed's record stays, whether or not its file does.)
-        contents = sorted(c for cached in known.values() if cached[4] is not None
-                          for c in ([cached[4]] if isinstance(cached[4], str) else cached[4]))
-        save_cache(config, STAMP, {"stamp": stamp, "contents": contents, "unchanged": len(contents),
-                                   "notices": report.notices})
+    notices = list(report.notices)  # the run stamp's, which a no-change run repeats
     report.notices += recovered  # this run's news only: not repeated by a no-change run
-    return report
+
+    def settle() -> None:
+        settled, record_digest = record()
+        # A run that only lost seeds keeps the file as it is (9 MB at 50,000 seeds): the
+        # entries of seeds no longer there are never matched, and go when it is next written.
+        if record_digest != cached.get("record", "") \
+                or any(stat_cache.get(name) is not entry for name, entry in settled.items()):
+            save_cache(config, STAT_CACHE, {"record": record_digest, "seeds": settled})
+        if not report.errors:
+            # The content files of present seeds: one deleted while its seed stays is written
+            # again. (A deleted seed's record stays, whether or not its file does.)
+            contents = sorted(c for entry in settled.values() if entry[4] is not None
+                              for c in ([entry[4]] if isinstance(entry[4], str) else entry[4]))
+            save_cache(config, STAMP, {"stamp": stamp, "contents": contents, "unchanged": len(contents),
+                                       "notices": notices})
+    return report, settle
 
 
 def _content_file_maker(config: Config, plans: list):
@@ -118,11 +139,11 @@ def _content_file_maker(config: Config, plans: list):
 
 
 def _ingest_pending(config: Config, jobs: int, seeds: dict, known: dict, done: list, pending: list,
-                    report: IngestReport, settled_against: str) -> tuple[dict, list, str]:
-    """Parse, place and write the pending seeds into `report`: (the stat cache to keep,
-    the notices of cut files written again, the SHA-1 of the ingest record as found
-    valid, see load_manifest). `settled_against`: the SHA-1 of the record the stat
-    cache's entries were made from."""
+                    report: IngestReport, settled_against: str) -> tuple[list, Callable[[], tuple[dict, str]]]:
+    """Parse, place and write the pending seeds into `report`: (the notices of cut files
+    written again, `record`). `record()` writes the ingest record and returns (the stat
+    cache to keep, the SHA-1 of the record now valid, see load_manifest).
+    `settled_against`: the SHA-1 of the record the stat cache's entries were made from."""
     content_dir, root = config.content_dir, config.path.parent
     existing = report.listing.keys()
     manifest, manifest_lines, notices, record_digest = load_manifest(content_dir, settled_against)
@@ -162,7 +183,10 @@ def _ingest_pending(config: Config, jobs: int, seeds: dict, known: dict, done: l
             report.listing.pop(rel, None)
         else:
             report.listing[rel] = stat
-    new_manifest = merged_manifest(manifest, unchanged, written.records, list(record_of.values()))
-    record_digest = save_manifest(content_dir, new_manifest, manifest, manifest_lines, record_digest)
-    return (settled_stat_cache(known, new_manifest, read_ok, done, vouched_entries), written.recovered,
-            record_digest)
+    records, placed = written.records, list(record_of.values())
+
+    def record() -> tuple[dict, str]:
+        new_manifest = merged_manifest(manifest, unchanged, records, placed)
+        digest = save_manifest(content_dir, new_manifest, manifest, manifest_lines, record_digest)
+        return settled_stat_cache(known, new_manifest, read_ok, done, vouched_entries), digest
+    return written.recovered, record
