@@ -168,3 +168,5 @@ def test_the_forked_ingest_hands_its_report_over_before_its_record_is_written(mo
     assert outcome(child.ingested) == ingested
     assert outcome(child.settled) == settled
     child.settled(quiet=True)  # once more, quietly: the child is reaped once
+    # Only the last message's bytes are kept (the report's are 5 MB at 50,000 articles).
+    assert [data for _, _, data in child.received[:-1]] == [b""] * (len(child.received) - 1)
