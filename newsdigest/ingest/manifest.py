@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -96,7 +97,8 @@ _HEAD, _TAIL = '{"version": 1, "seeds": {\n', "\n}}\n"  # around the lines of ma
 
 def load_manifest(content_dir: Path, trusted: str | None = None) -> tuple[dict, dict, list[str], str]:
     """The ingest record: seed name -> entry, seed name -> its line in the file (when the
-    file has the one-seed-a-line form `manifest_text` writes, for reuse), notices, and the
+    file has the one-seed-a-line form `manifest_text` writes, for reuse; a RecordLines
+    for a trusted record), notices, and the
     SHA-1 of the file when every entry in it is valid and it has that form ("" otherwise).
 
     `trusted`: the SHA-1 of a record found so before (what the last run read or wrote).
@@ -114,11 +116,9 @@ def load_manifest(content_dir: Path, trusted: str | None = None) -> tuple[dict, 
     except (ValueError, OSError):
         return {}, {}, [f"{shown(path)}: unreadable ingest record; treating every existing content file as edited"], ""
     digest = sha1_hex(raw)
-    # JSON strings hold no raw newline: ",\n" only ever ends a line of the form.
-    body = text[len(_HEAD):-len(_TAIL)] if text.startswith(_HEAD) and text.endswith(_TAIL) else ""
-    lines = body.split(",\n") if body else []
     if trusted and digest == trusted:
-        return data["seeds"], dict(zip(data["seeds"], lines)), [], digest
+        return data["seeds"], RecordLines(data["seeds"], text), [], digest
+    lines = _lines(text)
     seeds, problems = valid_entries(data["seeds"], shown(path))
     if problems:
         return seeds, {}, problems, ""
@@ -131,6 +131,36 @@ def load_manifest(content_dir: Path, trusted: str | None = None) -> tuple[dict, 
             return seeds, {}, [], ""
         by_name[name] = line
     return seeds, by_name, [], digest
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of a record of the form manifest_text writes, one a seed; [] for another form."""
+    body = text[len(_HEAD):-len(_TAIL)] if text.startswith(_HEAD) and text.endswith(_TAIL) else ""
+    return body.split(",\n") if body else []  # JSON strings hold no raw newline: ",\n" ends a line
+
+
+class RecordLines(Mapping):
+    """Seed name -> its line in a trusted record (see load_manifest), split out of the
+    file's text when first asked: by save_manifest, which runs once the build has the
+    report, so adding a seed to 50,000 does not wait the 30 ms for it."""
+
+    def __init__(self, seeds: dict, text: str):
+        self._names, self._text, self._lines = tuple(seeds), text, None  # the file's order
+
+    def _split(self) -> dict:
+        if self._lines is None:
+            self._lines = dict(zip(self._names, _lines(self._text)))
+            self._text = ""
+        return self._lines
+
+    def __getitem__(self, name: str) -> str:
+        return self._split()[name]
+
+    def __iter__(self):
+        return iter(self._split())
+
+    def __len__(self) -> int:
+        return len(self._split())
 
 
 def manifest_text(manifest: dict, old: dict, old_lines: dict) -> str:
