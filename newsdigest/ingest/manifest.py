@@ -97,9 +97,9 @@ _HEAD, _TAIL = '{"version": 1, "seeds": {\n', "\n}}\n"  # around the lines of ma
 
 def load_manifest(content_dir: Path, trusted: str | None = None) -> tuple[dict, dict, list[str], str]:
     """The ingest record: seed name -> entry, seed name -> its line in the file (when the
-    file has the one-seed-a-line form `manifest_text` writes, for reuse; a RecordLines
-    for a trusted record), notices, and the
-    SHA-1 of the file when every entry in it is valid and it has that form ("" otherwise).
+    file has the one-seed-a-line form `manifest_text` writes, for reuse; RecordLines for
+    a trusted record), notices, and the SHA-1 of the file when every entry in it is
+    valid and it has that form ("" otherwise).
 
     `trusted`: the SHA-1 of a record found so before (what the last run read or wrote).
     A file with exactly those bytes is not checked again entry by entry (50 ms at 10,000
