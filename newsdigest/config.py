@@ -15,9 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from .errors import DigestError, Rejected, brief, shown
-from .yamlload import NoAliasLoader
-
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from .yamlload import NoAliasLoader, SafeLoader
 
 
 @dataclass(frozen=True)

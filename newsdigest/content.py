@@ -375,10 +375,6 @@ def read_source(path: str, shown: str) -> Source:
         raise DigestError(shown, f"cannot read: {e.strerror}") from None
 
 
-# Worker processes inherit these through fork instead of receiving them pickled.
-_WORK: dict = {}
-
-
 def reread(source: Source, config: Config) -> Source:
     """A source read from disk that was listed without its text: its cached Article was
     lost or damaged, or ingest wrote it in this run and kept only its hash and front

@@ -86,7 +86,7 @@ class Articles(Sequence):
 
 class ArticleRef(NamedTuple):
     """One article named by the plan without loading it; the render stage hands templates
-    the Article itself (see render.resolve), and a page key counts it as its content hash."""
+    the Article itself (see render.render_page), and a page key counts it as its content hash."""
 
     id: str
     load: Callable  # article id -> Article

@@ -36,14 +36,15 @@ def window_closes(site: Site, articles: Articles) -> float | None:
     return min((site.facts[i].stamp + WINDOW_SECONDS for i in articles.ids), default=None)
 
 
-_GOOGLE_LANGUAGE = re.compile(r"zh-cn|zh-tw|[a-z]{2,3}")
+# The language codes Google News accepts (the checker in check/sitemaps.py holds a site to them).
+NEWS_LANGUAGE = re.compile(r"zh-cn|zh-tw|[a-z]{2,3}")
 
 
 def news_language(language: str) -> str:
     """The site's language as Google News wants it: an ISO 639 code (`en`, `ko`), or
     zh-cn / zh-tw for Chinese; `en-US` becomes `en`."""
     code = language.strip().lower().replace("_", "-")
-    if code in ("zh-cn", "zh-tw") or _GOOGLE_LANGUAGE.fullmatch(code):
+    if code in ("zh-cn", "zh-tw") or NEWS_LANGUAGE.fullmatch(code):
         return code
     if code.startswith("zh-"):
         return "zh-tw" if code in ("zh-hant", "zh-hk", "zh-mo") else "zh-cn"

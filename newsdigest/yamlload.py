@@ -13,10 +13,10 @@ from yaml.constructor import ConstructorError
 
 from . import plainyaml
 
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present
 
 
-class _CheckedDates(_Base):
+class _CheckedDates(SafeLoader):
     def construct_yaml_timestamp(self, node):
         try:
             return super().construct_yaml_timestamp(node)

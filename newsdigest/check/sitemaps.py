@@ -3,9 +3,8 @@ of urlsets) lists every page of the site once, and news-sitemap.xml follows Goog
 rules."""
 from __future__ import annotations
 
-import re
-
 from ..ghpages import NOT_FOUND_PAGE
+from ..news_sitemap import NEWS_LANGUAGE
 from .built_site import BuiltSite
 from .dates import parse_rfc3339
 
@@ -14,7 +13,6 @@ NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 NEWS_SITEMAP = "news-sitemap.xml"
 NEWS_SITEMAP_LIMIT = 1000  # URLs Google News reads from one news sitemap
 SITEMAP_LIMIT = 50_000  # URLs the sitemap protocol allows in one file
-NEWS_LANGUAGE = re.compile(r"zh-cn|zh-tw|[a-z]{2,3}")
 
 
 def check_sitemap_and_robots(site: BuiltSite) -> None:

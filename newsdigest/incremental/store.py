@@ -123,9 +123,14 @@ class BuildCache:
             if same and size <= max(100, sum(self.base_sizes.values()) // 10):
                 save_cache_marshal(self.config, "build-delta.marshal", {"base": self.base_id, "update": update})
                 return
-        base_id = sha1_hex(repr((time.time(), os.getpid())).encode())
+        base_id = new_base_id()
         save_cache_marshal(self.config, "build-delta.marshal", {"base": base_id})
         save_cache_marshal(self.config, "build.marshal", dict(data, id=base_id))
+
+
+def new_base_id() -> str:
+    """A name for a new base file, which its delta names to show which base it extends."""
+    return sha1_hex(repr((time.time(), os.getpid())).encode())
 
 
 _MISSING = object()
@@ -273,7 +278,7 @@ class ArticleStore:
                 _save_pickle(self.config, "articles-delta.pickle", {"base": self.base_id, "articles": new})
             self.delta = new
             return
-        base_id = sha1_hex(repr((time.time(), os.getpid())).encode())
+        base_id = new_base_id()
         write_cache_file(self.config, "articles.pickle", self._base_parts(base_id, parsed, sorted(kept)))
         _save_pickle(self.config, "articles-delta.pickle", {"base": base_id, "articles": {}})
         self._open()
