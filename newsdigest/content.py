@@ -12,7 +12,6 @@ import os
 import re
 import unicodedata
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -20,7 +19,7 @@ import yaml
 
 from . import plainyaml
 from .config import Config
-from .errors import DigestError, brief
+from .errors import DigestError, brief, in_project
 from .files import sha1_hex
 from .markup import MarkdownTooSlow, html_to_text, plain_ascii_lines
 from .model import Article, Tag
@@ -331,10 +330,10 @@ def read_sources(config: Config, listing: dict, known: dict, fresh: dict | None 
     fresh = fresh or {}
     # Relative to the project (config.yaml's folder), wherever the build runs from: messages
     # read `content/...` and the cache stays valid from any working directory.
-    prefix = Path(os.path.relpath(config.content_dir, config.path.parent)).as_posix()
+    prefix = in_project(config.content_dir, config.path.parent)
     root = str(config.content_dir)
     for rel in sorted(listing):
-        shown = f"{prefix}/{rel}"
+        shown = prefix + rel
         signature = listing[rel]
         hit = known.get(rel)
         if hit and hit[0] == signature:

@@ -38,6 +38,13 @@ def shown(path, line: int | None = None, start=None) -> str:
     return f"{text}:{line}" if line else text
 
 
+def in_project(folder, root) -> str:
+    """A folder as messages (and the caches) name the files in it: relative to the project
+    (`root`, config.yaml's folder) wherever the command runs from, with its `/`:
+    `content/`, `seeds/`, or whatever paths.* says."""
+    return shown(folder, start=root) + "/"
+
+
 class DigestError(Exception):
     """A problem in one input (seed, content file, config, layout), printed `path:line: message`."""
 

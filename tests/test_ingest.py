@@ -148,6 +148,30 @@ def test_two_seeds_of_one_article_give_one_content_file_and_a_notice(ingested):
         in result.stdout.splitlines()
 
 
+def test_messages_name_the_folders_the_config_names(tmp_path):
+    """With paths.seeds and paths.content set, every message names those folders, not
+    `seeds/` and `content/`: a seed told twice, and a hand edit kept over a changed seed."""
+    root = tmp_path / "project"
+    (root / "scrapes").mkdir(parents=True)
+    config = (REPO / "config.yaml").read_text()
+    assert "  seeds: seeds\n  content: content\n" in config
+    (root / "config.yaml").write_text(config.replace("  seeds: seeds\n  content: content\n",
+                                                     "  seeds: scrapes\n  content: articles\n"))
+    shutil.copytree(REPO / "layouts", root / "layouts")
+    shutil.copy(REFERENCE_SEED, root / "scrapes" / REF_NAME)
+    (root / "scrapes" / "999_again.txt").write_bytes(REFERENCE_SEED.read_bytes().replace(b"\n", b"\r\n"))
+    result = ok(run_cli(root, "ingest"))
+    assert f"scrapes/999_again.txt: same article as scrapes/{REF_NAME} (id 36d7a00d75527e5d); keeping one content " \
+        "file" in result.stdout.splitlines()
+    target = root / "articles" / REF_CONTENT
+    target.write_text(target.read_text().replace("tags:\n", "tags:\n- Editors' pick\n"))
+    seed = root / "scrapes" / REF_NAME
+    seed.write_text(seed.read_text().replace("Meanwhile, Japan downplayed", "Meanwhile, Tokyo downplayed"))
+    result = ok(run_cli(root, "ingest"))
+    assert f"articles/{REF_CONTENT}: edited by hand; keeping your edit (seed scrapes/{REF_NAME} differs)" \
+        in result.stdout.splitlines()
+
+
 def slugs_by_title(project):
     out = {}
     for rel in content_files(project):

@@ -20,14 +20,12 @@ record, which the build does not wait for.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 
 from ..config import Config
-from ..errors import DigestError, shown
+from ..errors import DigestError, in_project, shown
 from ..files import scan_tree
 from .manifest import MANIFEST, load_manifest, merged_manifest, records_by_file, save_manifest
 from .parse import content_file, parse_pending, prior_from
@@ -165,17 +163,17 @@ def _ingest_pending(config: Config, jobs: int, seeds: dict, known: dict, done: l
 
     present = seeds.keys() | unchanged.keys()
     record_of = match_records(parsing.parsed, manifest, unchanged, present, content_dir, existing)
-    unique, notices = one_per_article(parsing.parsed, unchanged)
+    # Relative to the project, like `seeds/x.txt` in the same messages, wherever we run from.
+    shown_in = in_project(content_dir, root), in_project(config.seeds_dir, root)
+    unique, notices = one_per_article(parsing.parsed, unchanged, shown_in[1])
     report.notices += notices
     plans = assign_slugs(unique, manifest, record_of, existing, content_dir)
     # From here `plans` holds the only reference to each parsed seed (its paragraphs: ~340 MB
     # at 50,000 seeds), and write_articles lets each go once its file is written.
     read_ok = parsing.read_ok
     del parsing, unique
-    # Relative to the project, like `seeds/x.txt` in the same messages, wherever we run from.
-    content_prefix = Path(os.path.relpath(content_dir, root)).as_posix() + "/"
     written = write_articles(plans, _content_file_maker(config, plans), record_of, existing, content_dir,
-                             content_prefix, jobs)
+                             shown_in, jobs)
     report.written, report.fresh, report.kept_edits = written.written, written.fresh, written.kept_edits
     report.unchanged = len(unchanged) + written.same
     for rel, stat in written.listed.items():

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..content import article_id, front_matter_text, make_summary
-from ..errors import DigestError, shown
+from ..errors import DigestError, in_project, shown
 from ..markup import paragraphs_to_markdown
 from ..parallel import parallel_map
 from ..slugs import article_slug
@@ -83,10 +83,11 @@ def record_key(seed) -> str:
     return seed.name if seed.line is None else f"{seed.name}#{seed.line}"
 
 
-def shown_seed(key: str) -> str:
-    """`seeds/x.txt`, or `seeds/x.jsonl:7` for a record, as messages name it."""
+def shown_seed(key: str, seeds: str) -> str:
+    """`seeds/x.txt`, or `seeds/x.jsonl:7` for a record, as messages name it; `seeds`:
+    the seeds folder as errors.in_project gives it."""
     name, _, line = key.rpartition("#")
-    return f"seeds/{name}:{line}" if name and line.isdigit() else f"seeds/{key}"
+    return f"{seeds}{name}:{line}" if name and line.isdigit() else f"{seeds}{key}"
 
 
 def _file_seeds(path: Path, raw: bytes | None, config: Config, part: tuple[int, int] | None):
@@ -230,7 +231,7 @@ def parse_pending(config: Config, to_parse: list, jobs: int, prior: Prior) -> Pa
         else:
             parsed.extend(result.parsed)
     for name, parts in records_files.items():
-        told, told_notices = stories_told_twice(parts)
+        told, told_notices = stories_told_twice(parts, in_project(config.seeds_dir, config.path.parent))
         notices += told_notices
         parsed.extend(p for part in parts for p in part.parsed if p.seed_name not in told)
         file_same = [key for part in parts for key in part.same if key not in told]
@@ -240,16 +241,16 @@ def parse_pending(config: Config, to_parse: list, jobs: int, prior: Prior) -> Pa
     return Parsing(parsed, same, read_ok, errors, notices)
 
 
-def stories_told_twice(parts) -> tuple[set, list]:
+def stories_told_twice(parts, seeds: str) -> tuple[set, list]:
     """The keys of records whose text an earlier record of the same file already tells
     (one article per story: a scraper files one story under two topics), and a notice
-    for each."""
+    for each (`seeds`: the folder as messages show it)."""
     first_of_text, twice, notices = {}, set(), []
     for line, key, text_sha in sorted(t for part in parts for t in part.texts):
         other = first_of_text.setdefault(text_sha, key)
         if other != key:
             twice.add(key)
-            notices.append(f"{shown_seed(key)}: same story as {shown_seed(other)}; keeping one article")
+            notices.append(f"{shown_seed(key, seeds)}: same story as {shown_seed(other, seeds)}; keeping one article")
     return twice, notices
 
 

@@ -42,16 +42,16 @@ def match_records(parsed: list, manifest: dict, unchanged: dict, present: set, c
     return record_of
 
 
-def one_per_article(parsed: list, unchanged: dict) -> tuple[list, list[str]]:
+def one_per_article(parsed: list, unchanged: dict, seeds: str) -> tuple[list, list[str]]:
     """The same article from two seeds gives one content file: (the articles to place,
-    a notice for each one dropped)."""
+    a notice for each one dropped; `seeds`: the folder as messages show it)."""
     parsed_ids = {p.id for p in parsed}  # only these ids can have two owners
     owner: dict[str, str] = {e["id"]: name for name, e in sorted((name, e) for name, e in unchanged.items()
                                                                  if e["id"] in parsed_ids)}
     unique, notices = [], []
     for p in sorted(parsed, key=lambda p: p.seed_name):
         if p.id in owner and owner[p.id] != p.seed_name:
-            notices.append(printable(f"{shown_seed(p.seed_name)}: same article as {shown_seed(owner[p.id])} "
+            notices.append(printable(f"{shown_seed(p.seed_name, seeds)}: same article as {shown_seed(owner[p.id], seeds)} "
                                      f"(id {p.id}); keeping one content file"))
             continue
         owner[p.id] = p.seed_name

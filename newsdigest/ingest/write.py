@@ -95,13 +95,15 @@ class Written:
 
 
 def write_articles(plans: list, make_file: Callable[[Parsed, str], tuple[dict, str]], record_of: dict,
-                   existing, content_dir: Path, content_prefix: str, jobs: int) -> Written:
+                   existing, content_dir: Path, shown_in: tuple[str, str], jobs: int) -> Written:
     """Each planned (article, slug)'s content file, made by `make_file` (parse.content_file
     with its tag matcher bound) and written unless it already holds those bytes or an
     editor's; then the written ones are flushed to disk. Each entry of `plans` is set to
     None once its file is written: its parsed seed (paragraphs and all) is freed then, and
     the memory of the files made meanwhile takes its place instead of adding to it (the
-    ingest process of 50,000 seeds grew by 190-270 MB while writing)."""
+    ingest process of 50,000 seeds grew by 190-270 MB while writing). `shown_in`: the
+    content and seeds folders as messages show them (errors.in_project)."""
+    content_prefix, seeds = shown_in
     made_files = chain.from_iterable(parallel_iter(partial(_make_range, plans, make_file), len(plans), jobs,
                                                    most_per_range=FILES_PER_RANGE))
     out = Written()
@@ -118,10 +120,10 @@ def write_articles(plans: list, make_file: Callable[[Parsed, str], tuple[dict, s
             out.fresh.add(target, record["written_sha"], made[0])
             if outcome == "again":
                 out.recovered.append(printable(f"{content_prefix}{rel}: empty or cut short (an ingest stopped by a "
-                                               f"crash or power cut); written again from {shown_seed(p.seed_name)}"))
+                                               f"crash or power cut); written again from {shown_seed(p.seed_name, seeds)}"))
         else:
             out.kept_edits.append(printable(f"{content_prefix}{rel}: edited by hand; keeping your edit "
-                                            f"(seed {shown_seed(p.seed_name)} differs)"))
+                                            f"(seed {shown_seed(p.seed_name, seeds)} differs)"))
             out.listed[rel] = stat
         out.records[p.seed_name] = record
     flush_files(content_dir, out.fresh)  # every content file on disk before the record names it
