@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 from .collect import placement
 from .config import Config
@@ -164,11 +165,18 @@ def load_caches(config: Config) -> tuple:
     return BuildCache(config), ArticleStore(config), make_env(config, bytecode_dir=config.cache_dir / "jinja")
 
 
-def preload(config: Config) -> tuple:
+class Preloaded(NamedTuple):
+    """What a build reads whatever content/ holds (see preload)."""
+
+    caches: tuple  # load_caches: (BuildCache, ArticleStore, Jinja2 environment)
+    last: LastOutput  # what the last build left in site/
+
+
+def preload(config: Config) -> Preloaded:
     """What a build reads whatever content/ holds: load_caches, then what the last build
     left in site/ (LastOutput). `python build.py` does this while ingest runs in another
     process; the build takes it when the cache files' signature still holds."""
-    return (*load_caches(config), last_output(config))
+    return Preloaded(load_caches(config), last_output(config))
 
 
 class Laps:
@@ -186,7 +194,7 @@ class Laps:
 
 def build(config: Config, drafts: bool = False, future: bool = False, now: datetime | None = None,
           jobs: int = 1, fresh=None, listing: dict | None = None,
-          preloaded: tuple | None = None) -> BuildReport:
+          preloaded: Preloaded | None = None) -> BuildReport:
     """content/ -> site/. Raises Rejected listing every problem; then site/ is untouched.
 
     One build of an output folder at a time: a second one waits for the lock in the cache
@@ -197,15 +205,15 @@ def build(config: Config, drafts: bool = False, future: bool = False, now: datet
     check_output_dir(config)
     now = now or datetime.now(config.timezone)
     with exclusive_lock(config.cache_dir, "build.lock", f"build of {shown(config.output_dir)}/"):
-        if preloaded and preloaded[0].signature != cache_signature(config):
+        if preloaded and preloaded.caches[0].signature != cache_signature(config):
             preloaded = None  # another build rewrote the cache while this one waited
-        last = preloaded[3] if preloaded else last_output(config)
+        last = preloaded.last if preloaded else last_output(config)
         inputs = list_inputs(config, listing)
         stamp = input_stamp(config, inputs.content, inputs.layouts, drafts, future)
         report = unchanged_report(config, stamp, now, last, lap)
         if report:
             return report
-        cache_files, store, env = preloaded[:3] if preloaded else load_caches(config)
+        cache_files, store, env = preloaded.caches if preloaded else load_caches(config)
         cache = usable_cache(cache_files.data, config)
         lap("load cache")
         content = read_content(config, inputs.content, cache, store, fresh, jobs)
