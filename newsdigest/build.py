@@ -22,11 +22,11 @@ from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
-from .collect import placement
 from .config import Config
 from .content import Article, read_sources, reread
 from .errors import DigestError, Rejected, shown
 from .files import exclusive_lock, scan_tree, sha1_hex
+from .incremental.changes import RelatedMemo, collisions_possible, related_memo
 from .incremental.depends import PlanReads, index_data, last_reuse, signatures
 from .incremental.keys import Fingerprints, layouts_digest
 from .incremental.stamp import input_stamp, read_stamp, stamp_holds, write_stamp
@@ -337,13 +337,14 @@ def check_inputs(config: Config, env, content: Content, cache: dict) -> Layouts:
     except OSError as e:
         errors.append(DigestError(shown(config.layouts_dir), f"cannot read layouts: {e.strerror}"))
         digest, static = "", {}
-    # A collision needs an article that is new or whose id, URL or tags changed: the last
-    # build, whose facts are cached, had none.
+    # The last build, whose facts are cached, had no collision.
     known = cache.get("facts", {})
     parsed = set(content.parsed)  # (a Facts tuple's field 1 is its path: no 50,000 Facts made here)
-    old = {t[1]: Facts._make(t) for t in known.values() if t[1] in parsed} if parsed else {}
+    old = None
+    if known:
+        old = {t[1]: Facts._make(t) for t in known.values() if t[1] in parsed} if parsed else {}
     new = {f.path: f for f in content.facts if f.path in parsed}
-    if not known or any(placement(old.get(path)) != placement(new[path]) for path in content.parsed):
+    if collisions_possible(old, new):
         errors += check_collisions(content.facts, config)
     if errors:
         raise Rejected(errors)
@@ -355,7 +356,7 @@ def collect_site(config: Config, content: Content, store, cache: dict, now: date
     """The Site of the articles shown at `now`, from their Facts, and their content hashes
     by id; an article is loaded (from the store, where the parse put it, else from its
     file again) when a page shows it, in the process that renders that page."""
-    from .collect import RelatedMemo, collect_facts, select_facts
+    from .collect import collect_facts, select_facts
     from .content import Source, parse_article
     chosen = {f.id: f for f in select_facts(content.facts, now, drafts, future)}
     keys = {i: content.source_sha[f.path] for i, f in chosen.items()}
@@ -562,7 +563,6 @@ def record_output(config: Config, files: dict, changed: dict | None, last: LastO
 
 def save_cache(config: Config, cache_files, store, cache: dict, content: Content, site, made: Made) -> None:
     """The build cache for the next build, when anything in it changed."""
-    from .collect import related_memo
     files = made.files
     if not (content.parsed or made.rendered or files != cache.get("files") or not cache or "related_lists" not in cache
             or cache_files.notices or store.notices or made.replanned):

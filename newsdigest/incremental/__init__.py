@@ -15,6 +15,9 @@ The interface the build uses:
   depends.PlanReads(depends.last_reuse(...)) / PlanSite / index_data(...)
       -- the plan's dependency index: what each unit of the plan read, so that a build
          plans only the units whose reads changed (plan.py's `out.units`).
+  changes.collisions_possible(old, new) / RelatedMemo / stale_related(last, lists, window)
+      -- the two rules left about what a change can affect, pure functions with a table
+         test: whether collisions can have appeared, which related lists to compute again.
 A cache file that is unreadable, fails its seal or was written by another version is
 discarded with a notice, and the build runs cold.
 """
