@@ -9,8 +9,12 @@ out.units(table)`): an incremental build then plans only the units whose reads c
 Every HTML page gets exactly two things besides its own variables:
   site  -- SiteView: title, description, language, base_url, base_path, feed URLs, nav
   page  -- PageInfo: title, url (site-relative), canonical (absolute), description, feed
-and the filters `link` (site-relative -> path under base_path), `absolute` (-> full URL),
-`longdate`, `shortdate`, `clock`, `isodate`, `rfc822`. Per template:
+the filters `link` (site-relative -> path under base_path), `absolute` (-> full URL),
+`longdate`, `shortdate`, `clock`, `monthname`, `isodate`, `rfc822`, `news_jsonld`,
+`reporter_url` (a byline name -> its page), `host` (a URL -> its host name), and the
+global `entry(article, level=3, show_date=False)` (the list item of _macros.html,
+rendered once per article and arguments). README's "Layouts and template context" is
+this list for users; the two are kept alike. Per template:
   index.html    days: [Day] (whole days, newest first), older: Day | None (the next older
                 day), archive_url
   article.html  article: Article, previous/next: Article | None, related: [Article], day: Day

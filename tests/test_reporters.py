@@ -35,6 +35,20 @@ def test_every_byline_links_to_a_page_listing_the_reporters_articles(tmp_path):
         assert articles <= listed, name  # (only the newest articles_per_page on the landing page)
 
 
+def test_bylines_in_lists_link_to_reporter_pages(tmp_path):
+    """The front page's, a day's and a tag's entries (dated or not) link each reporter of a
+    byline to their page, as article pages do."""
+    site = built(tmp_path)
+    kinds = {"front page": r"index.html", "day": r"\d{4}/\d\d/\d\d/index.html", "tag": r"tags/[^/]+/index.html"}
+    for kind, pattern in kinds.items():
+        links = [(rel, a.text, a.get("href")) for rel in sorted(tree(site)) if re.fullmatch(pattern, rel)
+                 for a in html(site, rel).xpath("//article[@class='entry']/p[@class='meta']/a")]
+        assert links, kind
+        for rel, name, href in links:
+            assert href == "/repo/" + reporter_url(name), (rel, name)
+            assert html(site, reporter_url(name) + "index.html").xpath("string(//h1)") == name
+
+
 def test_reporter_pages_are_in_the_sitemap(tmp_path):
     site = built(tmp_path)
     reporters = sorted(p[: -len("index.html")] for p in tree(site) if p.startswith("reporters/"))
