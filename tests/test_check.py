@@ -3,6 +3,7 @@ reported with its exact line."""
 
 import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 
@@ -359,3 +360,15 @@ def test_demo_build_passes_check_cli(demo_site):
                            "--base-url", DEMO_BASE_URL], cwd=project, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.splitlines()[-1].startswith("check ok: ")
+
+
+def test_check_without_a_built_site_is_one_problem_line(tmp_path):
+    """No site/ yet: the problem is printed like every other (`path: message`, the path as
+    messages show it); exit 1."""
+    project = tmp_path / "p"
+    project.mkdir()
+    shutil.copy(REPO / "config.yaml", project)
+    proc = subprocess.run([sys.executable, str(REPO / "build.py"), "check", "--config", "config.yaml"],
+                          cwd=project, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == ["site/index.html: not found: no site to check; run `python build.py build` first"]

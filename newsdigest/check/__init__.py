@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import DigestError, print_errors
+from ..errors import DigestError, print_errors, shown
 from .archives import check_archive_chain
 from .built_site import BuiltSite
 from .dates import parse_rfc822, parse_rfc3339
@@ -67,7 +67,8 @@ def main(site_dir, base_url, cname, page_budget_bytes, quiet=False, websub_hub=N
     stdout: they are the report asked for, not a failure of the command)."""
     site_dir = Path(site_dir)
     if not (site_dir / "index.html").is_file():
-        print(f"check FAILED: {site_dir}/index.html not found; run `python build.py build` first")
+        print_errors([DigestError(shown(site_dir / "index.html"), "not found: no site to check; run "
+                                                                  "`python build.py build` first")], sys.stdout)
         return 1
     report = run_checks(site_dir, base_url, cname, page_budget_bytes, websub_hub=websub_hub)
     print_errors(report.problems, sys.stdout)
