@@ -55,6 +55,12 @@ class BuildReport:
     stages: tuple = ()  # (stage, seconds) in order, for --debug
     notices: tuple = ()  # one line each: a damaged cache discarded, output restored, ...
 
+    def line(self, seconds: float | None = None) -> str:
+        """The summary `python build.py` and `serve` print; `seconds`: the time to show
+        (serve counts its ingest too), else the build's."""
+        return (f"built {self.articles} articles, {self.tags} tags, {self.pages} pages ({self.written} files "
+                f"written) in {self.seconds if seconds is None else seconds:.2f} s -> {shown(self.output)}/")
+
 
 # Content files a parse worker takes at once. A range's results (each with its Article
 # pickled, ~10 KB) are held whole by the worker and, while they cross the pipe and are

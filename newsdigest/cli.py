@@ -88,8 +88,7 @@ def show_ingest(config, ingested: Ingested, options: Options) -> None:
 def show_build(report, options: Options) -> None:
     for line in report.notices:
         print(line, file=sys.stderr)
-    say(options, f"built {report.articles} articles, {report.tags} tags, {report.pages} pages "
-                 f"({report.written} files written) in {report.seconds:.2f} s -> {shown(report.output)}/")
+    say(options, report.line())
     if options.debug:
         print("[debug] build: " + ", ".join(f"{name} {s:.3f}" for name, s in report.stages), file=sys.stderr)
 

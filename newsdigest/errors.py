@@ -78,6 +78,7 @@ def print_errors(errors, file=None) -> None:
     stream = sys.stderr if file is None else file
     for e in errors:
         print(e, file=stream)
+    stream.flush()  # (serve prints between requests: each problem shows as it is found)
 
 
 class Rejected(Exception):

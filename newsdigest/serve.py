@@ -31,6 +31,7 @@ import webbrowser
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
@@ -39,10 +40,13 @@ from tornado import netutil, web
 from tornado.httpserver import HTTPServer
 
 from .config import Config, load_config
-from .errors import DigestError, Rejected, shown
+from .errors import DigestError, Rejected, print_errors, shown
 from .files import walk_files
 from .ghpages import answer_from_folder
 from .workflow import Ingested, Options, run
+
+if TYPE_CHECKING:
+    from .build import BuildReport
 
 QUIET_SECONDS = 0.15  # a burst of saves ends when nothing changed for this long
 MIN_POLL_SECONDS = 0.05  # the demo snapshots in well under 1 ms
@@ -97,7 +101,7 @@ class Outcome:
     built: bool = False              # site/ is the output of this config
     ingest_wrote: set[str] = field(default_factory=set)  # our own writes, not edits to react to
     lines: list[str] = field(default_factory=list)       # for the terminal
-    summary: str = ""
+    report: BuildReport | None = None  # the build's, once it built
     written: int = 0
     seconds: float = 0.0
 
@@ -124,7 +128,7 @@ def rebuild(options: Options) -> Outcome:
         _, built = run(config, options, on_ingested=outcome.take_ingest, fork=False)
         outcome.lines += built.notices
         outcome.built = True
-        outcome.summary = f"{built.articles} articles, {built.tags} tags, {built.pages} pages"
+        outcome.report = built
         outcome.written = built.written
     except Rejected as e:
         outcome.errors += e.errors
@@ -227,14 +231,12 @@ class Preview:
         if outcome.built:
             self.site_config = outcome.config
         if outcome.errors:
-            for e in outcome.errors:
-                print(e, file=sys.stderr, flush=True)
+            print_errors(outcome.errors)
             kept = "the site built from the rest" if outcome.built else "the last good site"
             print(f"{'build' if first else 'rebuild'} failed: {len(outcome.errors)} problem(s); "
                   f"serving {kept}, with the errors shown over every page", file=sys.stderr, flush=True)
         elif first:
-            self.say(f"built {outcome.summary} ({outcome.written} files written) in {outcome.seconds:.2f} s "
-                     f"-> {shown(self.site_config.output_dir)}/")
+            self.say(outcome.report.line(outcome.seconds))
         else:
             self.say(f"rebuilt in {outcome.seconds:.2f} s ({outcome.written} files written)")
         if self.errors and not outcome.errors:
