@@ -24,9 +24,10 @@ this list for users; the two are kept alike. Per template:
   tags.html     tags: [TagGroup] (tag, articles, count)
   reporter.html reporter: Reporter (name, slug, url), articles: [Article], count,
                 newer_url/older_url, page_number: as on tag.html (no feed)
-  archive.html  kind: "day" | "month" | "archive"; day: Day | None (day pages); month:
-                Month | None (the month page's, or the day's month); months: [Month]
-                (archive page, else empty); newer_url/older_url: str | None
+  day.html      day: Day, month: Month (its month), newer_url/older_url: str | None (the
+                next and previous days)
+  month.html    month: Month, newer_url/older_url: str | None (the next and previous months)
+  archive.html  months: [Month] (every month, newest first)
   search.html   archive_url, bundle_url (the Pagefind bundle, site-relative); only
                 with `search: true`
   404.html      nothing more
@@ -164,21 +165,19 @@ def day_pages(site: PlanSite, config: Config, out: _Pages) -> None:
     for url in out.units("days"):
         d = site.entry("days", url)
         newer, older = site.entry("day_neighbours", url)
-        out.add(f"{d.url}index.html", "archive.html", longdate(d.date), d.url, kind="day",
-                day=d, month=site.entry("months", url[:8]), months=(), newer_url=newer, older_url=older)
+        out.add(f"{d.url}index.html", "day.html", longdate(d.date), d.url,
+                day=d, month=site.entry("months", url[:8]), newer_url=newer, older_url=older)
 
 
 def month_pages(site: PlanSite, config: Config, out: _Pages) -> None:
     for url in out.units("months"):
         m = site.entry("months", url)
         newer, older = site.entry("month_neighbours", url)
-        out.add(f"{m.url}index.html", "archive.html", monthname(m), m.url, kind="month",
-                day=None, month=m, months=(), newer_url=newer, older_url=older)
+        out.add(f"{m.url}index.html", "month.html", monthname(m), m.url, month=m, newer_url=newer, older_url=older)
 
 
 def archive_page(site: Site, config: Config, out: _Pages) -> None:
-    out.add("archive/index.html", "archive.html", "Archive", "archive/", kind="archive",
-            day=None, month=None, months=site.months, newer_url=None, older_url=None)
+    out.add("archive/index.html", "archive.html", "Archive", "archive/", months=site.months)
 
 
 def search_page(site: Site, config: Config, out: _Pages) -> None:

@@ -26,8 +26,8 @@ from .incremental.keys import recording
 from .model import ArticleRef
 from .news_sitemap import news_sitemap
 
-TEMPLATES = ("base.html", "index.html", "article.html", "tag.html", "tags.html", "reporter.html", "archive.html", "404.html",
-             "search.html")
+TEMPLATES = ("base.html", "index.html", "article.html", "tag.html", "tags.html", "reporter.html", "day.html",
+             "month.html", "archive.html", "404.html", "search.html")
 
 
 class SealedBytecodeCache(jinja2.FileSystemBytecodeCache):
