@@ -390,6 +390,21 @@ def test_rejected_build_names_file_and_line_and_keeps_the_old_site(tmp_path, bui
     assert tree(project / "site") == before
 
 
+def test_a_layouts_folder_without_day_and_month_templates_is_told_which_are_missing(tmp_path, built):
+    """A layouts/ copied when archive.html made the day and month pages too: each missing
+    template is a problem line naming it, and the site built before stays."""
+    project = tmp_path / "p"
+    shutil.copytree(built, project)
+    before = tree(project / "site")
+    for name in ("day.html", "month.html"):
+        (project / "layouts" / name).unlink()
+    proc = run_build(project)
+    assert proc.returncode == 1
+    assert problem_lines(proc.stderr) == ["layouts/day.html: missing layout (needed: day.html)",
+                                          "layouts/month.html: missing layout (needed: month.html)"]
+    assert tree(project / "site") == before
+
+
 def test_every_problem_is_listed_at_once(tmp_path, built):
     project = tmp_path / "p"
     shutil.copytree(built, project)
