@@ -553,7 +553,7 @@ def _html_profile(raw: dict, keypath, err) -> HtmlProfile | None:
     selectors = [(key, raw[key]) for key in ("title", "date", "body", "reporter") if isinstance(raw.get(key), str)]
     drop = raw.get("drop") if isinstance(raw.get("drop"), list) else []
     selectors += [(("drop", i), value) for i, value in enumerate(drop)]
-    from .ingest.formats.selectors import selector_problem  # lxml: only for configs that use HTML profiles
+    from .selectors import selector_problem  # lxml: only for configs that use HTML profiles
 
     for key, value in selectors:
         problem = selector_problem(value) if isinstance(value, str) and value.strip() else \

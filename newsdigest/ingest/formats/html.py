@@ -26,7 +26,7 @@ from ..seeds import (_DATE, _EMAIL, NO_HEADLINE, Seed, _split_names, headline_pr
                      parse_date, profile_for_file)
 from .datelines import parse_dateline, strip_signoffs
 from .encoding import check_size, decode_html
-from .selectors import select
+from ...selectors import select
 from .wire import rejoin_wrapped_lines
 
 # Elements whose text is never article text (scripts, forms, embedded media).
