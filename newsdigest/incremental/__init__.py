@@ -9,7 +9,7 @@ The interface the build uses:
   store.ArticleStore(config).get(sha) / .has(sha) / .save(kept, parsed, count) / .heal(current)
       -- parsed Articles by content-file hash, each pickle sealed and loaded on demand;
          saved as the content is parsed, before the render, which reads it.
-  keys.Fingerprints(article_keys).page_key(salt, page) / .key_and_articles(salt, page, reads)
+  keys.Fingerprints(article_keys).key_and_articles(salt, page, reads)
       -- an output's key, a fingerprint of what it reads (template, config, its context),
          and the articles it counted.
   depends.PlanReads(depends.last_reuse(...)) / PlanSite / index_data(...)

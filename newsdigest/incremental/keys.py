@@ -32,16 +32,12 @@ class Fingerprints:
         self.projections: dict[tuple, tuple] = {}  # (id(value), rests) -> (projection, value, article ids)
         self.seen: list = []  # ids of the articles the key being computed counts (see key_and_articles)
 
-    def page_key(self, salt, page, reads: tuple | None = None) -> str:
-        """The key of a planned output. `reads`: the paths its template read in the
-        context when it was last rendered (see Recorder); a frozen value or a tuple of
-        them then counts by those paths only. None: the whole context counts."""
-        return self.key_and_articles(salt, page, reads)[0]
-
     def key_and_articles(self, salt, page, reads: tuple | None = None) -> tuple[str, list]:
-        """The key of a planned output (page_key) and the ids of the articles whose
-        content hash it counted: what the dependency index records the key read of the
-        articles (incremental/depends.py)."""
+        """The key of a planned output, and the ids of the articles whose content hash it
+        counted: what the dependency index records the key read of the articles
+        (incremental/depends.py). `reads`: the paths its template read in the context
+        when it was last rendered (see Recorder); a frozen value or a tuple of them then
+        counts by those paths only. None: the whole context counts."""
         self.seen = seen = []
         if reads is None:
             return digest((salt, page.template, self.of(page.context))), seen
