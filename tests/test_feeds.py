@@ -178,10 +178,27 @@ def test_all_feeds_agree_on_ids(site):
 def test_sitemap_urls_skip_quoting_only_when_quoting_would_change_nothing(rel):
     from urllib.parse import quote
 
-    from newsdigest.feeds import _URL_SAFE, sitemap_url
+    from newsdigest.feeds import sitemap_url
 
+    # What RFC 3986 lets a path hold as it is: unreserved characters, sub-delims, ":", "@",
+    # "/" between segments, and "%" of an escape already made (written here, not taken
+    # from the code).
+    path_safe = "/:@!$&'()*+,;=-._~%"
     config = SimpleNamespace(base_url="https://example.org/news/")
-    assert sitemap_url(config, rel) == "https://example.org/news/" + quote(rel, safe=_URL_SAFE)
+    assert sitemap_url(config, rel) == "https://example.org/news/" + quote(rel, safe=path_safe)
+
+
+@pytest.mark.parametrize("rel, url", [
+    ("tags/seoul/", "tags/seoul/"),
+    ("tags/a?b#c/", "tags/a%3Fb%23c/"),  # a query or a fragment would cut the path short
+    ("tags/한국/", "tags/%ED%95%9C%EA%B5%AD/"),  # an IRI becomes a URL
+    ("a b/", "a%20b/"),
+    ("it's/(1)/", "it's/(1)/"),
+])
+def test_sitemap_urls_are_percent_encoded_where_a_url_needs_it(rel, url):
+    from newsdigest.feeds import sitemap_url
+
+    assert sitemap_url(SimpleNamespace(base_url="https://example.org/news/"), rel) == "https://example.org/news/" + url
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -154,8 +154,8 @@ def test_one_changed_record_rewrites_that_article_only_and_hand_edits_win(projec
     assert "ingested 1 new or changed, 1 unchanged, 1 hand edits kept" in result.stdout
     after = {rel: (project / "content" / rel).stat().st_mtime_ns for rel in content_files(project)}
     rewritten = [rel for rel in after if after[rel] != before.get(rel)]
-    assert [articles(project)[s][0]["seed"] for s in ("kcna.jsonl#2",)] == ["kcna.jsonl#2"]
-    assert len(rewritten) == 2 and hand in rewritten  # record 2's file, and the hand edit made before
+    record2 = next(rel for rel, data in content_files(project).items() if b"kcna.jsonl#2" in data)
+    assert sorted(rewritten) == sorted([record2, hand])  # record 2's file, and the hand edit made before
     assert "by train" in articles(project)["kcna.jsonl#2"][1]
     assert articles(project)["kcna.jsonl#3"][1].endswith("My note.\n")
 
