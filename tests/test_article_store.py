@@ -25,7 +25,8 @@ def test_a_build_whose_render_fails_has_stored_every_article_and_the_next_one_he
     layout.write_text(good.replace("{% block main %}", "{% block main %}{{ no_such_variable }}", 1), encoding="utf-8")
     with pytest.raises(Rejected) as rejected:
         run(project, jobs=2)
-    assert all("'no_such_variable' is undefined (rendering tags/" in e.message for e in rejected.value.errors)
+    assert rejected.value.errors and all("'no_such_variable' is undefined (rendering tags/" in e.message
+                                         for e in rejected.value.errors)
     assert not (project / "site").exists()
 
     config = load_config(project / "config.yaml")

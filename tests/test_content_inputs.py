@@ -4,7 +4,6 @@ forbids, HTML in an RSS summary, and base_url / --port that would break every UR
 
 import html
 import re
-import time
 
 import feedparser
 import pytest
@@ -137,10 +136,8 @@ def test_a_body_too_slow_for_markdown_is_cut_off_and_named(monkeypatch):
     monkeypatch.setattr(markup, "MARKDOWN_SECONDS", 0.3)
     config = load_config(REPO / "config.yaml")
     text = article("title: Slow\ndate: '2019-11-18T10:00:00+09:00'\n", "word *em* [l](http://x) <b>\n" * 8000)
-    started = time.monotonic()
-    with pytest.raises(DigestError) as caught:
+    with pytest.raises(DigestError) as caught:  # without the cut-off, it renders (after many seconds)
         parse_article(Source("content/2019/11/slow.md", text, "0" * 40), config)
-    assert time.monotonic() - started < 5  # bounded, not the many seconds Markdown needs
     assert str(caught.value).startswith("content/2019/11/slow.md: the body took over 0.3 s to render as Markdown")
     # The next document renders normally on a fresh Markdown instance.
     assert markup.render_markdown("*x*") == "<p><em>x</em></p>"

@@ -184,17 +184,19 @@ def test_kill_9_at_any_moment_of_a_build_then_the_next_build_is_a_clean_build(tm
     started = time.monotonic()
     assert run_build(project).returncode == 0
     took = time.monotonic() - started
+    killed = 0
     for n, share in enumerate((0.6, 0.8, 0.95)):
         edit_bodies(project, 8, f"Kill {n}")
         proc = subprocess.Popen(build_cmd(project), cwd=project, env=pinned_env(),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(took * share)
         proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=60)
+        killed += proc.wait(timeout=60) == -signal.SIGKILL  # (a build done by then was not killed)
         result = run_build(project)
         assert result.returncode == 0, result.stderr
         assert tree(project / "site") == clean_site(tmp_path, project), f"killed at {share:.0%}"
         assert temp_files(project / "site") == [] and not (project / "site.new").exists()
+    assert killed, "every build was done before its kill landed: nothing was tested"
 
 
 def test_check_flags_temp_files_and_site_new_left_behind(sample):

@@ -96,6 +96,7 @@ def test_every_url_in_every_feed_is_absolute(site):
     body = rss_items(site, "feed.xml")[0].findtext("content:encoded", namespaces=NS)
     assert urls_in(body) == [BASE + "2024/01/04/night-session-lifts-kospi-futures/", BASE + "static/chart.svg"]
     feeds = ["feed.xml", "atom.xml"] + [p.relative_to(site).as_posix() for p in site.glob("tags/*/feed.xml")]
+    assert len(feeds) > 2, "no tag feeds"
     for rel in feeds:
         text = (site / rel).read_text(encoding="utf-8")
         root = etree.fromstring(text.encode())
@@ -132,6 +133,7 @@ def test_hangul_tag_feed(site):
 
 def test_every_tag_has_a_feed(site):
     tags = sorted(p.name for p in (site / "tags").iterdir() if p.is_dir())
+    assert tags, "no tag pages"
     assert tags == sorted(p.parent.name for p in site.glob("tags/*/feed.xml"))
     for name in tags:
         assert parsed(site, f"tags/{name}/feed.xml").entries, name

@@ -211,7 +211,7 @@ def test_serves_the_front_page_under_the_sub_path_and_stops_cleanly_on_ctrl_c(st
     assert server.stderr() == ""
 
 
-def test_an_edited_article_is_served_within_seconds(start, project):
+def test_an_edited_article_is_rebuilt_and_served(start, project):
     server = start()
     content = article_files(project)[0]
     path = article_path(project, content)

@@ -315,8 +315,9 @@ def test_flush_files_names_a_file_it_cannot_flush_and_uses_syncfs_for_a_whole_tr
     with pytest.raises(DigestError) as failed:
         files.flush_files(tmp_path, paths + [tmp_path / "gone"])
     assert failed.value.path.endswith("gone") and "cannot write to disk" in str(failed.value)
-    synced = []
-    monkeypatch.setattr(files, "sync_file_system", synced.append)
+    synced, real_syncfs = [], files.sync_file_system
+    monkeypatch.setattr(files, "sync_file_system", lambda folder: (synced.append(folder), real_syncfs(folder)))
     monkeypatch.setattr(files, "FSYNC_EACH_MAX", 10)
-    files.flush_files(tmp_path, paths + [tmp_path / "gone"])  # a tree: one syncfs, no file opened
+    # A tree: one real syncfs, no file opened (the missing one would fail to open).
+    files.flush_files(tmp_path, paths + [tmp_path / "gone"])
     assert synced == [tmp_path]
