@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from .errors import DigestError, Rejected, brief, shown
+from .markup import url_parts
 from .yamlload import NoAliasLoader, SafeLoader
 
 
@@ -312,7 +313,7 @@ def _hub_and_logo(hub: str, logo: str, url: str, err) -> tuple[str, str]:
     if hub and not _is_http_url(hub):
         err(("websub_hub",), f"expected an absolute http(s) URL or empty, got {hub!r}")
     logo = logo.strip()
-    if urlsplit(logo).scheme or logo.startswith("/"):
+    if url_parts(logo).scheme or logo.startswith("/"):
         if not _is_http_url(logo):
             err(("publisher_logo",), f"expected an absolute http(s) URL or a path inside the site "
                                      f"(like static/logo.png), got {brief(logo)}")
@@ -400,7 +401,7 @@ def base_url_problem(url: str) -> str | None:
     """Why a base_url cannot be the prefix of every URL of the site, or None."""
     if not _is_http_url(url):
         return "expected an absolute http(s) URL"
-    parts = urlsplit(url)
+    parts = url_parts(url)
     if "?" in url or "#" in url:
         return "expected no query (?...) or fragment (#...): every page URL is appended to it"
     if "@" in parts.netloc:
@@ -415,7 +416,7 @@ def base_url_problem(url: str) -> str | None:
 
 
 def _is_http_url(url: str) -> bool:
-    parts = urlsplit(url)
+    parts = url_parts(url)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 

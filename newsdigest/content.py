@@ -13,7 +13,6 @@ import re
 import unicodedata
 from datetime import datetime, timezone
 from typing import NamedTuple
-from urllib.parse import urlsplit
 
 import yaml
 
@@ -21,7 +20,7 @@ from . import plainyaml
 from .config import Config
 from .errors import DigestError, brief, in_project
 from .files import sha1_hex
-from .markup import MarkdownTooSlow, html_to_text, plain_ascii_lines
+from .markup import MarkdownTooSlow, html_to_text, plain_ascii_lines, url_parts
 from .model import Article, Tag
 from .paragraphs import render_body
 from .slugs import article_slug, tag_slug
@@ -73,7 +72,7 @@ def is_web_url(value) -> bool:
     """An absolute http(s) URL with a host and no whitespace: one a reader can follow."""
     if not isinstance(value, str) or any(ch.isspace() for ch in value.strip()):
         return False
-    parts = urlsplit(value.strip())
+    parts = url_parts(value.strip())
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 

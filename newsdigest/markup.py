@@ -6,7 +6,7 @@ import re
 import signal
 import threading
 from contextlib import contextmanager
-from urllib.parse import urljoin
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 
 # Characters that Markdown would interpret anywhere in a line. Each is in Python-Markdown's
@@ -16,6 +16,20 @@ _INLINE_CHARS = ("\\", "`", "*", "_", "[", "]")  # the same, for `in` scans: mos
 # ...and at the start of a line: headings, quotes, bullets, rules. A lone line cannot be a
 # setext heading or a table, so `=` and `|` need nothing (and `\=` would show its backslash).
 _LINE_START = re.compile(r"^(#|>|[-+]|\d+[.)](?=\s|$))")
+
+
+_NO_URL = SplitResult("", "", "", "", "")
+
+
+def url_parts(url: str) -> SplitResult:
+    """urlsplit for a URL from an input: one Python cannot split (`http://[::1`, a port
+    out of range) has no parts, as an empty string has, instead of raising ValueError."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port out of range or not a number
+        return parts
+    except ValueError:
+        return _NO_URL
 
 
 def plain_ascii_lines(text: str) -> bool:
@@ -86,7 +100,7 @@ def render_markdown(text: str) -> str:
     except MarkdownTooSlow:
         _MD = None  # interrupted mid-document: start the next one from a fresh instance
         raise
-    return sanitise(html_out)
+    return without_unusable_urls(sanitise(html_out))
 
 
 @contextmanager
@@ -119,6 +133,16 @@ def sanitise(fragment: str) -> str:
 
 
 _URL_ATTR = re.compile(r'\b(href|src)="([^"]*)"')
+_URL_ATTR_WITH_SPACE = re.compile(r' \b(href|src)="([^"]*)"')
+
+
+def without_unusable_urls(fragment: str) -> str:
+    """The fragment without href/src values that are no URL (`//[::1/x` passes the
+    sanitiser): no browser can follow them, and neither feeds nor `check` can resolve them."""
+    if 'href="' not in fragment and 'src="' not in fragment:
+        return fragment
+    return _URL_ATTR_WITH_SPACE.sub(lambda m: m.group() if url_parts(html.unescape(m.group(2))) is not _NO_URL
+                                    or not m.group(2) else "", fragment)
 
 
 def absolutise(fragment: str, page_url: str) -> str:

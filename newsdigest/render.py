@@ -9,7 +9,6 @@ import os
 import traceback
 import weakref
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -21,7 +20,7 @@ from . import feeds
 from .archives import MonthArchive, archive_feed
 from .collect import reporter_url
 from .dates import clock, longdate, monthname, rfc822, shortdate
-from .markup import script_safe_json
+from .markup import script_safe_json, url_parts
 from .incremental.keys import recording
 from .model import ArticleRef
 from .news_sitemap import news_sitemap
@@ -97,7 +96,7 @@ def make_env(config: Config, bytecode_dir: Path | None = None) -> jinja2.Environ
         longdate=longdate, shortdate=shortdate, clock=clock, monthname=monthname,
         isodate=lambda d: d.isoformat(), rfc822=rfc822,
         news_jsonld=functools.partial(news_jsonld, language=config.language, logo=config.publisher_logo),
-        host=lambda url: urlsplit(url).hostname or url,
+        host=lambda url: url_parts(url).hostname or url,
     )
     return env
 

@@ -15,18 +15,18 @@ import unicodedata
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import lxml.html
 from lxml import etree
 
 from ...config import Config, SourceProfile
 from ...errors import DigestError, shown as shown_path
+from ...markup import url_parts
+from ...selectors import select
 from ..seeds import (_DATE, _EMAIL, NO_HEADLINE, Seed, _split_names, headline_problem, ingest_now,
                      parse_date, profile_for_file)
 from .datelines import parse_dateline, strip_signoffs
 from .encoding import check_size, decode_html
-from ...selectors import select
 from .wire import rejoin_wrapped_lines
 
 # Elements whose text is never article text (scripts, forms, embedded media).
@@ -104,13 +104,13 @@ class _Page:
                     found.append(value.strip())
         found += self.meta.get("og:url", []) + self.meta.get("twitter:url", [])
         found += self.saved_from
-        return [u for u in dict.fromkeys(found) if urlsplit(u).scheme in ("http", "https")]
+        return [u for u in dict.fromkeys(found) if url_parts(u).scheme in ("http", "https")]
 
     def url(self) -> str:
         """The article's URL: the first of the page's URLs with a path (a page that gives
         the site's home as og:url and the article's lower down is common)."""
         urls = self.urls()
-        return next((u for u in urls if urlsplit(u).path.strip("/")), urls[0] if urls else "")
+        return next((u for u in urls if url_parts(u).path.strip("/")), urls[0] if urls else "")
 
     def site_name(self) -> str:
         for item in self.jsonld:
@@ -238,7 +238,7 @@ def _read_generic(path: Path, shown: str, page: _Page, config: Config):
     if not paragraphs:
         raise DigestError(shown, "no article text: nothing on the page reads as the story's body")
     url = page.url()
-    source = site or (urlsplit(url).hostname or "").removeprefix("www.") or config.title
+    source = site or (url_parts(url).hostname or "").removeprefix("www.") or config.title
     return Seed(name=path.name, title=title, date=_structured_date(page, config.timezone), source=source,
                 reporters=tuple(_structured_authors(page)), paragraphs=tuple(paragraphs), attribution="",
                 url=url)
@@ -287,7 +287,7 @@ def _in_site_chrome(el) -> bool:
 
 def _host_label(page: _Page) -> str:
     """`arirang` for www.arirang.com: the name a site's logo and <title> carry."""
-    labels = (urlsplit(page.url()).hostname or "").removeprefix("www.").split(".")
+    labels = (url_parts(page.url()).hostname or "").removeprefix("www.").split(".")
     return _key(labels[0]) if labels and len(labels[0]) >= 3 else ""
 
 
@@ -380,7 +380,7 @@ def _structured_authors(page: _Page) -> list[str]:
             return list(dict.fromkeys(names))
     for key in ("author", "article:author", "byl", "parsely-author", "dc.creator"):
         for value in page.meta.get(key, ()):
-            if not urlsplit(value).scheme:
+            if not url_parts(value).scheme:
                 names.append(_REPORTER_LABEL.sub("", value).strip())
         if names:
             return list(dict.fromkeys(n for n in names if n))

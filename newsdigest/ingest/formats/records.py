@@ -17,11 +17,12 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlsplit
+
 
 from ...config import Config, SourceProfile
 from ...content import is_web_url
 from ...errors import DigestError, shown as shown_path
+from ...markup import url_parts
 from ..seeds import (Seed, _split_names, decode_seed, ingest_now, normalise_lines, profile_for_file)
 from .datelines import parse_dateline, strip_signoffs
 
@@ -317,5 +318,5 @@ def _agency_by_host(records, profile, now: datetime, zone) -> dict:
 
 
 def _host(url: str) -> str:
-    host = urlsplit(url).hostname or ""
+    host = url_parts(url).hostname or ""
     return host[4:] if host.startswith("www.") else host
