@@ -22,12 +22,11 @@ _NO_URL = SplitResult("", "", "", "", "")
 
 
 def url_parts(url: str) -> SplitResult:
-    """urlsplit for a URL from an input: one Python cannot split (`http://[::1`, a port
-    out of range) has no parts, as an empty string has, instead of raising ValueError."""
+    """urlsplit for a URL from an input: one Python cannot split (`http://[::1`) has no
+    parts, as an empty string has, instead of raising ValueError. (Its `port` may still
+    raise, on a port out of range: ask for it where a port matters.)"""
     try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises on a port out of range or not a number
-        return parts
+        return urlsplit(url)
     except ValueError:
         return _NO_URL
 

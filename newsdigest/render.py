@@ -156,9 +156,16 @@ def news_jsonld(article, canonical: str, site_title: str, language: str = "", lo
 
 
 def check_templates(env: jinja2.Environment, config: Config) -> list[DigestError]:
-    """Compile every layout up front, so a syntax error is reported before anything renders."""
+    """Compile every layout up front, the required ones and any other template in layouts/
+    (_macros.html, a user's partials), so a syntax error or a file that is not UTF-8 is
+    reported once, before anything renders, not by every page that uses it."""
     errors = []
-    for name in TEMPLATES:
+    try:
+        others = sorted(n for n in env.list_templates(extensions=["html"])
+                        if not n.startswith("static/") and n not in TEMPLATES)
+    except OSError:
+        others = []  # an unreadable layouts/ is reported where it is read (layouts_digest)
+    for name in TEMPLATES + tuple(others):
         try:
             env.get_template(name)
         except jinja2.TemplateSyntaxError as e:
@@ -166,6 +173,9 @@ def check_templates(env: jinja2.Environment, config: Config) -> list[DigestError
                                       e.lineno))
         except jinja2.TemplateNotFound as e:
             errors.append(DigestError(shown(config.layouts_dir / name), f"missing layout (needed: {e.name})"))
+        except UnicodeDecodeError as e:
+            errors.append(DigestError(shown(config.layouts_dir / name), f"not UTF-8 text (byte {e.start}); save the "
+                                                                        "file as UTF-8"))
     return errors
 
 

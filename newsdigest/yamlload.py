@@ -3,10 +3,12 @@
 - No aliases (`*name`): nine nested `&a [*a, *a, ...]` expand to billions of items
   (an alias bomb); nothing in a content file or the config needs them.
 - No key given twice in one mapping: loaders silently keep the last value.
-- An impossible timestamp (`date: 2019-02-30`) is a YAML error with its line, not a
-  ValueError from deep inside the loader.
+- An impossible timestamp (`date: 2019-02-30`), or a number longer than Python turns
+  into an int, is a YAML error with its line, not a ValueError from deep inside the loader.
 """
 from __future__ import annotations
+
+import sys
 
 import yaml
 from yaml.constructor import ConstructorError
@@ -24,7 +26,16 @@ class _CheckedDates(SafeLoader):
             raise ConstructorError(None, None, f"impossible date {node.value[:100]!r} ({e})", node.start_mark)
 
 
+    def construct_yaml_int(self, node):
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:  # over Python's 4,300 digits for a string made an int
+            raise ConstructorError(None, None, f"number too long: {len(node.value):,} characters (Python reads "
+                                               f"at most {sys.get_int_max_str_digits():,} digits)", node.start_mark)
+
+
 _CheckedDates.add_constructor("tag:yaml.org,2002:timestamp", _CheckedDates.construct_yaml_timestamp)
+_CheckedDates.add_constructor("tag:yaml.org,2002:int", _CheckedDates.construct_yaml_int)
 
 
 class NoAliasLoader(_CheckedDates):

@@ -66,3 +66,56 @@ def test_a_base_url_python_cannot_split_is_a_config_problem(project):
     no_traceback(result)
     assert result.returncode == 2
     assert result.stderr.splitlines()[0] == f"config.yaml:{line}: base_url: expected an absolute http(s) URL, got 'http://[::1/'"
+
+
+# ------------------------------------------------------------------ deep, huge and half characters
+def test_records_nested_too_deep_too_big_or_with_half_a_character_are_each_one_line(project):
+    good = story(1)
+    deep = "[" * 100_000 + "]" * 100_000
+    huge = json.dumps(story(3, date=10 ** 400))
+    half = json.dumps(story(4, headline="Half \ud800 a pair"))  # json.dumps writes the \ud800 escape
+    (project / "seeds" / "x.jsonl").write_text("\n".join([json.dumps(good), deep, huge, half]) + "\n",
+                                               encoding="utf-8")
+    (project / "seeds" / "y.json").write_text("[" * 5000 + "]" * 5000, encoding="utf-8")
+    result = run_cli(project)
+    no_traceback(result)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == ("seeds/x.jsonl:2: not a JSON record: nested too deeply to read (arrays or objects inside "
+                        "one another a thousand times or more)")
+    assert lines[1].startswith("seeds/x.jsonl:3: date: impossible timestamp 1000000") and len(lines[1]) < 300
+    assert lines[2] == ("seeds/x.jsonl:4: title: holds half of a UTF-16 surrogate pair (a \\udXXX escape alone), "
+                        "which is no character")
+    assert lines[3].startswith("seeds/y.json:1: not a JSON record: nested too deeply")
+    assert len(lines) == 4
+    assert len(list((project / "content").rglob("*.md"))) == 1  # the good record
+    assert (project / "site" / "index.html").is_file()
+
+
+def test_a_number_longer_than_python_reads_is_a_yaml_problem_with_its_line(project):
+    put(project, "2019/11/good.md", GOOD)
+    put(project, "2019/11/big.md", "---\ntitle: Big\nweight: " + "9" * 5000 + "\ndate: '2019-11-18T10:00:00+09:00'\n"
+                                   "---\n\nB.\n")
+    result = run_cli(project, "build")
+    no_traceback(result)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == ("content/2019/11/big.md:3: invalid YAML in front matter: number too "
+                                             "long: 5,000 characters (Python reads at most 4,300 digits)")
+    with open(project / "config.yaml", "a", encoding="utf-8") as f:
+        f.write("feed_items: " + "9" * 5000 + "\n")
+    result = run_cli(project, "build")
+    no_traceback(result)
+    assert result.returncode == 2
+    assert "invalid YAML: number too long: 5,000 characters" in result.stderr.splitlines()[0]
+
+
+def test_a_layout_that_is_not_utf8_is_one_line_naming_it(project):
+    put(project, "2019/11/good.md", GOOD)
+    macros = project / "layouts" / "_macros.html"
+    macros.write_bytes(macros.read_bytes() + b"\xff\xfe")
+    result = run_cli(project, "build")
+    no_traceback(result)
+    assert result.returncode == 1
+    offset = len(macros.read_bytes()) - 2
+    assert result.stderr.splitlines() == [f"layouts/_macros.html: not UTF-8 text (byte {offset}); save the file as "
+                                          "UTF-8", "failed: 1 problem(s); nothing was written"]

@@ -5,6 +5,7 @@ spread over `jobs` processes; and, once its slug is decided, an article's conten
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache, partial
@@ -101,6 +102,20 @@ def _file_seeds(path: Path, raw: bytes | None, config: Config, part: tuple[int, 
     return read_records(path, config, Path(path).read_bytes(), part)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def surrogate_field(seed) -> str | None:
+    """The field of a seed that holds a lone surrogate (JSON can spell one, `"\\ud800"`;
+    no UTF-8 text can hold it), or None."""
+    for name in ("title", "source", "attribution", "url", "reporters", "paragraphs"):
+        value = getattr(seed, name)
+        for text in (value,) if isinstance(value, str) else value:
+            if not text.isascii() and _SURROGATE.search(text):
+                return name
+    return None
+
+
 def parse_seeds(path: Path, raw: bytes | None, config: Config, prior: Prior,
                 part: tuple[int, int] | None = None) -> FileResult:
     """A seed file's articles; `part` (i, k): every k-th record of a large records file.
@@ -118,6 +133,12 @@ def parse_seeds(path: Path, raw: bytes | None, config: Config, prior: Prior,
     for seed in seeds:
         if isinstance(seed, DigestError):
             result.errors.append(seed)
+            continue
+        half = surrogate_field(seed)
+        if half:
+            result.errors.append(DigestError(shown(path, start=config.path.parent), f"{half}: holds half of a "
+                                             "UTF-16 surrogate pair (a \\udXXX escape alone), which is no character",
+                                             seed.line))
             continue
         key = record_key(seed)
         if seed.line is None:

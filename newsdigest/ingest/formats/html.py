@@ -395,8 +395,8 @@ def _jsonld_articles(root) -> list[dict]:
             continue
         try:
             data = json.loads(script.text)
-        except ValueError:
-            continue  # broken JSON-LD is common; the other strategies still run
+        except (ValueError, RecursionError):
+            continue  # broken (or absurdly nested) JSON-LD is common; the other strategies still run
         stack = [data]
         while stack:
             item = stack.pop(0)

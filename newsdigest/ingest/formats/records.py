@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ...config import Config, SourceProfile
 from ...content import is_web_url
-from ...errors import DigestError, shown as shown_path
+from ...errors import DigestError, brief, shown as shown_path
 from ...markup import url_parts
 from ..seeds import (Seed, _split_names, decode_seed, ingest_now, normalise_lines, profile_for_file)
 from .datelines import parse_dateline, strip_signoffs
@@ -94,10 +94,15 @@ def _records(suffix: str, text: str, shown: str, wanted=lambda ordinal: True):
             yield line, record
 
 
+TOO_DEEP = "nested too deeply to read (arrays or objects inside one another a thousand times or more)"
+
+
 def _one_record(text: str, shown: str):
     """A `.json` file holding one object, however it is laid out: one record."""
     try:
         yield 1 + len(text) - len(text.lstrip("\r\n")), json.loads(text)
+    except RecursionError:
+        yield 1, DigestError(shown, f"not a JSON record: {TOO_DEEP}", 1)
     except ValueError as e:
         yield getattr(e, "lineno", 1), DigestError(shown, "not a JSON array of records, nor one record: "
                                                           f"{getattr(e, 'msg', e)}", getattr(e, "lineno", 1))
@@ -116,6 +121,9 @@ def _lines_records(text: str, shown: str, wanted):
             continue
         try:
             record = json.loads(line)
+        except RecursionError:
+            yield number, DigestError(shown, f"not a JSON record: {TOO_DEEP}", number)
+            continue
         except ValueError as e:
             yield number, DigestError(shown, f"not a JSON record: {e.msg if hasattr(e, 'msg') else e}", number)
             continue
@@ -141,6 +149,9 @@ def _array_records(text: str, shown: str):
             return
         try:
             record, end = decoder.raw_decode(text, at)
+        except RecursionError:
+            yield line, DigestError(shown, f"not a JSON record: {TOO_DEEP}; the records after it are not read", line)
+            return
         except ValueError as e:
             # One broken record breaks the array's syntax: the records after it cannot be found.
             yield line, DigestError(shown, f"not a JSON record: {getattr(e, 'msg', e)}; "
@@ -266,11 +277,11 @@ def _date(value, zone, shown: str, line: int) -> datetime:
     if isinstance(value, str) and re.fullmatch(r"\s*\d{9,13}(?:\.\d+)?\s*", value):
         value = float(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = value / 1000 if abs(value) >= 1e11 else value  # milliseconds past 1973-03-03
         try:
+            seconds = value / 1000 if abs(value) >= 1e11 else value  # milliseconds past 1973-03-03
             return datetime.fromtimestamp(seconds, timezone.utc).astimezone(zone)
         except (OverflowError, OSError, ValueError):
-            raise DigestError(shown, f"date: impossible timestamp {value!r}", line)
+            raise DigestError(shown, f"date: impossible timestamp {brief(value)}", line)
     if isinstance(value, str):
         text = value.strip()
         try:
