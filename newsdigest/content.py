@@ -151,7 +151,10 @@ def parse_date_value(value, tz):
     return dt
 
 
-def _in_range(dt: datetime, tz) -> bool:
+OUT_OF_RANGE = "is out of range (it must be between the years 1 and 9999 in UTC and in the site's time zone)"
+
+
+def in_range(dt: datetime, tz) -> bool:
     """Whether the date converts to UTC and the site's zone (9999-12-31T23:00-12:00 does not)."""
     try:
         dt.astimezone(timezone.utc)
@@ -164,6 +167,12 @@ def _in_range(dt: datetime, tz) -> bool:
 # Characters XML 1.0 forbids: one in a title or body would make every feed ill-formed,
 # and feed readers drop an ill-formed feed whole.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_forbidden(text: str) -> str | None:
+    """The first character of `text` that XML 1.0 forbids, or None."""
+    m = _XML_ILLEGAL.search(text)
+    return m.group() if m else None
 
 
 def xml_illegal_character(text: str, shown: str) -> DigestError | None:
@@ -200,9 +209,8 @@ def validate_meta(meta: dict, shown: str, text: str, tz) -> tuple[dict, list[Dig
         dt = parse_date_value(meta["date"], tz)
         if dt is None:
             bad("date", f"unparsable date {brief(meta['date'])} (expected ISO 8601, e.g. 2019-11-18T16:28:08+09:00)")
-        elif not _in_range(dt, tz):
-            bad("date", f"date {brief(meta['date'])} is out of range (it must be between the years 1 and 9999 "
-                        "in UTC and in the site's time zone)")
+        elif not in_range(dt, tz):
+            bad("date", f"date {brief(meta['date'])} {OUT_OF_RANGE}")
         else:
             clean["date"] = dt
     for key, value in meta.items():  # a YAML escape ("\x01") gets past the check of the file's text

@@ -119,3 +119,26 @@ def test_a_layout_that_is_not_utf8_is_one_line_naming_it(project):
     offset = len(macros.read_bytes()) - 2
     assert result.stderr.splitlines() == [f"layouts/_macros.html: not UTF-8 text (byte {offset}); save the file as "
                                           "UTF-8", "failed: 1 problem(s); nothing was written"]
+
+
+# ------------------------------------------------------------------ what ingest took and the build refused
+def test_what_the_build_would_refuse_ingest_refuses_with_the_seeds_name(project):
+    """A seed ingest writes must build: a file name with a control character (it becomes
+    the content file's `seed:`, which XML forbids) and a date that leaves the years 1-9999
+    in UTC are refused by ingest, naming the seed; the rest builds."""
+    (project / "seeds" / "ctrl\x01name.txt").write_text(
+        "sample wire (newsdigest sample)\n\nA story with an odd file name\nUpdated: 2019-11-18 10:00:00 KST\n\n"
+        "Body text.\nKim Min-ji, Sample Wire.\nReporter :\n", encoding="utf-8")
+    (project / "seeds" / "x.jsonl").write_text(jsonl(story(1), story(2, date="0001-01-01T00:00:00+14:00")),
+                                               encoding="utf-8")
+    result = run_cli(project)
+    no_traceback(result)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "seeds/ctrl\\x01name.txt: file name holds character U+0001, which feeds cannot carry; rename the file",
+        "seeds/x.jsonl:2: date: 0001-01-01T00:00:00+14:00 is out of range (it must be between the years 1 and "
+        "9999 in UTC and in the site's time zone)"]
+    assert len(list((project / "content").rglob("*.md"))) == 1
+    assert (project / "site" / "index.html").is_file()
+    again = run_cli(project)  # and the next run is not blocked by what this one wrote
+    assert again.returncode == 1 and "nothing was written" not in again.stderr

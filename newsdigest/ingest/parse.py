@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Config
-from ..content import article_id, front_matter_text, make_summary
+from ..content import OUT_OF_RANGE, article_id, front_matter_text, in_range, make_summary, xml_forbidden
 from ..errors import DigestError, in_project, shown
 from ..markup import paragraphs_to_markdown
 from ..parallel import parallel_map
@@ -122,6 +122,11 @@ def parse_seeds(path: Path, raw: bytes | None, config: Config, prior: Prior,
     Without `raw`, this process reads the file's bytes itself (rather than have them sent
     to it)."""
     result = FileResult()
+    forbidden = xml_forbidden(path.name)
+    if forbidden:  # it would be the content file's `seed:`, which no feed may carry
+        result.errors.append(DigestError(shown(path, start=config.path.parent), f"file name holds character "
+                                         f"U+{ord(forbidden):04X}, which feeds cannot carry; rename the file"))
+        return result
     try:
         if raw is None and part is None:  # read here, in the worker, not sent to it (see read_pending)
             raw = path.read_bytes()
@@ -154,6 +159,10 @@ def parse_seeds(path: Path, raw: bytes | None, config: Config, prior: Prior,
             seed, first_seen = _dated(path, seed, key, seed_sha, config, prior)
         except DigestError as e:
             result.errors.append(e)
+            continue
+        if not in_range(seed.date, config.timezone):  # its content file would not build
+            result.errors.append(DigestError(shown(path, start=config.path.parent),
+                                             f"date: {seed.date.isoformat()} {OUT_OF_RANGE}", seed.line))
             continue
         result.parsed.append(_parsed(seed, key, seed_sha, first_seen))
     return result
