@@ -22,7 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
-from .config import Config
+from .config import Config, folder_overlaps
 from .content import Article, read_sources, reread
 from .errors import DigestError, Rejected, shown
 from .files import exclusive_lock, scan_tree, sha1_hex
@@ -156,13 +156,13 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
 
 
 def check_output_dir(config: Config) -> None:
-    out = config.output_dir.resolve()
-    for inside in (config.content_dir, config.seeds_dir, config.layouts_dir, config.path.parent):
-        inside = inside.resolve()
-        if out == inside or out in inside.parents:
-            raise Rejected([DigestError(shown(config.path),
-                                        f"paths.output: {out} would replace {inside}; choose a folder of its own")],
-                           exit_code=2)
+    """The folders the build writes apart from the others (config.folder_overlaps, which
+    load_config checks too: this guards a Config made some other way)."""
+    problems = folder_overlaps({"project": config.path.parent, "seeds": config.seeds_dir, "content": config.content_dir,
+                                "layouts": config.layouts_dir, "output": config.output_dir, "cache": config.cache_dir})
+    if problems:
+        raise Rejected([DigestError(shown(config.path), f"paths.{key}: {problem}") for key, problem in problems],
+                       exit_code=2)
 
 
 def load_caches(config: Config) -> tuple:

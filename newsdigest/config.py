@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from .errors import DigestError, Rejected, brief, shown
-from .markup import url_parts
+from .markup import url_parts, xml_forbidden
 from .yamlload import NoAliasLoader, SafeLoader
 
 
@@ -223,6 +223,8 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         err.errors.append(DigestError(where, f"{name}: duplicate key (also on line {first})", line))
     values = _top_values(data, err)
     get = lambda k: values.get(k, TOP_KEYS[k][1])  # noqa: E731
+    for keypath, char in _xml_forbidden_in(data):  # a site title, a tag name, ... goes into every feed
+        err(keypath, f"character U+{ord(char):04X} is not allowed (feeds must be well-formed XML); remove it")
 
     if base_url is not None:
         values["base_url"] = base_url
@@ -235,6 +237,9 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
                 "max_content_kb"):
         if key in values and _positive_problem(values[key]):
             err((key,), _positive_problem(values[key]))
+    if all(isinstance(v, str) and v for v in paths.values()):
+        for key, problem in folder_overlaps({"project": path.parent, **{k: path.parent / v for k, v in paths.items()}}):
+            err(("paths", key), problem)
     article_path = get("article_path")
     _check_article_path(article_path, err)
     sources = _sources(get("sources"), err)
@@ -278,6 +283,24 @@ def _read_yaml(path: Path, where: str):
         problem = getattr(e, "problem", None) or str(e)
         raise Rejected([DigestError(where, f"invalid YAML: {problem}", line)], exit_code=2)
     return text, data, node
+
+
+def _xml_forbidden_in(data, keypath: tuple = ()):
+    """(keypath, character) for each string of the config, key or value, that holds a
+    character XML forbids."""
+    if isinstance(data, str):
+        char = xml_forbidden(data)
+        if char:
+            yield keypath, char
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            char = xml_forbidden(key) if isinstance(key, str) else None
+            if char:
+                yield keypath + (key,), char
+            yield from _xml_forbidden_in(value, keypath + (key,))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _xml_forbidden_in(value, keypath + (i,))
 
 
 def _top_values(data: dict, err) -> dict:
@@ -333,6 +356,36 @@ def _settings(given: dict, defaults: dict, keypath: tuple, err, problem) -> dict
         else:
             settings[key] = value
     return settings
+
+
+# The folders a run writes, and the folders each must keep apart from: the output folder
+# is replaced whole by a full build, the cache holds pickles and lock files, and ingest
+# writes content files.
+FOLDERS_APART = (("output", ("project", "seeds", "content", "layouts")),
+                 ("cache", ("project", "seeds", "content", "layouts", "output")),
+                 ("content", ("project", "seeds", "layouts")))
+
+
+def folder_overlaps(folders: dict) -> list[tuple[str, str]]:
+    """(setting, problem) for each folder a run writes that is, holds, or lies inside a
+    folder it must keep apart from (FOLDERS_APART). `folders`: name -> path, with
+    "project" (config.yaml's folder, which may hold every other, but none of them it)."""
+    where = {name: Path(path).resolve() for name, path in folders.items()}
+    problems = []
+    for mine, others in FOLDERS_APART:
+        for other in others:
+            a, b = where[mine], where[other]
+            if a == b:
+                relation = "is"
+            elif a in b.parents:
+                relation = "would hold"
+            elif b in a.parents and other != "project":
+                relation = "lies inside"
+            else:
+                continue
+            name = "the project folder" if other == "project" else f"paths.{other}"
+            problems.append((mine, f"{a} {relation} {name} ({b}); choose a folder of its own"))
+    return problems
 
 
 def _folder_name_problem(value) -> str | None:
@@ -401,6 +454,8 @@ def base_url_problem(url: str) -> str | None:
     """Why a base_url cannot be the prefix of every URL of the site, or None."""
     if not _is_http_url(url):
         return "expected an absolute http(s) URL"
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        return "expected no spaces or control characters"
     parts = url_parts(url)
     if "?" in url or "#" in url:
         return "expected no query (?...) or fragment (#...): every page URL is appended to it"

@@ -20,7 +20,7 @@ from . import plainyaml
 from .config import Config
 from .errors import DigestError, brief, in_project
 from .files import sha1_hex
-from .markup import MarkdownTooSlow, html_to_text, plain_ascii_lines, url_parts
+from .markup import XML_FORBIDDEN, MarkdownTooSlow, html_to_text, plain_ascii_lines, url_parts
 from .model import Article, Tag
 from .paragraphs import render_body
 from .slugs import article_slug, tag_slug
@@ -164,20 +164,9 @@ def in_range(dt: datetime, tz) -> bool:
         return False
 
 
-# Characters XML 1.0 forbids: one in a title or body would make every feed ill-formed,
-# and feed readers drop an ill-formed feed whole.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
-def xml_forbidden(text: str) -> str | None:
-    """The first character of `text` that XML 1.0 forbids, or None."""
-    m = _XML_ILLEGAL.search(text)
-    return m.group() if m else None
-
-
 def xml_illegal_character(text: str, shown: str) -> DigestError | None:
     """A problem naming the first character XML forbids in a content file, with its line."""
-    m = None if plain_ascii_lines(text) else _XML_ILLEGAL.search(text)
+    m = None if plain_ascii_lines(text) else XML_FORBIDDEN.search(text)
     if not m:
         return None
     return DigestError(shown, f"character U+{ord(m.group()):04X} is not allowed (feeds must be well-formed XML); "
@@ -215,7 +204,7 @@ def validate_meta(meta: dict, shown: str, text: str, tz) -> tuple[dict, list[Dig
             clean["date"] = dt
     for key, value in meta.items():  # a YAML escape ("\x01") gets past the check of the file's text
         for item in (value if isinstance(value, list) else [value]):
-            if isinstance(item, str) and (m := _XML_ILLEGAL.search(item)):
+            if isinstance(item, str) and (m := XML_FORBIDDEN.search(item)):
                 bad(key, f"character U+{ord(m.group()):04X} is not allowed (feeds must be well-formed XML); remove it")
                 break
     for key in ("source", "summary", "slug", "id", "seed"):

@@ -31,6 +31,17 @@ def url_parts(url: str) -> SplitResult:
         return _NO_URL
 
 
+# Characters XML 1.0 forbids: one in a title or body (or the site's title) would make every
+# feed ill-formed, and feed readers drop an ill-formed feed whole.
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_forbidden(text: str) -> str | None:
+    """The first character of `text` that XML 1.0 forbids, or None."""
+    m = XML_FORBIDDEN.search(text)
+    return m.group() if m else None
+
+
 def plain_ascii_lines(text: str) -> bool:
     """Whether `text` is ASCII without a control character but its line ends: then it has
     no odd space, no control character and nothing XML forbids. A copy and one C scan,

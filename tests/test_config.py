@@ -70,6 +70,48 @@ def test_single_problems(tmp_path, monkeypatch, text, message):
     assert [str(x) for x in e.value.errors] == [message]
 
 
+@pytest.mark.parametrize("paths, problems", [
+    ("  output: layouts/static\n", ["paths.output: {p}/layouts/static lies inside paths.layouts ({p}/layouts)"]),
+    ("  output: content/site\n", ["paths.output: {p}/content/site lies inside paths.content ({p}/content)"]),
+    ("  output: .\n", ["paths.cache: {p}/.cache lies inside paths.output ({p})",
+                       "paths.output: {p} is the project folder ({p})",
+                       "paths.output: {p} would hold paths.content ({p}/content)",
+                       "paths.output: {p} would hold paths.layouts ({p}/layouts)",
+                       "paths.output: {p} would hold paths.seeds ({p}/seeds)"]),
+    ("  cache: site\n", ["paths.cache: {p}/site is paths.output ({p}/site)"]),
+    ("  cache: seeds/.cache\n", ["paths.cache: {p}/seeds/.cache lies inside paths.seeds ({p}/seeds)"]),
+    ("  content: seeds\n", ["paths.content: {p}/seeds is paths.seeds ({p}/seeds)"]),
+    ("  content: layouts/content\n", ["paths.content: {p}/layouts/content lies inside paths.layouts ({p}/layouts)"]),
+    ("  output: public\n  cache: public/.cache\n",
+     ["paths.cache: {p}/public/.cache lies inside paths.output ({p}/public)"]),
+])
+def test_folders_a_run_writes_stay_apart_from_the_others(tmp_path, monkeypatch, paths, problems):
+    """The output folder (replaced whole by a full build), the cache and content/ (ingest
+    writes it) may not be, hold, or lie inside a folder they must leave alone: a site
+    built into layouts/static/ copied itself into itself at every build."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.yaml").write_text("title: x\npaths:\n" + paths + "sources: []\n")
+    with pytest.raises(Rejected) as e:
+        load_config(tmp_path / "config.yaml")
+    assert e.value.exit_code == 2
+    p = tmp_path.resolve()
+    assert [x.message for x in e.value.errors] == [m.format(p=p) + "; choose a folder of its own" for m in problems]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("title: \"News\\0digest\"\nsources: []\n",
+     "config.yaml:1: title: character U+0000 is not allowed (feeds must be well-formed XML); remove it"),
+    ("base_url: \"https://example.com/\\n/\"\nsources: []\n",
+     "config.yaml:1: base_url: expected no spaces or control characters, got 'https://example.com/\\n/'"),
+])
+def test_config_strings_that_would_break_every_feed_or_url(tmp_path, monkeypatch, text, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.yaml").write_text(text)
+    with pytest.raises(Rejected) as e:
+        load_config(tmp_path / "config.yaml")
+    assert [str(x) for x in e.value.errors] == [message]
+
+
 def test_the_repo_config_is_valid_and_complete(project):
     config = load_config(project / "config.yaml")
     assert [s.name for s in config.sources] == ["Arirang News", "Sample Wire", "Plain text"]

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Config
-from ..content import OUT_OF_RANGE, article_id, front_matter_text, in_range, make_summary, xml_forbidden
+from ..content import OUT_OF_RANGE, article_id, front_matter_text, in_range, make_summary
 from ..errors import DigestError, in_project, shown
-from ..markup import paragraphs_to_markdown
+from ..markup import paragraphs_to_markdown, xml_forbidden
 from ..parallel import parallel_map
 from ..slugs import article_slug
 
