@@ -240,6 +240,8 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
     if all(isinstance(v, str) and v for v in paths.values()):
         for key, problem in folder_overlaps({"project": path.parent, **{k: path.parent / v for k, v in paths.items()}}):
             err(("paths", key), problem)
+    if "language" in values and not _LANGUAGE_TAG.fullmatch(values["language"]):
+        err(("language",), f"expected a language tag like en, ko or pt-BR, got {brief(values['language'])}")
     article_path = get("article_path")
     _check_article_path(article_path, err)
     sources = _sources(get("sources"), err)
@@ -396,13 +398,23 @@ def _positive_problem(value) -> str | None:
     return None if _is(value, int) and value >= 1 else f"expected a positive integer, got {brief(value)}"
 
 
+# A BCP 47 language tag's shape: the language, then subtags (script, region, variant).
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
+
+
 def _check_article_path(article_path: str, err) -> None:
     try:
-        fields = {f for _, f, _, _ in string.Formatter().parse(article_path) if f is not None}
+        parsed = [(f, spec, conversion) for _, f, spec, conversion in string.Formatter().parse(article_path)
+                  if f is not None]
     except ValueError as e:
-        fields = set()
+        parsed = []
         err(("article_path",), f"bad pattern: {e}")
-    if fields - ARTICLE_PATH_FIELDS:
+    fields = {f for f, _, _ in parsed}
+    formatted = [f for f, spec, conversion in parsed if spec or conversion]
+    if formatted:  # `{year:>300}` makes folder names longer than any file system allows
+        err(("article_path",), f"placeholders take no format or conversion: write {{{formatted[0]}}} "
+                               f"as it is")
+    elif fields - ARTICLE_PATH_FIELDS:
         err(("article_path",), f"unknown placeholder(s) {sorted(fields - ARTICLE_PATH_FIELDS)}; "
                                f"use {sorted(ARTICLE_PATH_FIELDS)}")
     elif "slug" not in fields and "id" not in fields:

@@ -119,3 +119,19 @@ def test_the_repo_config_is_valid_and_complete(project):
     assert config.seeds_dir == project / "seeds" and config.content_dir == project / "content"
     raw = yaml.safe_load((project / "config.yaml").read_text())
     assert len(config.tags) == len(raw["tags"])
+
+
+@pytest.mark.parametrize("text, message", [
+    ("article_path: \"{year:>300}/{slug}/\"\nsources: []\n",
+     "config.yaml:1: article_path: placeholders take no format or conversion: write {year} as it is"),
+    ("language: '\"><script>'\nsources: []\n",
+     "config.yaml:1: language: expected a language tag like en, ko or pt-BR, got '\"><script>'"),
+    ("language: en_US\nsources: []\n",
+     "config.yaml:1: language: expected a language tag like en, ko or pt-BR, got 'en_US'"),
+])
+def test_settings_that_would_only_fail_when_written_fail_when_read(tmp_path, monkeypatch, text, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.yaml").write_text(text)
+    with pytest.raises(Rejected) as e:
+        load_config(tmp_path / "config.yaml")
+    assert [str(x) for x in e.value.errors] == [message]

@@ -142,3 +142,15 @@ def test_what_the_build_would_refuse_ingest_refuses_with_the_seeds_name(project)
     assert (project / "site" / "index.html").is_file()
     again = run_cli(project)  # and the next run is not blocked by what this one wrote
     assert again.returncode == 1 and "nothing was written" not in again.stderr
+
+
+def test_a_csv_field_over_csvs_own_limit_is_read_when_the_file_is_within_max_seed_kb(project):
+    body = "Exports rose again. " * 10_000  # 200 KB: over csv's default 128 KB field limit
+    (project / "seeds" / "big.csv").write_text("title,date,text\nExports rise,2019-11-18T10:00:00+09:00,"
+                                                f"\"{body}\"\n", encoding="utf-8")
+    result = run_cli(project)
+    no_traceback(result)
+    assert result.returncode == 0, result.stderr
+    (content,) = (project / "content").rglob("*.md")
+    body_text = content.read_text(encoding="utf-8").split("\n---\n", 1)[1]  # after the front matter
+    assert body_text.count("Exports rose again.") == 10_000

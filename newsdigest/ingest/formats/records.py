@@ -163,6 +163,8 @@ def _array_records(text: str, shown: str):
 
 
 def _csv_records(text: str, shown: str):
+    # The file is within max_seed_kb already: so is any field (csv's own limit is 128 KB).
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         header = reader.fieldnames
