@@ -103,8 +103,16 @@ def test_folders_a_run_writes_stay_apart_from_the_others(tmp_path, monkeypatch, 
      "config.yaml:1: title: character U+0000 is not allowed (feeds must be well-formed XML); remove it"),
     ("base_url: \"https://example.com/\\n/\"\nsources: []\n",
      "config.yaml:1: base_url: expected no spaces or control characters, got 'https://example.com/\\n/'"),
+    ("article_path: \"{year:>300}/{slug}/\"\nsources: []\n",
+     "config.yaml:1: article_path: placeholders take no format or conversion: write {year} as it is"),
+    ("language: '\"><script>'\nsources: []\n",
+     "config.yaml:1: language: expected a language tag like en, ko or pt-BR, got '\"><script>'"),
+    ("language: en_US\nsources: []\n",
+     "config.yaml:1: language: expected a language tag like en, ko or pt-BR, got 'en_US'"),
 ])
-def test_config_strings_that_would_break_every_feed_or_url(tmp_path, monkeypatch, text, message):
+def test_settings_that_would_break_feeds_urls_or_writes_fail_when_read(tmp_path, monkeypatch, text, message):
+    """Settings that passed validation, then made every feed ill-formed, every URL wrong or
+    every write fail: each is a config problem with its line."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "config.yaml").write_text(text)
     with pytest.raises(Rejected) as e:
@@ -119,19 +127,3 @@ def test_the_repo_config_is_valid_and_complete(project):
     assert config.seeds_dir == project / "seeds" and config.content_dir == project / "content"
     raw = yaml.safe_load((project / "config.yaml").read_text())
     assert len(config.tags) == len(raw["tags"])
-
-
-@pytest.mark.parametrize("text, message", [
-    ("article_path: \"{year:>300}/{slug}/\"\nsources: []\n",
-     "config.yaml:1: article_path: placeholders take no format or conversion: write {year} as it is"),
-    ("language: '\"><script>'\nsources: []\n",
-     "config.yaml:1: language: expected a language tag like en, ko or pt-BR, got '\"><script>'"),
-    ("language: en_US\nsources: []\n",
-     "config.yaml:1: language: expected a language tag like en, ko or pt-BR, got 'en_US'"),
-])
-def test_settings_that_would_only_fail_when_written_fail_when_read(tmp_path, monkeypatch, text, message):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "config.yaml").write_text(text)
-    with pytest.raises(Rejected) as e:
-        load_config(tmp_path / "config.yaml")
-    assert [str(x) for x in e.value.errors] == [message]
