@@ -98,12 +98,15 @@ class Outcome:
 
     config: Config | None            # None: config.yaml did not load
     errors: list[DigestError] = field(default_factory=list)
-    built: bool = False              # site/ is the output of this config
     ingest_wrote: set[str] = field(default_factory=set)  # our own writes, not edits to react to
     lines: list[str] = field(default_factory=list)       # for the terminal
     report: BuildReport | None = None  # the build's, once it built
-    written: int = 0
     seconds: float = 0.0
+
+    @property
+    def built(self) -> bool:
+        """site/ is the output of this config."""
+        return self.report is not None
 
     def take_ingest(self, ingested: Ingested) -> None:
         """What an ingest of this attempt wrote, noticed and rejected (the build still runs)."""
@@ -127,9 +130,7 @@ def rebuild(options: Options) -> Outcome:
         # Not forked: this runs in a thread of the server, and a fork copies only this thread.
         _, built = run(config, options, on_ingested=outcome.take_ingest, fork=False)
         outcome.lines += built.notices
-        outcome.built = True
         outcome.report = built
-        outcome.written = built.written
     except Rejected as e:
         outcome.errors += e.errors
     except DigestError as e:
@@ -238,7 +239,7 @@ class Preview:
         elif first:
             self.say(outcome.report.line(outcome.seconds))
         else:
-            self.say(f"rebuilt in {outcome.seconds:.2f} s ({outcome.written} files written)")
+            self.say(f"rebuilt in {outcome.seconds:.2f} s ({outcome.report.written} files written)")
         if self.errors and not outcome.errors:
             self.say("fixed: the errors are cleared")
         self.errors = outcome.errors
