@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from .errors import DigestError, Rejected, brief, shown
-from .markup import url_parts, xml_forbidden
+from .markup import url_parts, xml_forbidden, xml_forbidden_problem
 from .yamlload import NoAliasLoader, SafeLoader
 
 
@@ -224,7 +224,7 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
     values = _top_values(data, err)
     get = lambda k: values.get(k, TOP_KEYS[k][1])  # noqa: E731
     for keypath, char in _xml_forbidden_in(data):  # a site title, a tag name, ... goes into every feed
-        err(keypath, f"character U+{ord(char):04X} is not allowed (feeds must be well-formed XML); remove it")
+        err(keypath, xml_forbidden_problem(char))
 
     if base_url is not None:
         values["base_url"] = base_url

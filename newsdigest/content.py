@@ -20,7 +20,8 @@ from . import plainyaml
 from .config import Config
 from .errors import DigestError, brief, in_project
 from .files import sha1_hex
-from .markup import XML_FORBIDDEN, MarkdownTooSlow, html_to_text, plain_ascii_lines, url_parts
+from .markup import (XML_FORBIDDEN, MarkdownTooSlow, html_to_text, plain_ascii_lines, url_parts, xml_forbidden,
+                     xml_forbidden_problem)
 from .model import Article, Tag
 from .paragraphs import render_body
 from .slugs import article_slug, tag_slug
@@ -169,8 +170,7 @@ def xml_illegal_character(text: str, shown: str) -> DigestError | None:
     m = None if plain_ascii_lines(text) else XML_FORBIDDEN.search(text)
     if not m:
         return None
-    return DigestError(shown, f"character U+{ord(m.group()):04X} is not allowed (feeds must be well-formed XML); "
-                              "remove it", text.count("\n", 0, m.start()) + 1)
+    return DigestError(shown, xml_forbidden_problem(m.group()), text.count("\n", 0, m.start()) + 1)
 
 
 def validate_meta(meta: dict, shown: str, text: str, tz) -> tuple[dict, list[DigestError]]:
@@ -204,8 +204,8 @@ def validate_meta(meta: dict, shown: str, text: str, tz) -> tuple[dict, list[Dig
             clean["date"] = dt
     for key, value in meta.items():  # a YAML escape ("\x01") gets past the check of the file's text
         for item in (value if isinstance(value, list) else [value]):
-            if isinstance(item, str) and (m := XML_FORBIDDEN.search(item)):
-                bad(key, f"character U+{ord(m.group()):04X} is not allowed (feeds must be well-formed XML); remove it")
+            if isinstance(item, str) and (char := xml_forbidden(item)):
+                bad(key, xml_forbidden_problem(char))
                 break
     for key in ("source", "summary", "slug", "id", "seed"):
         if key in meta and meta[key] is not None:

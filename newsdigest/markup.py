@@ -42,6 +42,11 @@ def xml_forbidden(text: str) -> str | None:
     return m.group() if m else None
 
 
+def xml_forbidden_problem(char: str) -> str:
+    """The message for a character XML forbids in a content file or a setting."""
+    return f"character U+{ord(char):04X} is not allowed (feeds must be well-formed XML); remove it"
+
+
 def plain_ascii_lines(text: str) -> bool:
     """Whether `text` is ASCII without a control character but its line ends: then it has
     no odd space, no control character and nothing XML forbids. A copy and one C scan,
@@ -151,8 +156,8 @@ def without_unusable_urls(fragment: str) -> str:
     sanitiser): no browser can follow them, and neither feeds nor `check` can resolve them."""
     if 'href="' not in fragment and 'src="' not in fragment:
         return fragment
-    return _URL_ATTR_WITH_SPACE.sub(lambda m: m.group() if url_parts(html.unescape(m.group(2))) is not _NO_URL
-                                    or not m.group(2) else "", fragment)
+    return _URL_ATTR_WITH_SPACE.sub(lambda m: "" if url_parts(html.unescape(m.group(2))) is _NO_URL else m.group(),
+                                    fragment)
 
 
 def absolutise(fragment: str, page_url: str) -> str:

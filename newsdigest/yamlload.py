@@ -25,7 +25,6 @@ class _CheckedDates(SafeLoader):
         except (ValueError, OverflowError) as e:
             raise ConstructorError(None, None, f"impossible date {node.value[:100]!r} ({e})", node.start_mark)
 
-
     def construct_yaml_int(self, node):
         try:
             return super().construct_yaml_int(node)

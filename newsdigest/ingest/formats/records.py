@@ -18,7 +18,6 @@ from email.utils import parsedate_to_datetime
 from functools import cache
 from pathlib import Path
 
-
 from ...config import Config, SourceProfile
 from ...content import is_web_url
 from ...errors import DigestError, brief, shown as shown_path
@@ -94,18 +93,20 @@ def _records(suffix: str, text: str, shown: str, wanted=lambda ordinal: True):
             yield line, record
 
 
-TOO_DEEP = "nested too deeply to read (arrays or objects inside one another a thousand times or more)"
+def _unreadable(e: Exception) -> str:
+    """Why json could not read a record: its own message, or (RecursionError) the nesting."""
+    if isinstance(e, RecursionError):
+        return "nested too deeply to read (arrays or objects inside one another a thousand times or more)"
+    return getattr(e, "msg", None) or str(e)
 
 
 def _one_record(text: str, shown: str):
     """A `.json` file holding one object, however it is laid out: one record."""
     try:
         yield 1 + len(text) - len(text.lstrip("\r\n")), json.loads(text)
-    except RecursionError:
-        yield 1, DigestError(shown, f"not a JSON record: {TOO_DEEP}", 1)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:
         yield getattr(e, "lineno", 1), DigestError(shown, "not a JSON array of records, nor one record: "
-                                                          f"{getattr(e, 'msg', e)}", getattr(e, "lineno", 1))
+                                                          f"{_unreadable(e)}", getattr(e, "lineno", 1))
 
 
 def _lines_records(text: str, shown: str, wanted):
@@ -121,11 +122,8 @@ def _lines_records(text: str, shown: str, wanted):
             continue
         try:
             record = json.loads(line)
-        except RecursionError:
-            yield number, DigestError(shown, f"not a JSON record: {TOO_DEEP}", number)
-            continue
-        except ValueError as e:
-            yield number, DigestError(shown, f"not a JSON record: {e.msg if hasattr(e, 'msg') else e}", number)
+        except (ValueError, RecursionError) as e:
+            yield number, DigestError(shown, f"not a JSON record: {_unreadable(e)}", number)
             continue
         yield number, record
 
@@ -149,12 +147,9 @@ def _array_records(text: str, shown: str):
             return
         try:
             record, end = decoder.raw_decode(text, at)
-        except RecursionError:
-            yield line, DigestError(shown, f"not a JSON record: {TOO_DEEP}; the records after it are not read", line)
-            return
-        except ValueError as e:
+        except (ValueError, RecursionError) as e:
             # One broken record breaks the array's syntax: the records after it cannot be found.
-            yield line, DigestError(shown, f"not a JSON record: {getattr(e, 'msg', e)}; "
+            yield line, DigestError(shown, f"not a JSON record: {_unreadable(e)}; "
                                            "the records after it are not read", getattr(e, "lineno", line))
             return
         yield line, record
