@@ -158,8 +158,7 @@ def load_facts(sources, config: Config, store, known: dict, jobs: int):
 def check_output_dir(config: Config) -> None:
     """The folders the build writes apart from the others (config.folder_overlaps, which
     load_config checks too: this guards a Config made some other way)."""
-    problems = folder_overlaps({"project": config.path.parent, "seeds": config.seeds_dir, "content": config.content_dir,
-                                "layouts": config.layouts_dir, "output": config.output_dir, "cache": config.cache_dir})
+    problems = folder_overlaps(config.folders)
     if problems:
         raise Rejected([DigestError(shown(config.path), f"paths.{key}: {problem}") for key, problem in problems],
                        exit_code=2)

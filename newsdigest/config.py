@@ -96,6 +96,12 @@ class Config:
         """The URL path the site lives under, e.g. `/repo/` (always starts and ends with `/`)."""
         return urlsplit(self.base_url).path or "/"
 
+    @property
+    def folders(self) -> dict[str, Path]:
+        """The project's folders by name, as folder_overlaps takes them."""
+        return {"project": self.path.parent, "seeds": self.seeds_dir, "content": self.content_dir,
+                "layouts": self.layouts_dir, "output": self.output_dir, "cache": self.cache_dir}
+
 
 # key: (type, default, meaning). The README's configuration table mirrors this.
 TOP_KEYS = {
