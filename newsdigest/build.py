@@ -13,6 +13,7 @@ articles that the files it renders show; its result is the bytes a cold build gi
 """
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass
 from itertools import chain
@@ -185,12 +186,19 @@ def preload(config: Config) -> Preloaded:
 
 
 class Laps:
-    """Stage times for --debug: `lap(name)` ends the stage `name`."""
+    """The ends of a build's stages: `lap(name)` ends the stage `name`. It notes the
+    stage's time (for --debug), and takes what the build holds so far out of the cyclic
+    collector's passes (gc.freeze): what a stage returns lives to the end of the build,
+    and the collector's young generation would otherwise walk each stage's new tables
+    once more (at 50,000 articles 20-45 ms a pass, about 70 ms of an incremental build).
+    Frozen objects are freed as ever when dropped; `serve`, which lives on, hands them
+    back to the collector after each build."""
 
     def __init__(self, started: float):
         self.times = [("start", started)]
 
     def __call__(self, name: str) -> None:
+        gc.freeze()
         self.times.append((name, time.perf_counter()))
 
     def stages(self) -> tuple:
