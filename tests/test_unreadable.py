@@ -1,8 +1,9 @@
 """Folders the build cannot read, or that are nested too deep (issue 14: items 4, 16, 21).
 
-Root reads every folder whatever its mode, so these run the build as `nobody` without
-capabilities (setpriv) on a project copy it owns: the old build then took an unreadable
-folder for an empty one, exited 0 and deleted every article page under it.
+Root reads every folder whatever its mode, so as root these run the build as `nobody`
+without capabilities (setpriv) on a project copy it owns; any other user runs it as
+itself. The old build then took an unreadable folder for an empty one, exited 0 and
+deleted every article page under it.
 """
 import os
 import shutil
@@ -19,8 +20,16 @@ from conftest import REPO, SOURCE_DATE_EPOCH, copy_sample
 from newsdigest.files import MAX_DEPTH
 
 NOBODY = 65534
-UNPRIVILEGED = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all"]
+AS_ROOT = os.geteuid() == 0
+UNPRIVILEGED = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all"] \
+    if AS_ROOT else []  # another user has no capability to drop
 ENV = dict(os.environ, TZ="UTC", LC_ALL="C.UTF-8", SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, PYTHONUNBUFFERED="1")
+
+
+def give_to_builder(path: Path) -> None:
+    """Make `path` (and what it holds) the unprivileged build's: `nobody`'s, as root."""
+    if AS_ROOT:
+        subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(path)], check=True)
 
 
 def run(project: Path, *args: str, unprivileged: bool = True) -> subprocess.CompletedProcess:
@@ -31,16 +40,16 @@ def run(project: Path, *args: str, unprivileged: bool = True) -> subprocess.Comp
 
 @pytest.fixture
 def owned_sample():
-    """The bundled sample, ingested and built by `nobody`, in a folder `nobody` owns
-    (pytest's tmp_path sits in a folder only root may enter)."""
-    if os.geteuid() != 0 or not shutil.which("setpriv"):
-        pytest.skip("needs root and setpriv to run the build without CAP_DAC_OVERRIDE")
+    """The bundled sample, ingested and built by `nobody` (as root; else by this user),
+    in a folder it owns (pytest's tmp_path sits in a folder only root may enter)."""
+    if AS_ROOT and not shutil.which("setpriv"):
+        pytest.skip("as root, needs setpriv to run the build without CAP_DAC_OVERRIDE")
     holder = Path(tempfile.mkdtemp(prefix="newsdigest-unprivileged-"))
     os.chmod(holder, 0o755)
     root = holder / "sample"
     root.mkdir()
     copy_sample(root)
-    subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(root)], check=True)
+    give_to_builder(root)
     result = run(root)
     if result.returncode != 0:
         shutil.rmtree(holder)
@@ -168,7 +177,7 @@ def test_an_ingest_record_that_cannot_be_written_is_reported_after_the_build_of_
     folder not), the new article is built all the same, then the record's problem is one
     line and the exit status 1; the record is as it was."""
     (owned_sample / "seeds" / "051_busan.txt").write_text(NEW_SEED, encoding="utf-8")
-    os.chown(owned_sample / "seeds" / "051_busan.txt", NOBODY, NOBODY)
+    give_to_builder(owned_sample / "seeds" / "051_busan.txt")
     record = (owned_sample / "content" / ".ingest.json").read_bytes()
     os.chmod(owned_sample / "content", 0o555)
     try:
