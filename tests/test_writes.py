@@ -148,16 +148,55 @@ def test_short_writes_are_completed_not_renamed_into_place_cut(tmp_path):
     assert tree(project / "site") == tree(clean / "site")
 
 
+class SmallDisk:
+    """A real tmpfs of 4 MB. Root mounts it at `mount`. Any other user mounts it in a user
+    and mount namespace of its own (unshare), which a `holder` process keeps: this process
+    reaches the disk through the holder's /proc/PID/root, and runs build.py inside the
+    namespace (nsenter), where the disk is at `mount` itself."""
+
+    def __init__(self, mount: Path, holder: subprocess.Popen | None = None):
+        self.mount, self.holder = mount, holder
+        self.root = Path(f"/proc/{holder.pid}/root{mount}") if holder else mount  # as this process sees it
+
+    def run(self, rel: str, *args: str, env: dict) -> subprocess.CompletedProcess:
+        """build.py ARGS, from the folder `rel` of the disk."""
+        inside = self.mount / rel
+        command = [sys.executable, str(REPO / "build.py"), *args]
+        if self.holder:
+            command = ["nsenter", f"--target={self.holder.pid}", "--user", "--mount", "--preserve-credentials",
+                       "sh", "-c", 'cd "$0" && exec "$@"', str(inside), *command]
+        return subprocess.run(command, cwd=inside if not self.holder else None, env=env, capture_output=True,
+                              text=True, timeout=120)
+
+
 @pytest.fixture
 def small_disk(tmp_path):
-    """A real tmpfs of 4 MB (needs root to mount; skipped otherwise)."""
+    """A SmallDisk: mounted by root, else in a namespace of this user's (skipped where
+    neither works: no root, and no unprivileged user namespaces)."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
+    if os.geteuid() == 0:
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+                          capture_output=True).returncode != 0:
+            pytest.skip("cannot mount a tmpfs here")
+        yield SmallDisk(mount)
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+        return
+    if not (shutil.which("unshare") and shutil.which("nsenter")):
+        pytest.skip("needs root, or unshare and nsenter, to mount a tmpfs")
+    holder = subprocess.Popen(
+        ["unshare", "--user", "--map-root-user", "--mount", "--propagation", "private", "sh", "-c",
+         'mount -t tmpfs -o size=4m tmpfs "$1" && echo mounted && exec sleep 600', "sh", str(mount)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        if holder.stdout.readline().strip() != "mounted":
+            pytest.skip("cannot mount a tmpfs here (no root, and no unprivileged user namespaces)")
+        disk = SmallDisk(mount, holder)
+        assert os.statvfs(disk.root).f_blocks * os.statvfs(disk.root).f_frsize == 4 * 1024 * 1024
+        yield disk
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def fill(disk: Path, leave: int) -> Path:
@@ -190,25 +229,31 @@ def add_articles(project: Path, count: int) -> None:
 
 @pytest.mark.parametrize("extra, writer", [(0, "site.new/"), (60, "site/")], ids=["new tree", "in place"])
 def test_disk_full_during_an_update_fails_with_the_path_and_keeps_the_old_site(small_disk, tmp_path, extra, writer):
-    project = make_project(small_disk / "p")
+    project = make_project(small_disk.root / "p")
     add_articles(project, extra)
-    assert run_build(project).returncode == 0
+    assert build_on(small_disk).returncode == 0
     before = tree(project / "site")
     budget = project / "content/2024/01/budget.md"
     budget.write_text(budget.read_text() + "\n" + "A much longer closing paragraph. " * 300 + "\n")
-    filler = fill(small_disk, leave=12 * 1024)  # room for some of the changed files, not all
-    result = run_build(project)
+    filler = fill(small_disk.root, leave=12 * 1024)  # room for some of the changed files, not all
+    result = build_on(small_disk)
     assert result.returncode == 1
     assert result.stderr.startswith(writer) and result.stderr.endswith(": cannot write: No space left on device\n")
     assert tree(project / "site") == before  # every old file, none cut
     assert temp_files(project) == [] and not (project / "site.new").exists()
     filler.unlink()
-    assert run_build(project).returncode == 0
+    assert build_on(small_disk).returncode == 0
     clean = make_project(tmp_path / "clean")
     add_articles(clean, extra)
     shutil.copy(budget, clean / "content/2024/01/budget.md")
     assert run_build(clean).returncode == 0
     assert tree(project / "site") == tree(clean / "site")
+
+
+def build_on(disk: SmallDisk) -> subprocess.CompletedProcess:
+    """`build.py build` on the project p/ of the disk, as buildkit.run_build runs it."""
+    env = dict(os.environ, TZ="UTC", LC_ALL="C.UTF-8", SOURCE_DATE_EPOCH=str(NOW_EPOCH))
+    return disk.run("p", "build", "--config", "config.yaml", env=env)
 
 
 def run_ingest(project: Path):
@@ -217,15 +262,20 @@ def run_ingest(project: Path):
                           cwd=project, env=env, capture_output=True, text=True, timeout=120)
 
 
+def ingest_on(disk: SmallDisk) -> subprocess.CompletedProcess:
+    env = dict(os.environ, TZ="UTC", LC_ALL="C.UTF-8", SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH)
+    return disk.run("p", "ingest", "--config", "config.yaml", "--jobs", "1", env=env)
+
+
 @pytest.mark.parametrize("leave", [0, 6 * 1024])
 def test_disk_full_during_ingest_leaves_no_cut_record_and_no_temp_file(small_disk, leave):
-    project = small_disk / "p"
+    project = small_disk.root / "p"
     project.mkdir()
     shutil.copy(REPO / "config.yaml", project / "config.yaml")
     shutil.copytree(REPO / "seeds", project / "seeds")
     (project / "content").mkdir()
-    fill(small_disk, leave=leave)
-    result = run_ingest(project)
+    fill(small_disk.root, leave=leave)
+    result = ingest_on(small_disk)
     assert result.returncode == 1
     assert "No space left on device" in result.stderr and "content/" in result.stderr
     assert "Traceback" not in result.stderr
