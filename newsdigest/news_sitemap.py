@@ -44,7 +44,7 @@ def news_language(language: str) -> str:
     """The site's language as Google News wants it: an ISO 639 code (`en`, `ko`), or
     zh-cn / zh-tw for Chinese; `en-US` becomes `en`."""
     code = language.strip().lower().replace("_", "-")
-    if code in ("zh-cn", "zh-tw") or NEWS_LANGUAGE.fullmatch(code):
+    if NEWS_LANGUAGE.fullmatch(code):
         return code
     if code.startswith("zh-"):
         return "zh-tw" if code in ("zh-hant", "zh-hk", "zh-mo") else "zh-cn"

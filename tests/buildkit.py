@@ -45,14 +45,20 @@ def set_config(project: Path, key: str, value: str) -> None:
     path.write_text(new, encoding="utf-8")
 
 
-def run_build(project: Path, *args: str, epoch: int | None = NOW_EPOCH) -> subprocess.CompletedProcess:
-    """`build.py build` on the project, from inside it, with time zone, locale and now pinned."""
+def pinned_env(epoch: int | None = NOW_EPOCH) -> dict:
+    """This environment with time zone, locale and now (SOURCE_DATE_EPOCH; None: the
+    real clock) pinned, as run_build runs the build."""
     env = dict(os.environ, TZ="UTC", LC_ALL="C.UTF-8")
     env.pop("SOURCE_DATE_EPOCH", None)
     if epoch is not None:
         env["SOURCE_DATE_EPOCH"] = str(epoch)
+    return env
+
+
+def run_build(project: Path, *args: str, epoch: int | None = NOW_EPOCH) -> subprocess.CompletedProcess:
+    """`build.py build` on the project, from inside it, with time zone, locale and now pinned."""
     return subprocess.run([sys.executable, str(REPO / "build.py"), "build", "--config", "config.yaml", *args],
-                          cwd=project, env=env, capture_output=True, text=True, timeout=120)
+                          cwd=project, env=pinned_env(epoch), capture_output=True, text=True, timeout=120)
 
 
 def tree(root: Path) -> dict[str, bytes]:

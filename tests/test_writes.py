@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from buildkit import NOW_EPOCH, make_project, run_build, set_config, tree
+from buildkit import NOW_EPOCH, make_project, pinned_env, run_build, set_config, tree
 from conftest import REPO, SOURCE_DATE_EPOCH
 from newsdigest.errors import DigestError
 from newsdigest.output import NewSite, put, update_site
@@ -252,19 +252,19 @@ def test_disk_full_during_an_update_fails_with_the_path_and_keeps_the_old_site(s
 
 def build_on(disk: SmallDisk) -> subprocess.CompletedProcess:
     """`build.py build` on the project p/ of the disk, as buildkit.run_build runs it."""
-    env = dict(os.environ, TZ="UTC", LC_ALL="C.UTF-8", SOURCE_DATE_EPOCH=str(NOW_EPOCH))
-    return disk.run("p", "build", "--config", "config.yaml", env=env)
+    return disk.run("p", "build", "--config", "config.yaml", env=pinned_env())
+
+
+INGEST = ("ingest", "--config", "config.yaml", "--jobs", "1")
 
 
 def run_ingest(project: Path):
-    env = dict(os.environ, TZ="UTC", LC_ALL="C.UTF-8", SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH)
-    return subprocess.run([sys.executable, str(REPO / "build.py"), "ingest", "--config", "config.yaml", "--jobs", "1"],
-                          cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, str(REPO / "build.py"), *INGEST], cwd=project,
+                          env=pinned_env(int(SOURCE_DATE_EPOCH)), capture_output=True, text=True, timeout=120)
 
 
 def ingest_on(disk: SmallDisk) -> subprocess.CompletedProcess:
-    env = dict(os.environ, TZ="UTC", LC_ALL="C.UTF-8", SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH)
-    return disk.run("p", "ingest", "--config", "config.yaml", "--jobs", "1", env=env)
+    return disk.run("p", *INGEST, env=pinned_env(int(SOURCE_DATE_EPOCH)))
 
 
 @pytest.mark.parametrize("leave", [0, 6 * 1024])
